@@ -1,0 +1,235 @@
+"""The engine: topological order, the chain rule in reverse (backward, grad), and no_grad.
+
+Everything here only reads the operands and local derivatives stored on each Value.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Iterable, Sequence, TypeVar
+
+from . import value as _value
+from .value import DERIVATIVES, Value, _as_float, _describe
+
+__all__ = ["topological_order", "backward", "grad", "no_grad", "is_grad_enabled"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _check_value(v: Any, what: str) -> None:
+    if not isinstance(v, Value):
+        raise TypeError(f"{what} must be a Value, got {_describe(v)}")
+
+
+def _check_seed(grad: Any) -> float:
+    g = _as_float(grad)
+    if g is None or isinstance(grad, Value):
+        raise TypeError(f"backward(grad=...) needs a number, got {_describe(grad)}")
+    return g
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node root depends on, root included, each after all of its parents.
+
+    Iterative depth-first search with an explicit stack (no recursion limit).  The order is
+    deterministic: parents are visited in operand order.
+    """
+    _check_value(root, "the root")
+    order: list[Value] = []
+    done: set[Value] = set()
+    stack: list[Any] = [root]
+    push = stack.append
+    pop = stack.pop
+    add = done.add
+    while stack:
+        node = stack[-1]
+        if node in done:
+            pop()
+            continue
+        # push the parents that are not done yet, last parent first so the first is visited first
+        pending = False
+        if node._db is not None and node._b not in done:
+            push(node._b)
+            pending = True
+        if node._da is not None and node._a not in done:
+            push(node._a)
+            pending = True
+        if not pending:
+            pop()
+            add(node)
+            order.append(node)
+    return order
+
+
+def backward(root: Value, grad: float = 1.0) -> None:
+    """Reverse mode from root: n.grad += grad * d root / d n for every n that root depends on.
+
+    Each node's upstream gradient is accumulated in its private _g field, used once when the
+    node is reached, and reset to 0.0; so a call adds only its own contributions, and calling
+    twice adds exactly twice.
+    """
+    _check_value(root, "backward() root")
+    seed = _check_seed(grad)
+    order = topological_order(root)
+    root._g = seed
+    try:
+        for node in reversed(order):
+            g = node._g
+            node._g = 0.0
+            node.grad += g
+            da = node._da
+            if da is not None:
+                node._a._g += da * g
+            db = node._db
+            if db is not None:
+                node._b._g += db * g
+    except BaseException:
+        for node in order:
+            node._g = 0.0
+        raise
+
+
+def _check_inputs(inputs: Any) -> list[Value]:
+    if isinstance(inputs, Value):
+        raise TypeError("grad(output, inputs): inputs must be a list of Values, got one Value; "
+                        "write [x]")
+    try:
+        items = list(inputs)
+    except TypeError:
+        raise TypeError(f"grad(output, inputs): inputs must be a list of Values, "
+                        f"got {_describe(inputs)}") from None
+    for i, x in enumerate(items):
+        if not isinstance(x, Value):
+            raise TypeError(f"grad(output, inputs): inputs[{i}] must be a Value, got {_describe(x)}")
+    return items
+
+
+def grad(output: Value, inputs: Sequence[Value] | Iterable[Value], *,
+         create_graph: bool = False) -> list[Value]:
+    """d output / d x for each x in inputs, as Values, without touching any .grad.
+
+    An input that output does not depend on gets Value(0.0).  With create_graph=True the results
+    are built from differentiable ops (the rules in DERIVATIVES applied to Values), so they can be
+    differentiated again, to any order.
+    """
+    _check_value(output, "grad() output")
+    xs = _check_inputs(inputs)
+    order = topological_order(output)
+    if not create_graph:
+        wanted = {id(x) for x in xs}
+        found: dict[int, float] = {}
+        output._g = 1.0
+        try:
+            for node in reversed(order):
+                g = node._g
+                node._g = 0.0
+                if id(node) in wanted:
+                    found[id(node)] = g
+                da = node._da
+                if da is not None:
+                    node._a._g += da * g
+                db = node._db
+                if db is not None:
+                    node._b._g += db * g
+        except BaseException:
+            for node in order:
+                node._g = 0.0
+            raise
+        return [Value(found.get(id(x), 0.0)) for x in xs]
+
+    # create_graph: upstream gradients are Values (or the float 1.0 at the root).
+    grads: dict[int, Any] = {id(output): 1.0}
+    for node in reversed(order):
+        g = grads.get(id(node))
+        if g is None or node.op == "":
+            continue
+        rules = DERIVATIVES[node.op]
+        a, b = node._a, node._b
+        operands = [(a, node._da, rules[0])]
+        if len(rules) == 2:
+            operands.append((b, node._db, rules[1]))
+        for parent, stored, rule in operands:
+            if stored is None:  # a constant operand, not a parent
+                continue
+            local = rule(a, b, node) if len(rules) == 2 else rule(a, node)
+            contribution = _times(local, g)
+            key = id(parent)
+            grads[key] = contribution if key not in grads else grads[key] + contribution
+    out = []
+    for x in xs:
+        g = grads.get(id(x), 0.0)
+        out.append(g if isinstance(g, Value) else Value(g))
+    return out
+
+
+def _times(local: Any, g: Any) -> Any:
+    """local * g, skipping the multiplication by the constants 1 and -1."""
+    if type(local) is float:
+        if local == 1.0:
+            return g
+        if local == -1.0:
+            return -g
+    return local * g
+
+
+# ---------------------------------------------------------------------------------------------
+# no_grad
+
+_no_grad_depth = 0
+
+
+def is_grad_enabled() -> bool:
+    """False inside no_grad()."""
+    return _no_grad_depth == 0
+
+
+def _strip(out: Value) -> None:
+    out.op = ""
+    out._a = out._b = out._da = out._db = None
+
+
+class no_grad:
+    """Context manager and decorator: Values made inside have no parents (they are leaves).
+
+    Use it for updates and evaluation, where no gradient is wanted and no graph should be kept.
+    """
+
+    def __enter__(self) -> no_grad:
+        global _no_grad_depth
+        _no_grad_depth += 1
+        _hooks.refresh()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        global _no_grad_depth
+        _no_grad_depth -= 1
+        _hooks.refresh()
+
+    def __call__(self, func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with no_grad():
+                return func(*args, **kwargs)
+        return wrapper  # type: ignore[return-value]
+
+
+class _Hooks:
+    """Runs the per-node hooks that are on (anomaly mode, then no_grad) on each new op result."""
+
+    def __init__(self) -> None:
+        self.anomaly: Callable[[Value], None] | None = None
+
+    def refresh(self) -> None:
+        if self.anomaly is None and _no_grad_depth == 0:
+            _value._hook = None
+        else:
+            _value._hook = self
+
+    def __call__(self, out: Value) -> None:
+        if self.anomaly is not None:
+            self.anomaly(out)
+        if _no_grad_depth:
+            _strip(out)
+
+
+_hooks = _Hooks()
