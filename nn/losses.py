@@ -1,0 +1,92 @@
+"""Losses: each returns one Value, the mean over the examples."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+from autograd import Value
+
+from .module import _describe
+
+__all__ = ["mse_loss", "binary_cross_entropy", "hinge_loss"]
+
+_LOG_FLOOR = -100.0  # as PyTorch's BCELoss: log(p) is clamped at -100, so p = 0 gives a finite loss
+
+
+def _pairs(pred: Any, target: Any, who: str) -> list[tuple[Any, Any]]:
+    single = isinstance(pred, (Value, int, float))
+    if single:
+        if isinstance(target, (list, tuple)):
+            raise ValueError(f"{who}: pred is one value but target is a list of {len(target)}")
+        pairs = [(pred, target)]
+    else:
+        if not isinstance(pred, (list, tuple)) or not isinstance(target, (list, tuple)):
+            raise TypeError(f"{who} takes a Value and a number, or two lists of the same length; "
+                            f"got {_describe(pred)} and {_describe(target)}")
+        if len(pred) != len(target):
+            raise ValueError(f"{who}: pred has {len(pred)} items but target has {len(target)}")
+        if not pred:
+            raise ValueError(f"{who}: pred and target are empty")
+        pairs = list(zip(pred, target))
+    for p, t in pairs:
+        for x, what in ((p, "pred"), (t, "target")):
+            if isinstance(x, bool) or not isinstance(x, (Value, int, float)):
+                raise TypeError(f"{who}: each {what} must be a number or a Value, got {_describe(x)}")
+    return pairs
+
+
+def _mean(terms: list[Any]) -> Value:
+    total = sum(terms[1:], terms[0])
+    loss = total * (1.0 / len(terms)) if len(terms) > 1 else total
+    return loss if isinstance(loss, Value) else Value(loss)
+
+
+def mse_loss(pred: Value | Sequence[Value], target: Any) -> Value:
+    """Mean squared error: mean of (pred - target)**2."""
+    return _mean([(p - t) ** 2 for p, t in _pairs(pred, target, "mse_loss")])
+
+
+def _log_clamped(p: Any) -> Any:
+    """log(p), clamped below at -100 (zero gradient there, as in PyTorch)."""
+    value = p.data if isinstance(p, Value) else float(p)
+    if value > math.exp(_LOG_FLOOR):
+        return p.log() if isinstance(p, Value) else math.log(value)
+    return _LOG_FLOOR
+
+
+def _bce_one(p: Any, t: float) -> Any:
+    if isinstance(p, Value) and p.op == "sigmoid":
+        # p = sigmoid(z): -[t log p + (1-t) log(1-p)] = relu(z) - t*z + log(1 + exp(-|z|)),
+        # exact and finite for any z, with gradient sigmoid(z) - t (no 0 * inf near 0 or 1).
+        (z,) = p.parents
+        return z.relu() - z * t + (1.0 + (-abs(z)).exp()).log()
+    return -(t * _log_clamped(p) + (1.0 - t) * _log_clamped(1.0 - p))
+
+
+def binary_cross_entropy(pred: Value | Sequence[Value], target: Any) -> Value:
+    """Mean of -[t log p + (1-t) log(1-p)] for probabilities p and targets t in [0, 1].
+
+    Stable near 0 and 1: when p is a sigmoid node it is computed from the logit (as PyTorch's
+    BCEWithLogitsLoss), otherwise log is clamped at -100 (as PyTorch's BCELoss).
+    """
+    pairs = _pairs(pred, target, "binary_cross_entropy")
+    terms = []
+    for p, t in pairs:
+        t = float(t.data if isinstance(t, Value) else t)
+        if not 0.0 <= t <= 1.0:
+            raise ValueError(f"binary_cross_entropy: targets must be in [0, 1], got {t}")
+        terms.append(_bce_one(p, t))
+    return _mean(terms)
+
+
+def hinge_loss(scores: Value | Sequence[Value], labels: Any) -> Value:
+    """Mean max-margin loss: mean of relu(1 - label * score), labels in {-1, +1}."""
+    pairs = _pairs(scores, labels, "hinge_loss")
+    terms = []
+    for s, y in pairs:
+        y = y.data if isinstance(y, Value) else y
+        if y not in (-1, 1):
+            raise ValueError(f"hinge_loss: labels must be -1 or +1, got {y!r}")
+        terms.append((1.0 - s * float(y)).relu())
+    return _mean(terms)

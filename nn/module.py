@@ -1,0 +1,205 @@
+"""Module, Neuron, Layer and MLP: neural networks built from Values.
+
+Every parameter is labelled with its dotted name (``layers.0.neurons.3.w.1``), so pictures and the
+debugger name it; every Neuron call labels its output with the neuron's name (``layers.0.neurons.3``),
+which is how ``autograd.draw(..., fold=True)`` finds the neuron inside a large graph.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any, Iterator, Sequence
+
+from autograd import Value
+
+__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "DEFAULT_SEED"]
+
+ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid")
+DEFAULT_SEED = 1337  # the default rng makes runs reproducible
+
+
+def _describe(x: Any) -> str:
+    text = repr(x)
+    return f"{type(x).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+
+
+def _check_count(n: Any, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"{what} must be an int, got {_describe(n)}")
+    if n < 1:
+        raise ValueError(f"{what} must be at least 1, got {n}")
+    return n
+
+
+def _check_activation(activation: Any, what: str = "activation") -> str:
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"{what} must be one of {', '.join(map(repr, ACTIVATIONS))}, "
+                         f"got {activation!r}")
+    return activation
+
+
+def _check_rng(rng: Any) -> random.Random:
+    if rng is None:
+        return random.Random(DEFAULT_SEED)
+    if not isinstance(rng, random.Random):
+        raise TypeError(f"rng must be a random.Random (or None for the fixed default seed), "
+                        f"got {_describe(rng)}")
+    return rng
+
+
+class Module:
+    """Base of every network: its parameters, found by walking its attributes in order."""
+
+    name: str = ""  # dotted path from the outermost module; "" for the outermost one
+
+    def _children(self) -> Iterator[tuple[str, Any]]:
+        """(name, item) for each Value, Module, or list of them held as an attribute."""
+        for key, item in vars(self).items():
+            if key.startswith("_") or key == "name":
+                continue
+            if isinstance(item, (Value, Module)):
+                yield key, item
+            elif isinstance(item, (list, tuple)) and item and all(
+                    isinstance(x, (Value, Module)) for x in item):
+                for i, x in enumerate(item):
+                    yield f"{key}.{i}", x
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """(dotted name, parameter) pairs, e.g. ('layers.0.neurons.3.w.1', Value(...))."""
+        out: list[tuple[str, Value]] = []
+        for key, item in self._children():
+            if isinstance(item, Value):
+                out.append((key, item))
+            else:
+                out.extend((f"{key}.{sub}", p) for sub, p in item.named_parameters())
+        return out
+
+    def parameters(self) -> list[Value]:
+        """All parameters, in the order of named_parameters()."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's .grad to 0.0."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def _assign_names(self, prefix: str = "") -> None:
+        """Label each parameter with its dotted name and give each submodule its path.
+
+        Called at the end of each __init__; an enclosing module calls it again with its own
+        prefix, so the outermost module's names win.
+        """
+        self.name = prefix
+        dot = f"{prefix}." if prefix else ""
+        for key, item in self._children():
+            if isinstance(item, Value):
+                item.label = dot + key
+            else:
+                item._assign_names(dot + key)
+
+
+def _as_inputs(x: Any, nin: int, who: str) -> list[Any]:
+    if isinstance(x, (Value, int, float)):
+        x = [x]
+    try:
+        xs = list(x)
+    except TypeError:
+        raise TypeError(f"{who} takes a list of {nin} numbers or Values, got {_describe(x)}") from None
+    if len(xs) != nin:
+        raise ValueError(f"{who} takes a list of {nin} inputs, got {len(xs)}")
+    for i, xi in enumerate(xs):
+        if not isinstance(xi, (Value, int, float)):
+            raise TypeError(f"{who}: input {i} must be a number or a Value, got {_describe(xi)}")
+    return xs
+
+
+class Neuron(Module):
+    """One neuron: activation(w . x + b), weights uniform in [-1, 1], bias 0."""
+
+    def __init__(self, nin: int, activation: str = "tanh", *, rng: random.Random | None = None):
+        self.nin = _check_count(nin, "nin")
+        self._activation = _check_activation(activation)
+        rng = _check_rng(rng)
+        self.w = [Value(rng.uniform(-1.0, 1.0)) for _ in range(nin)]
+        self.b = Value(0.0)
+        self._assign_names()
+
+    @property
+    def activation(self) -> str:
+        return self._activation
+
+    def __call__(self, x: Sequence[float | Value]) -> Value:
+        xs = _as_inputs(x, self.nin, f"Neuron({self.nin})")
+        act = self.b
+        for wi, xi in zip(self.w, xs):
+            act = act + wi * xi
+        activation = self._activation
+        if activation == "relu":
+            act = act.relu()
+        elif activation == "tanh":
+            act = act.tanh()
+        elif activation == "sigmoid":
+            act = act.sigmoid()
+        if self.name:
+            act.label = self.name
+        return act
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.nin}, activation={self._activation!r})"
+
+
+class Layer(Module):
+    """nout neurons reading the same nin inputs; calling it always returns a list."""
+
+    def __init__(self, nin: int, nout: int, activation: str = "tanh", *,
+                 rng: random.Random | None = None):
+        _check_count(nin, "nin")
+        _check_count(nout, "nout")
+        _check_activation(activation)
+        rng = _check_rng(rng)
+        self.nin, self.nout = nin, nout
+        self.neurons = [Neuron(nin, activation, rng=rng) for _ in range(nout)]
+        self._assign_names()
+
+    def __call__(self, x: Sequence[float | Value]) -> list[Value]:
+        xs = _as_inputs(x, self.nin, f"Layer({self.nin}, {self.nout})")
+        return [n(xs) for n in self.neurons]
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin}, {self.nout}, activation={self.neurons[0].activation!r})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: hidden layers use activation, the last uses output_activation."""
+
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "tanh",
+                 output_activation: str = "linear", *, rng: random.Random | None = None):
+        _check_count(nin, "nin")
+        if isinstance(nouts, int) or not isinstance(nouts, (list, tuple)):
+            raise TypeError(f"nouts must be a list of layer sizes such as [16, 16, 1], "
+                            f"got {_describe(nouts)}")
+        if not nouts:
+            raise ValueError("nouts must list at least one layer size, got []")
+        for i, n in enumerate(nouts):
+            _check_count(n, f"nouts[{i}]")
+        _check_activation(activation)
+        _check_activation(output_activation, "output_activation")
+        rng = _check_rng(rng)
+        sizes = [nin, *nouts]
+        last = len(nouts) - 1
+        self.nin, self.nouts = nin, list(nouts)
+        self.layers = [Layer(sizes[i], sizes[i + 1],
+                             output_activation if i == last else activation, rng=rng)
+                       for i in range(len(nouts))]
+        self._assign_names()
+
+    def __call__(self, x: Sequence[float | Value]) -> Value | list[Value]:
+        out: list[Any] = _as_inputs(x, self.nin, f"MLP({self.nin}, {self.nouts})")
+        for layer in self.layers:
+            out = layer(out)
+        return out[0] if len(out) == 1 else out
+
+    def __repr__(self) -> str:
+        acts = self.layers[0].neurons[0].activation, self.layers[-1].neurons[0].activation
+        return (f"MLP({self.nin}, {self.nouts}, activation={acts[0]!r}, "
+                f"output_activation={acts[1]!r})")
