@@ -57,10 +57,12 @@ def _log_clamped(p: Any) -> Any:
 
 def _bce_one(p: Any, t: float) -> Any:
     if isinstance(p, Value) and p.op == "sigmoid":
-        # p = sigmoid(z): -[t log p + (1-t) log(1-p)] = relu(z) - t*z + log(1 + exp(-|z|)),
-        # exact and finite for any z, with gradient sigmoid(z) - t (no 0 * inf near 0 or 1).
+        # p = sigmoid(z): -[t log p + (1-t) log(1-p)] = softplus(z) - t*z, written so exp never
+        # overflows: finite for any z, with gradient sigmoid(z) - t (no 0 * inf near 0 or 1).
         (z,) = p.parents
-        return z.relu() - z * t + (1.0 + (-abs(z)).exp()).log()
+        if z.data >= 0.0:
+            return z * (1.0 - t) + (1.0 + (-z).exp()).log()
+        return (1.0 + z.exp()).log() - z * t
     return -(t * _log_clamped(p) + (1.0 - t) * _log_clamped(1.0 - p))
 
 

@@ -1,0 +1,328 @@
+"""nn: modules, names as labels, calling conventions, losses and optimizers."""
+
+import math
+import random
+
+import pytest
+
+from autograd import Value
+from nn import MLP, SGD, Adam, Layer, Module, Neuron, binary_cross_entropy, hinge_loss, mse_loss
+
+
+# -- modules ---------------------------------------------------------------------------------
+
+def test_mlp_named_parameters_are_dotted_paths_in_order():
+    model = MLP(2, [3, 1])
+    names = [n for n, _ in model.named_parameters()]
+    assert names[:3] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b"]
+    assert names[-1] == "layers.1.neurons.0.b"
+    assert len(names) == 3 * (2 + 1) + 1 * (3 + 1)
+
+
+def test_parameters_carry_their_names_as_labels():
+    model = MLP(3, [4, 4, 2])
+    for name, p in model.named_parameters():
+        assert p.label == name
+
+
+def test_parameters_are_the_values_of_named_parameters():
+    model = MLP(2, [2, 1])
+    assert model.parameters() == [p for _, p in model.named_parameters()]
+    assert all(isinstance(p, Value) for p in model.parameters())
+
+
+def test_layer_and_neuron_names_when_standalone():
+    layer = Layer(2, 2)
+    assert [n for n, _ in layer.named_parameters()][:3] == ["neurons.0.w.0", "neurons.0.w.1", "neurons.0.b"]
+    neuron = Neuron(2)
+    assert [n for n, _ in neuron.named_parameters()] == ["w.0", "w.1", "b"]
+
+
+def test_neuron_computes_activation_of_weighted_sum():
+    n = Neuron(2, activation="tanh")
+    n.w[0].data, n.w[1].data, n.b.data = 0.5, -1.5, 0.25
+    out = n([2.0, 1.0])
+    assert out.data == math.tanh(0.25 + 0.5 * 2.0 + -1.5 * 1.0)
+
+
+@pytest.mark.parametrize("activation, f", [
+    ("linear", lambda z: z),
+    ("relu", lambda z: max(z, 0.0)),
+    ("tanh", math.tanh),
+    ("sigmoid", lambda z: 1.0 / (1.0 + math.exp(-z))),
+])
+def test_each_activation(activation, f):
+    n = Neuron(1, activation=activation)
+    n.w[0].data, n.b.data = 2.0, -0.5
+    for x in (-1.0, 0.1, 3.0):
+        assert n([x]).data == pytest.approx(f(2.0 * x - 0.5), rel=1e-15)
+
+
+def test_neuron_outputs_are_labelled_with_the_neuron_name():
+    model = MLP(2, [3, 1])
+    out = model([1.0, -1.0])
+    assert out.label == "layers.1.neurons.0"
+    hidden = model.layers[0]([1.0, -1.0])
+    assert [h.label for h in hidden] == [f"layers.0.neurons.{i}" for i in range(3)]
+
+
+def test_gradients_reach_every_parameter():
+    model = MLP(2, [4, 1], activation="tanh")
+    out = model([0.3, -0.7])
+    out.backward()
+    assert all(p.grad != 0.0 for p in model.parameters())
+
+
+def test_layer_always_returns_a_list():
+    assert isinstance(Layer(2, 1)([1.0, 2.0]), list)
+    assert len(Layer(2, 3)([1.0, 2.0])) == 3
+
+
+def test_mlp_returns_a_value_for_one_output_and_a_list_otherwise():
+    assert isinstance(MLP(2, [3, 1])([1.0, 2.0]), Value)
+    out = MLP(2, [3, 2])([1.0, 2.0])
+    assert isinstance(out, list) and len(out) == 2
+
+
+def test_mlp_with_a_one_neuron_hidden_layer():
+    model = MLP(2, [16, 1, 1])
+    assert isinstance(model([0.5, 0.5]), Value)
+
+
+def test_mlp_accepts_values_as_inputs_and_differentiates_them():
+    model = MLP(2, [3, 1])
+    x = [Value(0.5), Value(-0.2)]
+    model(x).backward()
+    assert x[0].grad != 0.0
+
+
+def test_default_rng_is_reproducible():
+    a, b = MLP(2, [4, 1]), MLP(2, [4, 1])
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+
+
+def test_neurons_of_a_layer_differ():
+    layer = Layer(2, 3)
+    assert len({tuple(p.data for p in n.w) for n in layer.neurons}) == 3
+
+
+def test_rng_controls_initialisation():
+    a = MLP(2, [4, 1], rng=random.Random(1))
+    b = MLP(2, [4, 1], rng=random.Random(2))
+    assert [p.data for p in a.parameters()] != [p.data for p in b.parameters()]
+
+
+def test_output_activation_applies_to_last_layer_only():
+    model = MLP(1, [2, 1], activation="relu", output_activation="sigmoid")
+    assert [n.activation for n in model.layers[0].neurons] == ["relu", "relu"]
+    assert model.layers[1].neurons[0].activation == "sigmoid"
+    assert 0.0 < model([0.3]).data < 1.0
+
+
+def test_zero_grad_clears_every_parameter():
+    model = MLP(2, [3, 1])
+    model([1.0, 1.0]).backward()
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_custom_module_finds_nested_modules_and_values():
+    class Net(Module):
+        def __init__(self):
+            self.body = MLP(1, [2])
+            self.scale = Value(2.0)
+            self._assign_names()
+    net = Net()
+    names = [n for n, _ in net.named_parameters()]
+    assert names[0] == "body.layers.0.neurons.0.w.0" and names[-1] == "scale"
+    assert net.scale.label == "scale"
+
+
+# -- bad arguments -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: Neuron(0), ValueError, "nin must be at least 1, got 0"),
+    (lambda: Neuron(2.5), TypeError, "nin must be an int, got float"),
+    (lambda: Neuron(True), TypeError, "nin must be an int, got bool"),
+    (lambda: Neuron(2, activation="softmax"), ValueError, "activation must be one of 'linear', 'relu', 'tanh', 'sigmoid', got 'softmax'"),
+    (lambda: Layer(2, 0), ValueError, "nout must be at least 1"),
+    (lambda: MLP(2, 16), TypeError, "nouts must be a list of layer sizes"),
+    (lambda: MLP(2, []), ValueError, "nouts must list at least one layer size"),
+    (lambda: MLP(2, [16, 0]), ValueError, r"nouts\[1\] must be at least 1"),
+    (lambda: MLP(2, [1], output_activation="soft"), ValueError, "output_activation must be one of"),
+    (lambda: MLP(2, [1], rng=42), TypeError, "rng must be a random.Random"),
+])
+def test_bad_constructor_arguments_raise_clear_errors(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_wrong_number_of_inputs():
+    with pytest.raises(ValueError, match=r"MLP\(2, \[3, 1\]\) takes a list of 2 inputs, got 3"):
+        MLP(2, [3, 1])([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"Neuron\(3\) takes a list of 3 inputs, got 2"):
+        Neuron(3)([1.0, 2.0])
+
+
+def test_non_number_inputs():
+    with pytest.raises(TypeError, match="input 1 must be a number or a Value, got str"):
+        Layer(2, 1)([1.0, "2"])
+    with pytest.raises(TypeError, match="takes a list of 2 numbers or Values, got NoneType"):
+        MLP(2, [1])(None)
+
+
+# -- losses ----------------------------------------------------------------------------------
+
+def test_mse_loss_of_lists_is_the_mean_squared_error():
+    pred = [Value(1.0), Value(2.0), Value(4.0)]
+    loss = mse_loss(pred, [0.0, 2.0, 1.0])
+    assert loss.data == pytest.approx((1.0 + 0.0 + 9.0) / 3)
+    loss.backward()
+    assert [p.grad for p in pred] == pytest.approx([2 * 1.0 / 3, 0.0, 2 * 3.0 / 3])
+
+
+def test_mse_loss_of_one_value():
+    p = Value(0.5)
+    loss = mse_loss(p, 0.2)
+    assert loss.data == pytest.approx(0.09)
+    loss.backward()
+    assert p.grad == pytest.approx(0.6)
+
+
+def test_hinge_loss_is_mean_of_relu_one_minus_margin():
+    scores = [Value(2.0), Value(0.5), Value(-0.3)]
+    loss = hinge_loss(scores, [1, 1, 1])
+    assert loss.data == pytest.approx((0.0 + 0.5 + 1.3) / 3)
+    loss.backward()
+    assert [s.grad for s in scores] == pytest.approx([0.0, -1 / 3, -1 / 3])
+
+
+def test_hinge_loss_rejects_labels_other_than_plus_minus_one():
+    with pytest.raises(ValueError, match="labels must be -1 or \\+1, got 0"):
+        hinge_loss([Value(1.0)], [0])
+
+
+def test_binary_cross_entropy_matches_the_formula():
+    p = Value(0.8)
+    loss = binary_cross_entropy(p, 1.0)
+    assert loss.data == pytest.approx(-math.log(0.8))
+    loss.backward()
+    assert p.grad == pytest.approx(-1 / 0.8)
+
+
+@pytest.mark.parametrize("z", [-1000.0, -50.0, -3.0, 0.0, 2.0, 40.0, 1000.0])
+@pytest.mark.parametrize("t", [0.0, 0.3, 1.0])
+def test_binary_cross_entropy_of_a_sigmoid_is_stable_at_any_logit(z, t):
+    zv = Value(z)
+    loss = binary_cross_entropy(zv.sigmoid(), t)
+    softplus = max(z, 0.0) + math.log1p(math.exp(-abs(z)))
+    assert loss.data == pytest.approx(softplus - t * z, rel=1e-12)
+    loss.backward()
+    s = 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+    assert zv.grad == pytest.approx(s - t, rel=1e-9, abs=1e-12)
+
+
+def test_binary_cross_entropy_of_a_plain_probability_is_finite_at_0_and_1():
+    for p, t in ((0.0, 1.0), (1.0, 0.0)):
+        loss = binary_cross_entropy(Value(p), t)
+        assert loss.data == pytest.approx(100.0)
+
+
+def test_binary_cross_entropy_rejects_targets_outside_0_1():
+    with pytest.raises(ValueError, match=r"targets must be in \[0, 1\], got 2.0"):
+        binary_cross_entropy(Value(0.5), 2.0)
+
+
+@pytest.mark.parametrize("loss", [mse_loss, hinge_loss, binary_cross_entropy])
+def test_losses_reject_lists_of_different_lengths(loss):
+    with pytest.raises(ValueError, match="pred has 2 items but target has 1"):
+        loss([Value(0.5), Value(0.5)], [1])
+
+
+@pytest.mark.parametrize("loss", [mse_loss, hinge_loss, binary_cross_entropy])
+def test_losses_reject_empty_lists(loss):
+    with pytest.raises(ValueError, match="empty"):
+        loss([], [])
+
+
+def test_losses_reject_non_numbers():
+    with pytest.raises(TypeError, match="each target must be a number or a Value, got str"):
+        mse_loss([Value(1.0)], ["1"])
+
+
+# -- optimizers ------------------------------------------------------------------------------
+
+def test_sgd_step_moves_against_the_gradient():
+    p = Value(1.0)
+    p.grad = 0.5
+    SGD([p], lr=0.1).step()
+    assert p.data == 1.0 - 0.1 * 0.5
+
+
+def test_sgd_momentum_accumulates_velocity():
+    p = Value(1.0)
+    opt = SGD([p], lr=0.1, momentum=0.9)
+    p.grad = 1.0
+    opt.step()
+    opt.step()
+    # v1 = 1, v2 = 0.9 * 1 + 1 = 1.9
+    assert p.data == pytest.approx(1.0 - 0.1 * 1.0 - 0.1 * 1.9, rel=1e-15)
+
+
+def test_adam_first_step_moves_by_lr_times_sign_of_gradient():
+    p, q = Value(1.0), Value(1.0)
+    p.grad, q.grad = 3.0, -0.01
+    Adam([p, q], lr=0.01).step()
+    assert p.data == pytest.approx(1.0 - 0.01, rel=1e-6)
+    assert q.data == pytest.approx(1.0 + 0.01, rel=1e-5)
+
+
+def test_adam_matches_the_update_rule_over_two_steps():
+    p = Value(0.0)
+    opt = Adam([p], lr=0.1, betas=(0.5, 0.75), eps=0.0)
+    p.grad = 1.0
+    opt.step()
+    p.grad = 3.0
+    opt.step()
+    m = 0.5 * 0.5 * 1.0 + 0.5 * 3.0
+    v = 0.75 * 0.25 * 1.0 + 0.25 * 9.0
+    expected = -0.1 - 0.1 * (m / (1 - 0.25)) / math.sqrt(v / (1 - 0.75 ** 2))
+    assert p.data == pytest.approx(expected, rel=1e-12)
+
+
+def test_optimizer_zero_grad():
+    ps = [Value(1.0), Value(2.0)]
+    for p in ps:
+        p.grad = 1.0
+    SGD(ps).zero_grad()
+    assert [p.grad for p in ps] == [0.0, 0.0]
+
+
+def test_training_an_mlp_reduces_the_loss():
+    model = MLP(2, [4, 1])
+    X, y = [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]], [1.0, 1.0, -1.0, -1.0]
+    opt = SGD(model.parameters(), lr=0.05, momentum=0.5)
+    losses = []
+    for _ in range(50):
+        loss = mse_loss([model(x) for x in X], y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.data)
+    assert losses[-1] < 0.5 * losses[0]
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: SGD(Value(1.0)), TypeError, "got one Value; write \\[v\\]"),
+    (lambda: SGD([]), ValueError, "empty list of parameters"),
+    (lambda: SGD([1.0]), TypeError, r"params\[0\] must be a Value, got float"),
+    (lambda: SGD([Value(1.0)], lr=0), ValueError, r"SGD lr must be in \(0.0, inf\), got 0.0"),
+    (lambda: SGD([Value(1.0)], momentum=1.0), ValueError, "SGD momentum must be in"),
+    (lambda: SGD([Value(1.0)], lr="fast"), TypeError, "SGD lr must be a number, got str"),
+    (lambda: Adam([Value(1.0)], betas=0.9), TypeError, "betas must be a pair"),
+    (lambda: Adam([Value(1.0)], betas=(0.9, 1.5)), ValueError, r"Adam betas\[1\] must be in"),
+    (lambda: Adam(None), TypeError, "takes a list of Values"),
+])
+def test_optimizer_bad_arguments(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
