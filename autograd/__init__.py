@@ -5,5 +5,9 @@ Import name `autograd` (distribution `chainrule`); see README.md and API.md.
 
 from .value import Value
 from .engine import grad, no_grad
+from .check import AnomalyError, GradcheckError, detect_anomaly, gradcheck
+from .debug import Step, Term, backward_steps, save_html, to_json
 
-__all__ = ["Value", "grad", "no_grad"]
+__all__ = ["Value", "grad", "no_grad",
+           "gradcheck", "GradcheckError", "detect_anomaly", "AnomalyError",
+           "backward_steps", "Step", "Term", "save_html", "to_json"]

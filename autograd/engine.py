@@ -70,6 +70,9 @@ def backward(root: Value, grad: float = 1.0) -> None:
     """
     _check_value(root, "backward() root")
     seed = _check_seed(grad)
+    if _hooks.anomaly is not None:  # detect_anomaly(): a pass that checks every step (check.py)
+        _hooks.anomaly.backward(root, seed)  # type: ignore[attr-defined]
+        return
     order = topological_order(root)
     root._g = seed
     try:

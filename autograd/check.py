@@ -1,0 +1,326 @@
+"""Checking gradients: gradcheck against finite differences, and detect_anomaly for NaN and inf.
+
+gradcheck compares every derivative that grad() computes with central finite differences
+(order=2: the Hessian from grad(create_graph=True) with finite differences of the gradient).
+
+detect_anomaly() finds where a NaN or an infinity is born.  Inside it, every new Value remembers
+the line of user code that made it, each op checks its result, and backward() runs through the
+stepper (autograd.debug.steps), checking every step.  The first op whose result is NaN or
+infinite from finite inputs, or the first backward step that makes a gradient NaN or infinite,
+raises AnomalyError with the op, the node, the input values and that line.  Outside the context
+the engine pays nothing beyond the hook check that no_grad already needs.
+"""
+
+from __future__ import annotations
+
+import linecache
+import math
+import os
+import sys
+from contextlib import closing
+from typing import Any, Callable, Sequence
+
+from . import engine as _engine
+from .engine import grad, no_grad
+from .value import Value, _as_float, _describe
+
+__all__ = ["gradcheck", "GradcheckError", "detect_anomaly", "AnomalyError"]
+
+
+# ---------------------------------------------------------------------------------------------
+# gradcheck
+
+class GradcheckError(AssertionError):
+    """gradcheck found derivatives that disagree with finite differences; .failures lists them.
+
+    Each failure is (what, analytic, numeric, error), what naming the input(s), e.g. "input 0 (x)".
+    """
+
+    def __init__(self, message: str, failures: list[tuple[str, float, float, float]]) -> None:
+        super().__init__(message)
+        self.failures = failures
+
+
+def _check_points(inputs: Any) -> tuple[list[float], list[str]]:
+    """The numbers to check at and the input labels; Values give their data and label."""
+    if isinstance(inputs, (Value, str, bytes)) or _as_float(inputs) is not None:
+        raise TypeError(f"gradcheck(f, inputs): inputs must be a list of numbers, "
+                        f"got {_describe(inputs)}; write [x]")
+    try:
+        items = list(inputs)
+    except TypeError:
+        raise TypeError(f"gradcheck(f, inputs): inputs must be a list of numbers, "
+                        f"got {_describe(inputs)}") from None
+    if not items:
+        raise ValueError("gradcheck(f, inputs): inputs is empty; give at least one number")
+    points, labels = [], []
+    for i, x in enumerate(items):
+        if isinstance(x, Value):
+            points.append(x.data)
+            labels.append(x.label or f"x{i}")
+            continue
+        p = _as_float(x)
+        if p is None:
+            raise TypeError(f"gradcheck(f, inputs): inputs[{i}] must be a number, got {_describe(x)}")
+        points.append(p)
+        labels.append(f"x{i}")
+    return points, labels
+
+
+def _check_tolerance(name: str, x: Any, *, positive: bool) -> float:
+    v = _as_float(x)
+    if v is None or isinstance(x, bool):
+        raise TypeError(f"gradcheck(): {name} must be a number, got {_describe(x)}")
+    if not math.isfinite(v) or v < 0.0 or (positive and v == 0.0):
+        need = "> 0" if positive else ">= 0"
+        raise ValueError(f"gradcheck(): {name} must be finite and {need}, got {x!r}")
+    return v
+
+
+def _evaluate(f: Callable[..., Any], xs: list[Value]) -> Value:
+    y = f(*xs)
+    if not isinstance(y, Value):
+        raise TypeError(f"gradcheck(): f must return a Value, got {_describe(y)}; "
+                        f"build the result from the Values f is given")
+    return y
+
+
+def _gradient(f: Callable[..., Any], points: list[float], labels: list[str]) -> list[float]:
+    """The analytic gradient of f at points, as floats."""
+    xs = [Value(p, label) for p, label in zip(points, labels)]
+    return [g.data for g in grad(_evaluate(f, xs), xs)]
+
+
+def _shifted(points: list[float], i: int, h: float) -> list[float]:
+    moved = list(points)
+    moved[i] += h
+    return moved
+
+
+def _agree(analytic: float, numeric: float, atol: float, rtol: float) -> bool:
+    if analytic == numeric:  # also equal infinities
+        return True
+    return abs(analytic - numeric) <= atol + rtol * abs(numeric)  # False when either is nan
+
+
+def gradcheck(f: Callable[..., Value], inputs: Sequence[float], *, eps: float = 1e-6,
+              atol: float = 1e-5, rtol: float = 1e-3, order: int = 1) -> bool:
+    """True when every derivative of f at inputs matches central finite differences, else raise.
+
+    f is called as f(*values) with one Value per input and must return a Value.  order=1 checks
+    d f / d x_i with (f(x + eps e_i) - f(x - eps e_i)) / 2 eps; order=2 also checks every
+    d2 f / d x_i d x_j of grad(create_graph=True) against finite differences of the gradient.
+    A derivative passes when |analytic - numeric| <= atol + rtol * |numeric|.  On any mismatch
+    raises GradcheckError listing each failing input, its analytic and numeric values and the error.
+    """
+    if not callable(f):
+        raise TypeError(f"gradcheck(f, inputs): f must be a function of Values, got {_describe(f)}")
+    points, labels = _check_points(inputs)
+    eps = _check_tolerance("eps", eps, positive=True)
+    atol = _check_tolerance("atol", atol, positive=False)
+    rtol = _check_tolerance("rtol", rtol, positive=False)
+    if order not in (1, 2) or isinstance(order, bool):
+        raise ValueError(f"gradcheck(): order must be 1 or 2, got {order!r}")
+
+    def name(i: int) -> str:
+        return f"input {i} ({labels[i]})"
+
+    failures: list[tuple[str, float, float, float]] = []
+    checked = 0
+
+    def compare(what: str, analytic: float, numeric: float) -> None:
+        nonlocal checked
+        checked += 1
+        if not _agree(analytic, numeric, atol, rtol):
+            failures.append((what, analytic, numeric, abs(analytic - numeric)))
+
+    # first derivatives
+    analytic = _gradient(f, points, labels)
+    for i in range(len(points)):
+        with no_grad():
+            up = _evaluate(f, [Value(p) for p in _shifted(points, i, eps)]).data
+            down = _evaluate(f, [Value(p) for p in _shifted(points, i, -eps)]).data
+        compare(name(i), analytic[i], (up - down) / (2.0 * eps))
+
+    if order == 2:
+        xs = [Value(p, label) for p, label in zip(points, labels)]
+        first = grad(_evaluate(f, xs), xs, create_graph=True)
+        hessian = [[h.data for h in grad(g, xs)] for g in first]
+        for j in range(len(points)):
+            up_grad = _gradient(f, _shifted(points, j, eps), labels)
+            down_grad = _gradient(f, _shifted(points, j, -eps), labels)
+            for i in range(len(points)):
+                numeric = (up_grad[i] - down_grad[i]) / (2.0 * eps)
+                what = f"d2/d{labels[i]} d{labels[j]} (inputs {i}, {j})"
+                compare(what, hessian[i][j], numeric)
+
+    if failures:
+        kind = "derivative" if order == 1 else "first or second derivative"
+        lines = [f"gradcheck failed: {len(failures)} of {checked} {kind}s differ from finite "
+                 f"differences (eps={eps:g}, atol={atol:g}, rtol={rtol:g}):"]
+        width = max(len(what) for what, *_ in failures)
+        for what, a, n, err in failures:
+            lines.append(f"  {what:<{width}}  analytic {a:.10g}, numeric {n:.10g}, error {err:.3g}")
+        raise GradcheckError("\n".join(lines), failures)
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# detect_anomaly
+
+class AnomalyError(FloatingPointError):
+    """An op made NaN or inf from finite inputs, or a backward step made a gradient NaN or inf.
+
+    .node is the Value at fault, .op its op, .where the user's line that made it
+    (file, line, source text) or None when unknown.
+    """
+
+    def __init__(self, message: str, node: Value, where: tuple[str, int, str] | None) -> None:
+        super().__init__(message)
+        self.node = node
+        self.op = node.op
+        self.where = where
+
+
+_AUTOGRAD_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_NN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "nn") + os.sep
+
+# Active while some detect_anomaly() is: the user frames (file, line) that made each Value.
+_depth = 0
+_made_at: dict[Value, tuple[tuple[str, int], ...]] = {}
+_saved: list[Any] = []
+
+
+def _user_frames() -> tuple[tuple[str, int], ...]:
+    """(file, line) of the innermost caller outside autograd, and, when that is inside the nn
+    package, of the innermost caller outside nn too (the user's own line)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_AUTOGRAD_DIR):
+        frame = frame.f_back
+    if frame is None:
+        return ()
+    found = [(frame.f_code.co_filename, frame.f_lineno)]
+    if frame.f_code.co_filename.startswith(_NN_DIR):
+        while frame is not None and frame.f_code.co_filename.startswith((_NN_DIR, _AUTOGRAD_DIR)):
+            frame = frame.f_back
+        if frame is not None:
+            found.append((frame.f_code.co_filename, frame.f_lineno))
+    return tuple(found)
+
+
+def _source(filename: str, lineno: int) -> str:
+    return linecache.getline(filename, lineno).strip()
+
+
+def _where(node: Value) -> tuple[str, int, str] | None:
+    frames = _made_at.get(node)
+    if not frames:
+        return None
+    filename, lineno = frames[-1]
+    return filename, lineno, _source(filename, lineno)
+
+
+def _made_text(node: Value) -> str:
+    frames = _made_at.get(node)
+    if not frames:
+        return "made outside detect_anomaly()"
+    return "made at " + ", called from ".join(
+        f"{filename}:{lineno}: {_source(filename, lineno)}" for filename, lineno in frames)
+
+
+def _describe_node(node: Value) -> str:
+    return f"'{node.label}'" if node.label else "unlabelled"
+
+
+def _finite(x: Any) -> bool:
+    return x is None or math.isfinite(x.data if isinstance(x, Value) else x)
+
+
+class _AnomalyHook:
+    """_hooks.anomaly while detect_anomaly() is active: checks each new op and each backward()."""
+
+    def __call__(self, out: Value) -> None:
+        _made_at[out] = _user_frames()
+        if math.isfinite(out.data):
+            return
+        a, b = out._a, out._b
+        if _finite(a) and _finite(b):
+            raise AnomalyError(self._forward_message(out), out, _where(out))
+
+    @staticmethod
+    def _forward_message(out: Value) -> str:
+        inputs = [x for x in (out._a, out._b) if x is not None]
+        values = ", ".join(repr(x.data if isinstance(x, Value) else x) for x in inputs)
+        lines = [f"the op {out.op} made {out.data!r} from finite inputs ({values}), "
+                 f"{_made_text(out)}",
+                 f"  node: {_describe_node(out)}, op {out.op}"]
+        for role, x in zip(("a", "b"), (out._a, out._b)):
+            if isinstance(x, Value):
+                lines.append(f"  input {role} = {x.data!r}: {_describe_node(x)} Value, {_made_text(x)}")
+            elif x is not None:
+                lines.append(f"  input {role} = {x!r}: a constant")
+        return "\n".join(lines)
+
+    def backward(self, root: Value, seed: float) -> None:
+        """root.backward(seed) through the stepper, raising at the first non-finite gradient."""
+        from .debug.steps import backward_steps  # debug builds on the engine; import when needed
+
+        steps = backward_steps(root, seed)
+        with closing(steps):
+            for step in steps:
+                if not math.isfinite(step.upstream):  # only the seed can get here
+                    raise AnomalyError(f"backward() was called with a non-finite grad "
+                                       f"{step.upstream!r}", root, _where(root))
+                for term in step.terms:
+                    if not math.isfinite(term.contribution) or not math.isfinite(term.total):
+                        raise AnomalyError(self._backward_message(steps, step, term),
+                                           step.node, _where(step.node))
+
+    @staticmethod
+    def _backward_message(steps: Any, step: Any, term: Any) -> str:
+        names = steps.names
+        node, parent = step.node, term.parent
+        return "\n".join([
+            f"backward step {step.index} made the gradient of {names[parent]} "
+            f"{term.total!r}: {step}",
+            f"  node {names[node]}: {_describe_node(node)}, op {node.op}, data {node.data!r}, "
+            f"d {names[node]} / d {names[parent]} = {term.local!r}, {_made_text(node)}",
+            f"  parent {names[parent]}: {_describe_node(parent)}, data {parent.data!r}, "
+            f"{_made_text(parent)}",
+        ])
+
+
+_HOOK = _AnomalyHook()
+
+
+def _recording_init(self: Value, data: Any, label: str = "") -> None:
+    _saved[1](self, data, label)
+    _made_at[self] = _user_frames()
+
+
+class detect_anomaly:
+    """Context manager: find the op or backward step where a NaN or an infinity is born.
+
+    Inside it each new Value remembers the user's line that made it (kept, with the Value, until
+    the outermost context exits); the first op giving NaN/inf from finite inputs, or the first
+    backward() step making a gradient NaN/inf, raises AnomalyError.  Nests; always restores.
+    """
+
+    def __enter__(self) -> detect_anomaly:
+        global _depth
+        if _depth == 0:
+            _saved[:] = [_engine._hooks.anomaly, Value.__init__]
+            Value.__init__ = _recording_init  # type: ignore[method-assign]
+            _engine._hooks.anomaly = _HOOK
+            _engine._hooks.refresh()
+        _depth += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        global _depth
+        _depth -= 1
+        if _depth == 0:
+            _engine._hooks.anomaly, Value.__init__ = _saved  # type: ignore[method-assign]
+            _engine._hooks.refresh()
+            _saved.clear()
+            _made_at.clear()

@@ -1,0 +1,360 @@
+"""save_html: one self-contained HTML file that plays a backward pass step by step.
+
+The page holds the graph as inline SVG (autograd.viz.to_svg), the pass as JSON (to_json plus the
+explanation of each step) and a little JavaScript and CSS: nothing is fetched at view time, so
+it works from file:// and offline.  In the SVG each Value is a <g class="node"> whose <title>
+is v{i}, i its topological index, the id used by to_json; the player highlights the current
+node, fills in each node's grad as the pass reaches it, and shows str(step).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import pathlib
+import re
+from typing import Any
+
+from ..engine import _check_value
+from ..value import Value
+from .export import _run_fresh_pass, to_json
+from .steps import Step, format_number, node_names
+
+__all__ = ["save_html", "to_html"]
+
+
+def _script_json(data: Any) -> str:
+    """JSON that is safe inside <script>: no '</script>', '<!--', or line separators survive."""
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _inline_svg(svg: str) -> str:
+    """The <svg> element alone: no XML declaration, DOCTYPE or leading comments."""
+    start = svg.find("<svg")
+    if start < 0:
+        raise ValueError("autograd.viz.to_svg() returned no <svg> element")
+    svg = svg[start:]
+    # a fixed pt size would not scale; keep viewBox and let CSS size it
+    head_end = svg.find(">")
+    head = re.sub(r'\s(width|height)="[^"]*"', "", svg[:head_end])
+    return head + svg[head_end:]
+
+
+def _player_data(root: Value) -> dict[str, Any]:
+    order, steps, _ = _run_fresh_pass(root)
+    names = node_names(root, order)
+    ids = {node: i for i, node in enumerate(order)}
+    explained = []
+    for step in steps:
+        clauses = ([str(Step(step.index, step.node, step.upstream, (t,), step.context))
+                    for t in step.terms] or [str(step)])
+        root_name = names[root]
+        explained.append({
+            "status": (f"step {step.index + 1}/{len(steps)}: {names[step.node]}"
+                       f"{' (' + step.node.op + ')' if step.node.op else ' (leaf)'}, "
+                       f"upstream d{root_name}/d{names[step.node]} = {format_number(step.upstream)}"),
+            "clauses": clauses,
+            "uses": [[ids[t.parent], t.use, t.uses] for t in step.terms],
+        })
+    return {
+        "trace": to_json(root),
+        "names": [names[node] for node in order],
+        "root": ids[root],
+        "explained": explained,
+    }
+
+
+def to_html(root: Value, *, title: str | None = None) -> str:
+    """The player page of root's backward pass, as one string of HTML."""
+    _check_value(root, "save_html() root")
+    from .. import viz  # pictures are drawn by viz, loaded only when a player is made
+
+    data = _player_data(root)
+    svg = _inline_svg(viz.to_svg(root))
+    if title is None:
+        title = f"Backward pass of {data['names'][data['root']]}"
+    parts = {"TITLE": html.escape(title), "CSS": _CSS, "JS": _JS, "SVG": svg,
+             "DATA": _script_json(data)}
+    # one pass over the template, so text inside the parts is never taken for a placeholder
+    return re.sub(r"__(TITLE|CSS|JS|SVG|DATA)__", lambda m: parts[m.group(1)], _TEMPLATE)
+
+
+def save_html(root: Value, path: str | pathlib.Path) -> pathlib.Path:
+    """Write the player of root's backward pass to path (one self-contained file) and return it.
+
+    Opening it shows the graph with the current node highlighted and the grads filling in, the
+    step's explanation, previous / play / next buttons, and arrow keys.  Like to_json, it shows a
+    pass from zero grads and leaves the graph's .grad fields as they were.
+    """
+    page = to_html(root)
+    path = pathlib.Path(path)
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+_CSS = r"""
+:root { --ink: #1f2430; --muted: #6b7280; --line: #e5e7eb; --accent: #d9480f;
+        --done: #2f9e44; --pending: #1971c2; --bg: #f7f7f5; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+       color: var(--ink); background: var(--bg); }
+header { padding: 14px 22px 10px; border-bottom: 1px solid var(--line); background: #fff; }
+h1 { font-size: 18px; margin: 0 0 8px; font-weight: 600; }
+.controls { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }
+button { font: inherit; padding: 5px 12px; border: 1px solid #ced4da; border-radius: 6px;
+         background: #fff; cursor: pointer; min-width: 44px; }
+button:hover:not(:disabled) { background: #f1f3f5; }
+button:disabled { color: #adb5bd; cursor: default; }
+button#play { min-width: 78px; }
+input[type=range] { flex: 1; min-width: 120px; max-width: 420px; accent-color: var(--accent); }
+.counter { color: var(--muted); font-variant-numeric: tabular-nums; min-width: 90px; }
+.keys { color: var(--muted); font-size: 13px; margin-left: auto; }
+kbd { border: 1px solid #ced4da; border-bottom-width: 2px; border-radius: 4px; padding: 0 5px;
+      font-size: 12px; background: #fff; }
+#explain { margin: 12px 22px 0; padding: 10px 14px; background: #fff; border: 1px solid var(--line);
+           border-left: 4px solid var(--accent); border-radius: 6px; min-height: 64px; }
+#status { font-weight: 600; margin-bottom: 4px; }
+#clauses { font: 14px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; white-space: pre-wrap; }
+main { display: flex; gap: 16px; padding: 12px 22px 22px; align-items: flex-start; }
+#graph { flex: 1 1 auto; min-width: 0; background: #fff; border: 1px solid var(--line);
+         border-radius: 6px; padding: 8px; overflow: auto; }
+#graph svg { width: 100%; height: auto; max-height: 78vh; display: block; }
+#graph g.node > * { transition: stroke .15s, fill .15s; }
+#graph g.node.current > polygon, #graph g.node.current > ellipse, #graph g.node.current > path
+  { stroke: var(--accent); stroke-width: 3px; fill: #fff4e6; }
+#graph g.node.receiving > polygon, #graph g.node.receiving > ellipse, #graph g.node.receiving > path
+  { stroke: var(--pending); stroke-width: 2px; }
+#graph g.node.done:not(.current) > polygon, #graph g.node.done:not(.current) > ellipse
+  { fill: #ebfbee; }
+#graph g.edge.flowing > path { stroke: var(--accent); stroke-width: 2px; }
+#graph g.edge.flowing > polygon { stroke: var(--accent); fill: var(--accent); }
+#graph text.grad-filled { fill: var(--done); font-weight: bold; }
+#graph text.grad-pending { fill: var(--pending); font-style: italic; }
+aside { flex: 0 0 330px; background: #fff; border: 1px solid var(--line); border-radius: 6px;
+        max-height: 82vh; overflow: auto; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; font-variant-numeric: tabular-nums; }
+th, td { padding: 4px 8px; text-align: right; border-bottom: 1px solid var(--line); white-space: nowrap; }
+th { position: sticky; top: 0; background: #f8f9fa; font-weight: 600; }
+th:first-child, td:first-child, td.op { text-align: left; }
+td.name { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+td.op { color: var(--muted); }
+tr.current td { background: #fff4e6; }
+tr.done td.grad { color: var(--done); font-weight: 600; }
+tr.pending td.grad { color: var(--pending); font-style: italic; }
+td.grad { min-width: 80px; }
+footer { color: var(--muted); font-size: 12px; padding: 0 22px 16px; }
+@media (max-width: 900px) { main { flex-direction: column; } aside { flex-basis: auto; width: 100%; } }
+"""
+
+_JS = r"""
+(function () {
+  "use strict";
+  const D = JSON.parse(document.getElementById("trace-data").textContent);
+  const T = D.trace, names = D.names, steps = T.steps, N = steps.length;
+  const num = (x) => (typeof x === "string" ? (x === "nan" ? NaN : x === "inf" ? Infinity : -Infinity) : x);
+  function fmt(x) {
+    if (Number.isNaN(x)) return "nan";
+    if (x === Infinity) return "inf";
+    if (x === -Infinity) return "-inf";
+    const a = Math.abs(x);
+    if (x === 0 || (a >= 1e-2 && a < 1e6)) return x.toFixed(4);
+    let s = x.toPrecision(4);
+    if (s.indexOf("e") >= 0) {  // 1.234e-7 -> 1.234e-07, as Python prints it
+      s = s.replace(/e([+-])(\d)$/, "e$10$2");
+    } else if (s.indexOf(".") >= 0) {
+      s = s.replace(/0+$/, "").replace(/\.$/, "");
+    }
+    return s;
+  }
+
+  // The SVG: node groups by id (their <title> is v{i}), grad text elements inside them.
+  const svgNodes = {}, gradTexts = {}, edgesInto = {};
+  document.querySelectorAll("#graph g.node").forEach((g) => {
+    const t = g.querySelector("title");
+    const m = t && /^v(\d+)$/.exec(t.textContent.trim());
+    if (!m) return;
+    const id = +m[1];
+    svgNodes[id] = g;
+    g.querySelectorAll("text").forEach((txt) => {
+      if (/^\s*grad\b/.test(txt.textContent)) {
+        gradTexts[id] = txt;
+        txt.dataset.prefix = txt.textContent.replace(/-?[0-9.]+(e[+-]?\d+)?\s*$|-?inf\s*$|nan\s*$/, "");
+      }
+    });
+  });
+  document.querySelectorAll("#graph g.edge").forEach((g) => {
+    const t = g.querySelector("title");
+    if (!t) return;
+    const m = /^(\S+?)(?::\S+)?->(\S+?)(?::\S+)?$/.exec(t.textContent.trim());
+    if (!m) return;
+    (edgesInto[m[2]] = edgesInto[m[2]] || []).push({from: m[1], g: g});
+  });
+
+  // The side table, one row per node in the order of the pass.
+  const tbody = document.querySelector("#nodes tbody");
+  const rows = {};
+  steps.forEach((s) => {
+    const node = T.nodes[s.node];
+    const tr = document.createElement("tr");
+    const cells = [["name", names[s.node]], ["op", node.op || "leaf"],
+                   ["data", fmt(num(node.data))], ["grad", ""]];
+    cells.forEach(([cls, text]) => {
+      const td = document.createElement("td");
+      td.className = cls;
+      td.textContent = text;
+      tr.appendChild(td);
+    });
+    tr.title = node.label ? "label: " + node.label : "";
+    tr.addEventListener("click", () => {
+      const k = steps.findIndex((t) => t.node === s.node);
+      show(k + 1);
+    });
+    rows[s.node] = tr;
+    tbody.appendChild(tr);
+  });
+
+  // grads[p][i]: what node i's grad shows after p steps (complete or a partial sum), precomputed.
+  const states = [];
+  {
+    const grad = new Array(T.nodes.length).fill(0), partial = new Array(T.nodes.length).fill(0);
+    const done = new Array(T.nodes.length).fill(false), seen = new Array(T.nodes.length).fill(false);
+    partial[steps.length ? steps[0].node : 0] = num(steps.length ? steps[0].upstream : 0);
+    states.push({grad: grad.slice(), partial: partial.slice(), done: done.slice(), seen: seen.slice()});
+    steps.forEach((s) => {
+      grad[s.node] = num(s.upstream);
+      done[s.node] = true;
+      s.terms.forEach((t) => { partial[t.parent] += num(t.contribution); seen[t.parent] = true; });
+      states.push({grad: grad.slice(), partial: partial.slice(), done: done.slice(), seen: seen.slice()});
+    });
+  }
+
+  const status = document.getElementById("status"), clauses = document.getElementById("clauses");
+  const slider = document.getElementById("slider"), counter = document.getElementById("counter");
+  const buttons = {};
+  ["first", "prev", "play", "next", "last"].forEach((b) => (buttons[b] = document.getElementById(b)));
+  slider.max = N;
+  let p = 0, timer = null;
+
+  function show(k) {
+    p = Math.max(0, Math.min(N, k));
+    const st = states[p], cur = p > 0 ? steps[p - 1] : null;
+    const receiving = new Set(cur ? cur.terms.map((t) => t.parent) : []);
+    T.nodes.forEach((node, i) => {
+      const g = svgNodes[i], tr = rows[i];
+      const isCur = cur !== null && cur.node === i;
+      if (g) {
+        g.classList.toggle("current", isCur);
+        g.classList.toggle("done", st.done[i]);
+        g.classList.toggle("receiving", receiving.has(i));
+      }
+      let text = "", state = "";
+      if (st.done[i]) { text = fmt(st.grad[i]); state = "done"; }
+      else if (st.seen[i]) { text = fmt(st.partial[i]); state = "pending"; }
+      else { text = fmt(0); }
+      const txt = gradTexts[i];
+      if (txt) {
+        txt.textContent = txt.dataset.prefix + text;
+        txt.classList.toggle("grad-filled", state === "done");
+        txt.classList.toggle("grad-pending", state === "pending");
+      }
+      if (tr) {
+        tr.querySelector("td.grad").textContent = state === "pending" ? text + " \u2026" : (state ? text : "");
+        tr.className = (isCur ? "current " : "") + state;
+      }
+    });
+    Object.keys(edgesInto).forEach((to) => edgesInto[to].forEach((e) => e.g.classList.remove("flowing")));
+    if (cur) {
+      // light the edges from the current node's parents into it (through its op node, if drawn)
+      const here = "v" + cur.node, parents = new Set(cur.terms.map((t) => "v" + t.parent));
+      const into = edgesInto[here] || [];
+      into.forEach((e) => {
+        if (parents.has(e.from)) e.g.classList.add("flowing");
+        (edgesInto[e.from] || []).forEach((f) => { if (parents.has(f.from)) { f.g.classList.add("flowing"); e.g.classList.add("flowing"); } });
+      });
+    }
+    if (cur) {
+      const ex = D.explained[p - 1];
+      status.textContent = ex.status;
+      clauses.textContent = ex.clauses.join("\n");
+    } else {
+      status.textContent = "Before the pass: every grad is 0.";
+      clauses.textContent = N ? "Press \u2192 (or Next) to take the first step: d" + names[D.root] +
+        "/d" + names[D.root] + " = " + fmt(num(steps[0].upstream)) + "." : "Nothing to step through.";
+    }
+    if (cur && rows[cur.node]) rows[cur.node].scrollIntoView({block: "nearest"});
+    slider.value = p;
+    counter.textContent = p + " / " + N;
+    buttons.first.disabled = buttons.prev.disabled = p === 0;
+    buttons.next.disabled = buttons.last.disabled = p === N;
+    document.body.dataset.step = p;
+  }
+
+  function stop() {
+    if (timer !== null) { clearInterval(timer); timer = null; }
+    buttons.play.textContent = "\u25b6 Play";
+  }
+  function play() {
+    if (timer !== null) { stop(); return; }
+    if (p === N) show(0);
+    buttons.play.textContent = "\u275a\u275a Pause";
+    timer = setInterval(() => { if (p >= N) stop(); else show(p + 1); }, 900);
+  }
+
+  buttons.first.addEventListener("click", () => { stop(); show(0); });
+  buttons.prev.addEventListener("click", () => { stop(); show(p - 1); });
+  buttons.next.addEventListener("click", () => { stop(); show(p + 1); });
+  buttons.last.addEventListener("click", () => { stop(); show(N); });
+  buttons.play.addEventListener("click", play);
+  slider.addEventListener("input", () => { stop(); show(+slider.value); });
+  document.addEventListener("keydown", (ev) => {
+    if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    const k = ev.key;
+    if (k === "ArrowRight" || k === "ArrowDown") { stop(); show(p + 1); }
+    else if (k === "ArrowLeft" || k === "ArrowUp") { stop(); show(p - 1); }
+    else if (k === "Home") { stop(); show(0); }
+    else if (k === "End") { stop(); show(N); }
+    else if (k === " ") { play(); }
+    else return;
+    ev.preventDefault();
+  });
+  show(0);
+})();
+"""
+
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>__TITLE__</title>
+<style>__CSS__</style>
+</head>
+<body data-step="0">
+<header>
+  <h1>__TITLE__</h1>
+  <div class="controls">
+    <button id="first" title="First (Home)">&#x23EE;</button>
+    <button id="prev" title="Previous step (&#x2190;)">&#x25C0; Prev</button>
+    <button id="play" title="Play / pause (space)">&#x25B6; Play</button>
+    <button id="next" title="Next step (&#x2192;)">Next &#x25B6;</button>
+    <button id="last" title="Last (End)">&#x23ED;</button>
+    <input id="slider" type="range" min="0" max="0" value="0" aria-label="step">
+    <span id="counter" class="counter">0 / 0</span>
+    <span class="keys"><kbd>&#x2190;</kbd> <kbd>&#x2192;</kbd> step &nbsp; <kbd>space</kbd> play</span>
+  </div>
+</header>
+<section id="explain"><div id="status"></div><div id="clauses"></div></section>
+<main>
+  <div id="graph">__SVG__</div>
+  <aside><table id="nodes"><thead><tr><th>node</th><th>op</th><th>data</th><th>grad</th></tr></thead>
+  <tbody></tbody></table></aside>
+</main>
+<footer>Made by chainrule's autograd.debug.save_html. Orange: the node whose step it is; blue: the
+parents it sends gradient to (partial sums in italics); green: gradients that are complete.</footer>
+<script type="application/json" id="trace-data">__DATA__</script>
+<script>__JS__</script>
+</body>
+</html>
+"""
