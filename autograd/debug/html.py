@@ -18,7 +18,7 @@ from typing import Any
 from ..engine import _check_value
 from ..value import Value
 from .export import _run_fresh_pass, to_json
-from .steps import Step, format_number, node_names
+from .steps import format_number, node_names
 
 __all__ = ["save_html", "to_html"]
 
@@ -42,14 +42,14 @@ def _inline_svg(svg: str) -> str:
     return head + svg[head_end:]
 
 
-def _player_data(root: Value) -> dict[str, Any]:
-    order, steps, _ = _run_fresh_pass(root)
+def _player_data(root: Value) -> tuple[dict[str, Any], list[Value], list[float]]:
+    """What the page's script needs: to_json, the node names, each step explained."""
+    order, steps, after = _run_fresh_pass(root)
     names = node_names(root, order)
     ids = {node: i for i, node in enumerate(order)}
     explained = []
     for step in steps:
-        clauses = ([str(Step(step.index, step.node, step.upstream, (t,), step.context))
-                    for t in step.terms] or [str(step)])
+        clauses = step.clauses()
         root_name = names[root]
         explained.append({
             "status": (f"step {step.index + 1}/{len(steps)}: {names[step.node]}"
@@ -58,12 +58,13 @@ def _player_data(root: Value) -> dict[str, Any]:
             "clauses": clauses,
             "uses": [[ids[t.parent], t.use, t.uses] for t in step.terms],
         })
-    return {
+    data = {
         "trace": to_json(root),
         "names": [names[node] for node in order],
         "root": ids[root],
         "explained": explained,
     }
+    return data, order, after
 
 
 def to_html(root: Value, *, title: str | None = None) -> str:
@@ -71,8 +72,17 @@ def to_html(root: Value, *, title: str | None = None) -> str:
     _check_value(root, "save_html() root")
     from .. import viz  # pictures are drawn by viz, loaded only when a player is made
 
-    data = _player_data(root)
-    svg = _inline_svg(viz.to_svg(root))
+    data, order, after = _player_data(root)
+    # draw the graph holding the grads of the pass (colours and edge widths follow them; the
+    # player blanks each grad until its step), then give the graph its own grads back
+    saved = [node.grad for node in order]
+    try:
+        for node, g in zip(order, after):
+            node.grad = g
+        svg = _inline_svg(viz.to_svg(root))
+    finally:
+        for node, g in zip(order, saved):
+            node.grad = g
     if title is None:
         title = f"Backward pass of {data['names'][data['root']]}"
     parts = {"TITLE": html.escape(title), "CSS": _CSS, "JS": _JS, "SVG": svg,
@@ -119,20 +129,18 @@ kbd { border: 1px solid #ced4da; border-bottom-width: 2px; border-radius: 4px; p
 #clauses { font: 14px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; white-space: pre-wrap; }
 main { display: flex; gap: 16px; padding: 12px 22px 22px; align-items: flex-start; }
 #graph { flex: 1 1 auto; min-width: 0; background: #fff; border: 1px solid var(--line);
-         border-radius: 6px; padding: 8px; overflow: auto; }
-#graph svg { width: 100%; height: auto; max-height: 78vh; display: block; }
+         border-radius: 6px; padding: 8px; overflow: auto; max-height: 82vh; }
+#graph svg { display: block; max-width: none; margin: 0 auto; }
 #graph g.node > * { transition: stroke .15s, fill .15s; }
-#graph g.node.current > polygon, #graph g.node.current > ellipse, #graph g.node.current > path
-  { stroke: var(--accent); stroke-width: 3px; fill: #fff4e6; }
-#graph g.node.receiving > polygon, #graph g.node.receiving > ellipse, #graph g.node.receiving > path
-  { stroke: var(--pending); stroke-width: 2px; }
-#graph g.node.done:not(.current) > polygon, #graph g.node.done:not(.current) > ellipse
-  { fill: #ebfbee; }
+#graph g.node.current > polygon:last-of-type, #graph g.node.current > ellipse
+  { stroke: var(--accent); stroke-width: 3px; }
+#graph g.node.current > ellipse { fill: #ffe8cc; }
+#graph g.node.receiving > polygon:last-of-type { stroke: var(--pending); stroke-width: 2.5px; }
 #graph g.edge.flowing > path { stroke: var(--accent); stroke-width: 2px; }
 #graph g.edge.flowing > polygon { stroke: var(--accent); fill: var(--accent); }
 #graph text.grad-filled { fill: var(--done); font-weight: bold; }
 #graph text.grad-pending { fill: var(--pending); font-style: italic; }
-aside { flex: 0 0 330px; background: #fff; border: 1px solid var(--line); border-radius: 6px;
+aside { flex: 0 0 310px; background: #fff; border: 1px solid var(--line); border-radius: 6px;
         max-height: 82vh; overflow: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; font-variant-numeric: tabular-nums; }
 th, td { padding: 4px 8px; text-align: right; border-bottom: 1px solid var(--line); white-space: nowrap; }
@@ -170,17 +178,25 @@ _JS = r"""
   }
 
   // The SVG: node groups by id (their <title> is v{i}), grad text elements inside them.
-  const svgNodes = {}, gradTexts = {}, edgesInto = {};
+  const svgNodes = {}, opNodes = {}, gradTexts = {}, gradCells = {}, edgesInto = {};
   document.querySelectorAll("#graph g.node").forEach((g) => {
     const t = g.querySelector("title");
-    const m = t && /^v(\d+)$/.exec(t.textContent.trim());
+    const m = t && /^([vo])(\d+)$/.exec(t.textContent.trim());
     if (!m) return;
-    const id = +m[1];
+    if (m[1] === "o") { opNodes[+m[2]] = g; return; }
+    const id = +m[2];
     svgNodes[id] = g;
     g.querySelectorAll("text").forEach((txt) => {
-      if (/^\s*grad\b/.test(txt.textContent)) {
+      const m2 = /^\s*grad\s*/.exec(txt.textContent);
+      if (m2) {
         gradTexts[id] = txt;
-        txt.dataset.prefix = txt.textContent.replace(/-?[0-9.]+(e[+-]?\d+)?\s*$|-?inf\s*$|nan\s*$/, "");
+        txt.dataset.prefix = m2[0];
+        // the cell behind the grad: coloured by the final grad, shown only once it is complete
+        const cell = txt.previousElementSibling;
+        if (cell && cell.tagName.toLowerCase() === "polygon") {
+          gradCells[id] = cell;
+          cell.dataset.fill = cell.getAttribute("fill") || "";
+        }
       }
     });
   });
@@ -235,6 +251,26 @@ _JS = r"""
   const buttons = {};
   ["first", "prev", "play", "next", "last"].forEach((b) => (buttons[b] = document.getElementById(b)));
   slider.max = N;
+
+  // Size the picture so its text stays readable; the box scrolls and follows the current node.
+  const graphBox = document.getElementById("graph"), svg = graphBox.querySelector("svg");
+  function fit() {
+    if (!svg || !svg.viewBox || !svg.viewBox.baseVal || !svg.viewBox.baseVal.width) return;
+    const vb = svg.viewBox.baseVal, room = graphBox.clientWidth - 18;
+    const s = Math.max(0.85, Math.min(1.35, room / vb.width));
+    svg.style.width = (vb.width * s) + "px";
+    svg.style.height = (vb.height * s) + "px";
+  }
+  fit();
+  window.addEventListener("resize", fit);
+  function follow(g) {
+    if (!g) return;
+    const box = graphBox.getBoundingClientRect(), r = g.getBoundingClientRect();
+    if (r.left < box.left + 20 || r.right > box.right - 20)
+      graphBox.scrollLeft += (r.left + r.right) / 2 - (box.left + box.right) / 2;
+    if (r.top < box.top + 20 || r.bottom > box.bottom - 20)
+      graphBox.scrollTop += (r.top + r.bottom) / 2 - (box.top + box.bottom) / 2;
+  }
   let p = 0, timer = null;
 
   function show(k) {
@@ -253,6 +289,9 @@ _JS = r"""
       if (st.done[i]) { text = fmt(st.grad[i]); state = "done"; }
       else if (st.seen[i]) { text = fmt(st.partial[i]); state = "pending"; }
       else { text = fmt(0); }
+      if (opNodes[i]) opNodes[i].classList.toggle("current", isCur);
+      const cell = gradCells[i];
+      if (cell) cell.setAttribute("fill", state === "done" ? cell.dataset.fill : "#ffffff");
       const txt = gradTexts[i];
       if (txt) {
         txt.textContent = txt.dataset.prefix + text;
@@ -283,7 +322,12 @@ _JS = r"""
       clauses.textContent = N ? "Press \u2192 (or Next) to take the first step: d" + names[D.root] +
         "/d" + names[D.root] + " = " + fmt(num(steps[0].upstream)) + "." : "Nothing to step through.";
     }
-    if (cur && rows[cur.node]) rows[cur.node].scrollIntoView({block: "nearest"});
+    if (cur) follow(svgNodes[cur.node]);
+    if (cur && rows[cur.node]) {
+      const aside = rows[cur.node].closest("aside"), r = rows[cur.node];
+      if (r.offsetTop < aside.scrollTop + 30 || r.offsetTop + r.offsetHeight > aside.scrollTop + aside.clientHeight)
+        aside.scrollTop = r.offsetTop - aside.clientHeight / 2;
+    }
     slider.value = p;
     counter.textContent = p + " / " + N;
     buttons.first.disabled = buttons.prev.disabled = p === 0;
@@ -335,11 +379,11 @@ _TEMPLATE = """<!DOCTYPE html>
 <header>
   <h1>__TITLE__</h1>
   <div class="controls">
-    <button id="first" title="First (Home)">&#x23EE;</button>
+    <button id="first" title="First (Home)">|&#x25C0;</button>
     <button id="prev" title="Previous step (&#x2190;)">&#x25C0; Prev</button>
     <button id="play" title="Play / pause (space)">&#x25B6; Play</button>
     <button id="next" title="Next step (&#x2192;)">Next &#x25B6;</button>
-    <button id="last" title="Last (End)">&#x23ED;</button>
+    <button id="last" title="Last (End)">&#x25B6;|</button>
     <input id="slider" type="range" min="0" max="0" value="0" aria-label="step">
     <span id="counter" class="counter">0 / 0</span>
     <span class="keys"><kbd>&#x2190;</kbd> <kbd>&#x2192;</kbd> step &nbsp; <kbd>space</kbd> play</span>

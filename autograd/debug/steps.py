@@ -115,14 +115,18 @@ class Step:
     context: _Context = field(default=_NO_CONTEXT, repr=False, compare=False)
 
     def __str__(self) -> str:
+        return "; ".join(self.clauses())
+
+    def clauses(self) -> list[str]:
+        """The explanation, one clause per term (one clause for a leaf): str(step) joins them."""
         ctx = self.context
         root = ctx.name(ctx.root) if ctx.root is not None else "L"
         node = ctx.name(self.node)
         up = format_number(self.upstream)
         if not self.terms:
             if self.node is ctx.root:
-                return f"d{root}/d{root} = {up} (the seed of the pass)"
-            return f"d{root}/d{node} = {up} (a leaf: its gradient is complete)"
+                return [f"d{root}/d{root} = {up} (the seed of the pass)"]
+            return [f"d{root}/d{node} = {up} (a leaf: its gradient is complete)"]
         clauses = []
         for t in self.terms:
             parent = ctx.name(t.parent)
@@ -132,7 +136,7 @@ class Step:
                 total = "" if t.total is None else f", total now {format_number(t.total)}"
                 clause += f" ({_ordinal(t.use)} of {t.uses} uses{total})"
             clauses.append(clause)
-        return "; ".join(clauses)
+        return clauses
 
 
 class BackwardSteps:
