@@ -221,11 +221,16 @@ def _where(node: Value) -> tuple[str, int, str] | None:
 
 
 def _made_text(node: Value) -> str:
+    """Where node was made: the user's line, then (for nn code) the library line it ran."""
     frames = _made_at.get(node)
     if not frames:
         return "made outside detect_anomaly()"
-    return "made at " + ", called from ".join(
-        f"{filename}:{lineno}: {_source(filename, lineno)}" for filename, lineno in frames)
+    filename, lineno = frames[-1]
+    text = f"made at {filename}:{lineno}: {_source(filename, lineno)}"
+    if len(frames) > 1:
+        inner_file, inner_line = frames[0]
+        text += f" (in {inner_file}:{inner_line}: {_source(inner_file, inner_line)})"
+    return text
 
 
 def _describe_node(node: Value) -> str:
@@ -250,13 +255,14 @@ class _AnomalyHook:
     @staticmethod
     def _forward_message(out: Value) -> str:
         inputs = [x for x in (out._a, out._b) if x is not None]
-        values = ", ".join(repr(x.data if isinstance(x, Value) else x) for x in inputs)
-        lines = [f"the op {out.op} made {out.data!r} from finite inputs ({values}), "
-                 f"{_made_text(out)}",
-                 f"  node: {_describe_node(out)}, op {out.op}"]
+        values = " and ".join(repr(x.data if isinstance(x, Value) else x) for x in inputs)
+        lines = [f"{out.op} made {out.data!r} from finite input{'s' if len(inputs) > 1 else ''} "
+                 f"{values}",
+                 f"  {_made_text(out)}",
+                 f"  node: {_describe_node(out)}, the new result of {out.op}"]
         for role, x in zip(("a", "b"), (out._a, out._b)):
             if isinstance(x, Value):
-                lines.append(f"  input {role} = {x.data!r}: {_describe_node(x)} Value, {_made_text(x)}")
+                lines.append(f"  input {role} = {x.data!r}: Value {_describe_node(x)}, {_made_text(x)}")
             elif x is not None:
                 lines.append(f"  input {role} = {x!r}: a constant")
         return "\n".join(lines)

@@ -1,0 +1,242 @@
+"""gradcheck (derivatives against finite differences) and detect_anomaly (where NaN and inf are born)."""
+
+import math
+
+import pytest
+
+import autograd.value as value_module
+from autograd import AnomalyError, GradcheckError, Value, detect_anomaly, gradcheck, no_grad
+from autograd.engine import _hooks
+from autograd.value import DERIVATIVES
+
+# -- gradcheck --------------------------------------------------------------------------------
+
+
+def test_gradcheck_passes_on_correct_derivatives():
+    assert gradcheck(lambda x, y: (x * y).tanh() + x.exp() / y - (x ** y).sqrt(), [0.7, 1.3]) is True
+
+
+def test_gradcheck_passes_on_every_primitive():
+    fs = [lambda x: -x, lambda x: abs(x), lambda x: x.exp(), lambda x: x.log(), lambda x: x.tanh(),
+          lambda x: x.sigmoid(), lambda x: x.relu(), lambda x: x.sqrt(), lambda x: x.sin(),
+          lambda x: x.cos(), lambda x: x ** 3, lambda x: 2 ** x, lambda x: 1 / x, lambda x: 3 - x]
+    for f in fs:
+        assert gradcheck(f, [0.8])
+
+
+def test_gradcheck_passes_second_derivatives_with_order_2():
+    assert gradcheck(lambda x, y: (x * y).tanh() * x.sin() + y ** 3, [0.4, -0.9], order=2) is True
+
+
+def test_a_gradient_cut_by_detach_fails_with_the_input_and_both_values():
+    # f(x) = x * x.detach() has value x^2 but analytic gradient x: at x = 3, 3 instead of 6
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda x: x * x.detach(), [3.0])
+    ((what, analytic, numeric, error),) = info.value.failures
+    assert what == "input 0 (x0)"
+    assert analytic == 3.0
+    assert numeric == pytest.approx(6.0, abs=1e-6)
+    assert error == pytest.approx(3.0, abs=1e-6)
+    message = str(info.value)
+    assert "input 0 (x0)" in message and "analytic 3," in message
+    assert "numeric 6" in message or "numeric 5.99999" in message
+    assert "error 3" in message
+
+
+def test_only_the_failing_inputs_are_listed():
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda x, y: x * y + y.detach() * y, [2.0, 5.0])
+    assert [f[0] for f in info.value.failures] == ["input 1 (x1)"]
+    assert "input 0" not in str(info.value)
+
+
+def test_inputs_given_as_values_are_named_by_their_labels():
+    with pytest.raises(GradcheckError, match=r"input 1 \(w\)"):
+        gradcheck(lambda b, w: b + w * w.detach(), [Value(1.0, "b"), Value(2.0, "w")])
+
+
+def test_a_wrong_second_derivative_fails_only_with_order_2(monkeypatch):
+    # the float rule of sin stays right (it was bound at import), the Value rule used by
+    # grad(create_graph=True) now drops the dependence of cos(x) on x
+    rule = DERIVATIVES["sin"][0]
+    monkeypatch.setitem(DERIVATIVES, "sin",
+                        (lambda a, out: rule(a.detach() if isinstance(a, Value) else a, out),))
+    assert gradcheck(lambda x: x.sin(), [0.5])
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda x: x.sin(), [0.5], order=2)
+    ((what, analytic, numeric, _),) = info.value.failures
+    assert what == "d2/dx0 dx0 (inputs 0, 0)"
+    assert analytic == 0.0 and numeric == pytest.approx(-math.sin(0.5), abs=1e-6)
+
+
+def test_tolerances_decide_what_passes():
+    def f(x):  # analytic 2.001 at x = 1, numeric 2.002: an error of 0.001
+        return x * x + 0.001 * x * x.detach()
+    with pytest.raises(GradcheckError):
+        gradcheck(f, [1.0], rtol=0.0, atol=1e-4)
+    assert gradcheck(f, [1.0], rtol=0.0, atol=1e-2)
+    assert gradcheck(f, [1.0], rtol=1e-3, atol=0.0)
+
+
+@pytest.mark.parametrize("f, inputs, message", [
+    ("not a function", [1.0], "f must be a function"),
+    (lambda x: x, "1.0", "inputs must be a list of numbers"),
+    (lambda x: x, 1.0, "inputs must be a list of numbers"),
+    (lambda x: x, Value(1.0), "inputs must be a list of numbers"),
+    (lambda x: x, [None], r"inputs\[0\] must be a number, got NoneType"),
+    (lambda x: x, ["a"], r"inputs\[0\] must be a number, got str"),
+    (lambda x: 3.0, [1.0], "f must return a Value, got float"),
+])
+def test_bad_arguments_raise_type_errors_that_say_what_was_given(f, inputs, message):
+    with pytest.raises(TypeError, match=message):
+        gradcheck(f, inputs)
+
+
+@pytest.mark.parametrize("kwargs", [{"order": 3}, {"eps": 0.0}, {"atol": -1.0}, {"rtol": math.nan}])
+def test_bad_settings_raise_value_errors(kwargs):
+    with pytest.raises(ValueError):
+        gradcheck(lambda x: x * x, [1.0], **kwargs)
+
+
+# -- detect_anomaly: forward -----------------------------------------------------------------------
+
+def test_an_op_making_nan_from_finite_inputs_raises_with_op_values_and_source_line():
+    x = Value(-2.0, "x")
+    with detect_anomaly():
+        with pytest.raises(AnomalyError) as info:
+            h = x.log()  # the line the error must show
+    error = info.value
+    assert error.op == "log" and math.isnan(error.node.data)
+    assert error.where[0] == __file__ and error.where[2] == "h = x.log()  # the line the error must show"
+    message = str(error)
+    assert "log" in message and "-2.0" in message and "'x'" in message
+    assert f"{__file__}:{error.where[1]}: h = x.log()" in message
+
+
+def test_an_op_making_inf_from_finite_inputs_raises():
+    with detect_anomaly():
+        with pytest.raises(AnomalyError, match="exp"):
+            Value(1000.0).exp()
+        with pytest.raises(AnomalyError, match=r"/ made inf from finite inputs 1.0 and 0.0"):
+            Value(1.0) / 0
+
+
+def test_the_input_lines_of_user_code_are_named_too():
+    with detect_anomaly():
+        z = Value(-1.0, "z")  # made here
+        with pytest.raises(AnomalyError) as info:
+            z.sqrt()
+    assert "z = Value(-1.0, \"z\")  # made here" in str(info.value)
+
+
+def test_nan_from_nan_inputs_is_not_an_anomaly():
+    x = Value(math.nan)
+    with detect_anomaly():
+        y = x + 1.0
+    assert math.isnan(y.data)
+
+
+def test_outside_the_context_nan_is_silent():
+    with detect_anomaly():
+        pass
+    assert math.isnan(Value(-1.0).log().data)
+
+
+def test_anomalies_are_caught_under_no_grad_too():
+    with detect_anomaly(), no_grad():
+        with pytest.raises(AnomalyError):
+            Value(-1.0).log()
+        assert Value(2.0).exp().parents == ()
+
+
+def test_a_nan_born_inside_nn_names_the_nn_line_and_the_users_line():
+    nn = pytest.importorskip("nn")
+    net = nn.TwoNodeNetwork(w1=1e308, w2=1.0)
+    with detect_anomaly():
+        with pytest.raises(AnomalyError) as info:
+            net(10.0)  # the user's line
+    message = str(info.value)
+    assert "nn" in message and "two_node.py" in message
+    assert "net(10.0)  # the user's line" in message
+
+
+# -- detect_anomaly: backward ----------------------------------------------------------------------
+
+def test_a_backward_step_making_a_gradient_inf_raises_naming_node_and_line():
+    with detect_anomaly():
+        x = Value(0.0, "x")
+        y = x.sqrt()  # d sqrt / dx = inf at 0
+        y.label = "y"
+        loss = y * 2.0
+        with pytest.raises(AnomalyError) as info:
+            loss.backward()
+    error = info.value
+    assert error.node is y and error.op == "sqrt"
+    message = str(error)
+    assert "'y'" in message and "gradient of x inf" in message
+    assert "y = x.sqrt()  # d sqrt / dx = inf at 0" in message
+    assert all(n._g == 0.0 for n in (x, y, loss))
+
+
+def test_zero_times_an_infinite_local_derivative_is_caught_as_nan():
+    with detect_anomaly():
+        x = Value(0.0, "x")
+        y = x.sqrt() * 0.0
+        with pytest.raises(AnomalyError, match="nan"):
+            y.backward()
+
+
+def test_backward_in_anomaly_mode_gives_the_same_grads():
+    def run():
+        x, w = Value(0.3, "x"), Value(-1.7, "w")
+        y = ((x * w).tanh() + x.exp() * w).sigmoid()
+        y.backward(0.5)
+        return x.grad, w.grad
+    plain = run()
+    with detect_anomaly():
+        checked = run()
+    assert checked == plain
+
+
+def test_without_the_context_backward_lets_inf_through():
+    x = Value(0.0)
+    y = x.sqrt()
+    y.backward()
+    assert x.grad == math.inf
+
+
+# -- detect_anomaly: state ----------------------------------------------------------------------
+
+original_init = Value.__init__
+
+
+def test_leaving_the_context_turns_every_hook_off():
+    with detect_anomaly():
+        assert _hooks.anomaly is not None and value_module._hook is not None
+    assert _hooks.anomaly is None and value_module._hook is None  # the fast path: one None check
+    assert Value.__init__ is original_init
+
+
+def test_an_exception_inside_still_restores_the_state():
+    with pytest.raises(AnomalyError):
+        with detect_anomaly():
+            Value(-1.0).log()
+    assert _hooks.anomaly is None and value_module._hook is None and Value.__init__ is original_init
+
+
+def test_nested_contexts_stay_on_until_the_outermost_exits():
+    with detect_anomaly():
+        with detect_anomaly():
+            pass
+        with pytest.raises(AnomalyError):
+            Value(-1.0).log()
+    assert _hooks.anomaly is None and Value.__init__ is original_init
+    Value(-1.0).log()
+
+
+def test_the_provenance_is_dropped_when_the_context_exits():
+    from autograd import check
+    with detect_anomaly():
+        Value(1.0) * 2.0
+        assert len(check._made_at) == 2
+    assert check._made_at == {}
