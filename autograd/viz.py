@@ -31,9 +31,12 @@ fold=True (nn networks, found through their labels: autograd never imports nn)
     (`layers.0`).  Parameters stay drawn as Values, so their grads can be read.
 
 Size
-    Graphviz needs minutes for tens of thousands of nodes, so draw() refuses graphs that would draw
-    more than MAX_NODES Values, saying how to fold or draw a smaller part (raise MAX_NODES to go
-    further).  Building the DOT source is linear in the size of the graph.
+    Graphviz needs minutes for tens of thousands of nodes, so draw() refuses a picture of more
+    than MAX_SIZE nodes plus edges (Graphviz lays out 10,000 in about 5 s), saying whether
+    fold=True would fit or a smaller part must be drawn (e.g. the loss of one sample rather than
+    of a batch); raise autograd.viz.MAX_SIZE to go further.  The one-sample graph of an
+    MLP(2, [16, 16, 1]) is about 3,500; folded, about 1,000.  Counting, folding and building the
+    DOT source are linear in the size of the graph, so a refusal comes at once.
 
 Rendering
     Graphviz's `dot` when it is on PATH, otherwise the `graphviz-pure` program (from PyPI, found on
@@ -57,9 +60,9 @@ import graphviz
 from .engine import topological_order
 from .value import Value, _describe
 
-__all__ = ["draw", "to_svg", "save_svg", "Graph", "MAX_NODES"]
+__all__ = ["draw", "to_svg", "save_svg", "Graph", "MAX_SIZE"]
 
-MAX_NODES = 1500  # most Values draw() lays out; dot takes about 10 s at this size
+MAX_SIZE = 10_000  # most nodes plus edges draw() lays out: Graphviz takes about 5 s for this many
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 
@@ -121,7 +124,9 @@ def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local
     index = {node: i for i, node in enumerate(order)}
     targets = _targets(highlight, index)
     boxes, owner = _fold(order, index) if fold else ({}, None)
-    _check_size(len(order) - sum(len(b.inner) - 1 for b in boxes.values()), fold)
+    size = _size(order, boxes, owner)
+    if size > MAX_SIZE:
+        _refuse(size, fold, order, index)
     return _Drawing(order, index, targets, boxes, owner, rankdir=rankdir,
                     show_grad=bool(show_grad), show_local=bool(show_local)).graph
 
@@ -167,15 +172,36 @@ def _targets(highlight: Any, index: dict[Value, int]) -> list[int]:
     return out
 
 
-def _check_size(n: int, fold: bool) -> None:
-    if n <= MAX_NODES:
-        return
-    how = ("draw a smaller part, e.g. the loss of one sample instead of a batch" if fold else
-           "pass fold=True to draw each nn neuron call as one box, or draw a smaller part, "
-           "e.g. the loss of one sample instead of a batch")
-    raise ValueError(f"draw(): this graph would draw {n:,} Values{' even folded' if fold else ''}, "
-                     f"more than autograd.viz.MAX_NODES = {MAX_NODES:,} that Graphviz lays out in "
-                     f"reasonable time; {how} (or raise autograd.viz.MAX_NODES)")
+def _size(order: list[Value], boxes: dict[int, _Box], owner: list[int] | None) -> int:
+    """Nodes plus edges of the picture: what Graphviz's time grows with."""
+    size = 0
+    for i, node in enumerate(order):
+        o = -1 if owner is None else owner[i]
+        if o == -1:
+            size += 1 + (2 + len(node.parents) if node.op else 0)  # value, op, op -> value, operands
+        elif o == i:
+            size += 1 + len(boxes[i].inputs)
+    return size
+
+
+def _refuse(size: int, fold: bool, order: list[Value], index: dict[Value, int]) -> None:
+    """Raise the error for a picture too large to lay out, saying what would fit."""
+    smaller = "draw a smaller part, e.g. the loss of one sample instead of a batch"
+    if fold:
+        how = smaller
+    else:
+        boxes, owner = _fold(order, index)
+        folded = _size(order, boxes, owner)
+        if boxes and folded <= MAX_SIZE:
+            how = f"pass fold=True to draw each nn neuron call as one box ({folded:,} then)"
+        elif boxes:
+            how = f"{smaller} (fold=True still gives {folded:,})"
+        else:
+            how = smaller
+    raise ValueError(f"draw(): this picture would have {size:,} nodes and edges"
+                     f"{' even folded' if fold else ''}, more than autograd.viz.MAX_SIZE = "
+                     f"{MAX_SIZE:,} that Graphviz lays out in seconds; {how}, "
+                     f"or raise autograd.viz.MAX_SIZE")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -336,7 +362,7 @@ def _fold(order: list[Value], index: dict[Value, int]) -> tuple[dict[int, _Box],
     return boxes, owner
 
 
-def _layer_key(box: _Box, order: list[Value], neuron_of_box: str) -> tuple[Any, ...] | None:
+def _layer_key(box: _Box, order: list[Value]) -> tuple[Any, ...] | None:
     """What makes neuron calls one Layer call: the same layer name and the same inputs."""
     m = _NEURON.match(box.name)
     if not m:
@@ -345,7 +371,7 @@ def _layer_key(box: _Box, order: list[Value], neuron_of_box: str) -> tuple[Any, 
     for j in box.inputs:
         v = order[j]
         m2 = _PARAMETER.match(v.label) if not v.op and v.label else None
-        if m2 and m2["neuron"] == neuron_of_box:
+        if m2 and m2["neuron"] == box.name:
             continue  # the neuron's own parameters
         inputs.append(("leaf", repr(v.data), v.label) if not v.op else ("node", j))
     constants = tuple(repr(c) for k in box.inner for c in order[k].operands
@@ -373,7 +399,7 @@ class _Drawing:
             "fontcolor": INK}, edge_attr={
             "fontname": "Arial", "fontsize": "9", "color": EDGE,
             "fontcolor": "#495057", "arrowsize": "0.6"})
-        g.attr(rankdir=rankdir, nodesep="0.2", ranksep="0.3", bgcolor="white")
+        g.attr(rankdir=rankdir, nodesep="0.2", ranksep="0.3", bgcolor="white", fontname="Arial")
         self._clusters()
         for i, node in enumerate(order):
             if owner is not None and owner[i] != -1:
@@ -504,12 +530,12 @@ class _Drawing:
         order = self.order
         groups: dict[tuple[Any, ...], list[int]] = {}
         for i, box in self.boxes.items():
-            key = _layer_key(box, order, box.name)
+            key = _layer_key(box, order)
             if key is not None:
                 groups.setdefault(key, []).append(i)
         for k, (key, members) in enumerate(groups.items()):
             sub = graphviz.Digraph(name=f"cluster{k}")
-            sub.attr(label=_text(key[0]), style="rounded,dashed", color=BOX_INK,
+            sub.attr(label=f"<{_text(key[0])}>", style="rounded,dashed", color=BOX_INK,
                      fontcolor=BOX_INK, fontsize="10", labeljust="l")
             self.cluster_of.update((i, sub) for i in members)
             self.subgraphs.append(sub)

@@ -1,0 +1,531 @@
+"""Pictures: draw / to_svg / save_svg, rendered by dot and by graphviz-pure, read back as XML."""
+
+import os
+import shutil
+import stat
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import graphviz
+import pytest
+
+from autograd import Value, draw, save_svg, to_svg, viz
+from autograd.engine import topological_order
+from nn import MLP, TwoNodeNetwork, hinge_loss, mse_loss
+
+SVG = "{http://www.w3.org/2000/svg}"
+REAL_WHICH = shutil.which
+
+
+def hide_dot(monkeypatch):
+    """Make draw's renderer search behave as if Graphviz's dot were not installed."""
+    monkeypatch.setattr(viz.shutil, "which",
+                        lambda name, *a, **k: None if name == "dot" else REAL_WHICH(name, *a, **k))
+
+
+@pytest.fixture(params=["dot", "graphviz-pure"])
+def renderer(request, monkeypatch):
+    """Each test using it runs once with dot and once with graphviz-pure (dot hidden)."""
+    if request.param == "dot":
+        if REAL_WHICH("dot") is None:
+            pytest.skip("Graphviz's dot is not installed")
+    else:
+        hide_dot(monkeypatch)
+    return request.param
+
+
+def parse(svg):
+    """{title: [<g> element, ...]} for the nodes, edges and clusters of an SVG picture."""
+    items = {}
+    for g in ET.fromstring(svg).iter(SVG + "g"):
+        if g.get("class") in ("node", "edge", "cluster"):
+            items.setdefault(g.find(SVG + "title").text, []).append(g)
+    return items
+
+
+def nodes(items):
+    """{title: <g>} for the nodes only."""
+    return {t: g[0] for t, g in items.items() if g[0].get("class") == "node"}
+
+
+def texts(g):
+    return [t.text for t in g.iter(SVG + "text")]
+
+
+def strokes(g):
+    return {e.get("stroke") for e in g.iter() if e.get("stroke") not in (None, "none", "transparent")}
+
+
+def stroke_width(edge):
+    return float(edge.find(SVG + "path").get("stroke-width", "1"))
+
+
+def rgb(color):
+    return tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def product():
+    """L = a * b with a = 2, b = -3, after backward: a.grad = -3, b.grad = 2."""
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    L = a * b
+    L.label = "L"
+    L.backward()
+    return a, b, L
+
+
+def names(root):
+    """{Value: DOT name} by the documented rule: v{i} at topological position i."""
+    return {v: f"v{i}" for i, v in enumerate(topological_order(root))}
+
+
+# ---------------------------------------------------------------------------------------------
+# What is drawn
+
+def test_value_node_shows_label_data_and_grad(renderer):
+    a, b, L = product()
+    items = parse(to_svg(L))
+    assert texts(items[names(L)[a]][0]) == ["a", "data 2.0000", "grad -3.0000"]
+    assert texts(items[names(L)[L]][0]) == ["L", "data -6.0000", "grad 1.0000"]
+
+
+def test_unlabelled_value_shows_data_and_grad_only():
+    x = Value(0.5)
+    y = x.exp()
+    items = parse(to_svg(y, show_grad=False))
+    assert texts(items["v0"][0]) == ["data 0.5000"]
+
+
+def test_op_node_sits_between_operands_and_result(renderer):
+    a, b, L = product()
+    items = parse(to_svg(L))
+    v = names(L)
+    op = "o" + v[L][1:]
+    assert texts(items[op][0]) == ["*"]
+    assert f"{v[a]}->{op}" in items and f"{v[b]}->{op}" in items and f"{op}->{v[L]}" in items
+    assert sum(1 for t in items if "->" in t) == 3
+
+
+def test_nodes_are_named_by_topological_position():
+    x = Value(1.0, label="x")
+    y = (x * x + 1.0).sigmoid()
+    order = topological_order(y)
+    items = parse(to_svg(y))
+    for i, v in enumerate(order):
+        assert texts(items[f"v{i}"][0])[-2] == f"data {v.data:.4f}"
+        assert (f"o{i}" in items) == bool(v.op)
+
+
+def test_repeated_operand_gets_one_edge_per_use():
+    x = Value(3.0, label="x")
+    y = x * x
+    y.backward()
+    items = parse(to_svg(y, show_local=True))
+    assert [texts(e) for e in items["v0->o1"]] == [["3.0000"], ["3.0000"]]
+
+
+@pytest.mark.parametrize("make, text", [
+    (lambda x: x * 2.0, "* 2"),
+    (lambda x: 2.0 * x, "2 *"),
+    (lambda x: 1 - x, "1 -"),
+    (lambda x: x - 0.5, "- 0.5"),
+    (lambda x: x ** 2, "** 2"),
+    (lambda x: 2 ** x, "2 **"),
+    (lambda x: x / 4, "/ 4"),
+    (lambda x: x.tanh(), "tanh"),
+])
+def test_constant_operand_is_written_where_it_stands(make, text):
+    y = make(Value(0.5, label="x"))
+    assert texts(parse(to_svg(y))["o1"][0]) == [text]
+
+
+def test_two_node_network_has_two_sigmoid_nodes(renderer):
+    net = TwoNodeNetwork(w1=0.8, w2=-1.2, b1=0.1, b2=0.3)
+    C = mse_loss(net(1.5), 0.2)
+    C.backward()
+    items = parse(to_svg(C))
+    ops = [texts(g)[0] for t, g in nodes(items).items() if t.startswith("o")]
+    assert ops.count("sigmoid") == 2
+    labels = {texts(g)[0] for t, g in nodes(items).items() if t.startswith("v")}
+    assert {"w1", "b1", "z1", "a1", "w2", "b2", "z2", "y_hat"} <= labels
+
+
+def test_non_finite_numbers_are_written_out():
+    y = Value(-1.0, label="x").log()
+    assert "data nan" in texts(parse(to_svg(y))["v1"][0])
+
+
+def test_small_and_large_numbers_use_scientific_notation():
+    x = Value(123456.0, label="x")
+    y = x * 1e-9
+    assert texts(parse(to_svg(y, show_grad=False))["v1"][0]) == ["data 1.235e-04"]
+    assert texts(parse(to_svg(y, show_grad=False))["v0"][0]) == ["x", "data 1.235e+05"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Options
+
+def test_show_local_writes_each_edges_local_derivative(renderer):
+    a, b, L = product()
+    items = parse(to_svg(L, show_local=True))
+    assert texts(items["v0->o2"][0]) == ["-3.0000"]   # dL/da = b
+    assert texts(items["v1->o2"][0]) == ["2.0000"]    # dL/db = a
+    assert texts(items["o2->v2"][0]) == []
+
+
+def test_show_local_is_off_by_default():
+    a, b, L = product()
+    items = parse(to_svg(L))
+    assert all(texts(g[0]) == [] for t, g in items.items() if "->" in t)
+
+
+def test_show_local_uses_the_stored_local_derivatives():
+    x = Value(0.3, label="x")
+    y = x.sigmoid()
+    items = parse(to_svg(y, show_local=True))
+    assert texts(items["v0->o1"][0]) == [f"{y.local[0]:.4f}"]
+
+
+def test_show_grad_false_hides_grads():
+    a, b, L = product()
+    svg = to_svg(L, show_grad=False)
+    assert "grad" not in "".join(t for g in parse(svg).values() for t in texts(g[0]) if t)
+
+
+def test_rankdir_is_passed_to_graphviz():
+    a, b, L = product()
+    assert "rankdir=TB" in draw(L, rankdir="TB").source
+    assert "rankdir=LR" in draw(L).source
+
+
+def test_highlight_marks_the_node_and_the_path_from_the_root(renderer):
+    a, b, e = Value(2.0, label="a"), Value(-3.0, label="b"), Value(1.0, label="e")
+    c = a * b
+    d = c + e
+    d.backward()
+    v = names(d)                       # a v0, b v1, c v2 (o2), e v3, d v4 (o4)
+    items = parse(to_svg(d, highlight=a))
+    on_path = [v[a], v[c], v[d], "o2", "o4", f"{v[a]}->o2", "o2->v2", "v2->o4", "o4->v4"]
+    off_path = [v[b], v[e], f"{v[b]}->o2", f"{v[e]}->o4"]
+    for title in on_path:
+        assert viz.HIGHLIGHT in strokes(items[title][0]), title
+    for title in off_path:
+        assert viz.HIGHLIGHT not in strokes(items[title][0]), title
+
+
+def test_highlight_takes_a_list():
+    a, b, L = product()
+    items = parse(to_svg(L, highlight=[a, b]))
+    assert all(viz.HIGHLIGHT in strokes(items[t][0]) for t in ("v0", "v1", "v2", "v0->o2", "v1->o2"))
+
+
+def test_highlighted_node_is_drawn_thicker_than_the_path():
+    a, b, L = product()
+    source = draw(L, highlight=a).source
+    assert f'border="3" cellborder="0" cellspacing="0" cellpadding="3" columns="*" rows="*" ' \
+           f'color="{viz.HIGHLIGHT}"' in source.split("\n\tv0 ")[1].split("\n")[0]
+
+
+def test_gradient_sign_colours_the_grad_cell():
+    a, b, L = product()   # a.grad = -3, b.grad = 2
+    source = draw(L).source
+    a_fill = source.split("grad -3.0000")[0].rsplit('bgcolor="', 1)[1][:7]
+    b_fill = source.split("grad 2.0000")[0].rsplit('bgcolor="', 1)[1][:7]
+    assert rgb(a_fill)[0] > rgb(a_fill)[2]   # negative: red
+    assert rgb(b_fill)[2] > rgb(b_fill)[0]   # positive: blue
+
+
+def test_edge_width_grows_with_the_gradient_it_carries(renderer):
+    a, b, L = product()   # a's edge carries dL/da = -3, b's carries 2
+    items = parse(to_svg(L))
+    wide, narrow = items["v0->o2"][0], items["v1->o2"][0]
+    assert stroke_width(wide) > stroke_width(narrow) > 1.0
+    assert rgb(next(iter(strokes(wide))))[0] > rgb(next(iter(strokes(wide))))[2]
+    assert rgb(next(iter(strokes(narrow))))[2] > rgb(next(iter(strokes(narrow))))[0]
+
+
+def test_no_gradient_no_cue():
+    a, b = Value(2.0), Value(3.0)
+    items = parse(to_svg(a * b))   # backward never ran
+    assert all(stroke_width(g[0]) == 1.0 for t, g in items.items() if "->" in t)
+
+
+# ---------------------------------------------------------------------------------------------
+# Escaping
+
+NASTY = 'a{b}|c<d>"e"\\f&g <script>alert(1)</script> \\N\\G ]]> <!-- x -->'
+
+
+def test_label_text_shows_as_typed(renderer):
+    x = Value(1.0, label=NASTY)
+    y = x * 2.0
+    y.label = "<b>bold?</b> & 'quoted'"
+    items = parse(to_svg(y))   # ET.fromstring: the SVG is well-formed XML
+    assert texts(items["v0"][0])[0] == NASTY
+    assert texts(items["v1"][0])[0] == "<b>bold?</b> & 'quoted'"
+
+
+def test_newline_in_a_label_breaks_the_line(renderer):
+    x = Value(1.0, label="first\nsecond")
+    items = parse(to_svg(x))
+    assert texts(items["v0"][0])[:2] == ["first", "second"]
+
+
+def test_control_characters_are_shown_escaped_and_keep_the_svg_valid(renderer):
+    x = Value(1.0, label="a\x00b\x1bc\tz")
+    items = parse(to_svg(x))
+    assert texts(items["v0"][0])[0] == "a\\x00b\\x1bc z"
+
+
+def test_escaping_in_folded_names():
+    w = Value(0.5, label="<n>.w.0")
+    out = (w * 2.0).tanh()
+    out.label = "<n>"
+    items = parse(to_svg(out, fold=True))
+    assert texts(items["v2"][0])[0] == "<n>"
+
+
+# ---------------------------------------------------------------------------------------------
+# Determinism
+
+def test_same_graph_gives_the_same_source():
+    def build():
+        x, w = Value(1.5, label="x"), Value(0.8, label="w")
+        y = (w * x + 0.1).sigmoid()
+        y.backward()
+        return y
+    assert draw(build(), show_local=True).source == draw(build(), show_local=True).source
+
+
+def test_same_mlp_graph_gives_the_same_folded_source():
+    def build():
+        net = MLP(2, [3, 1])
+        loss = (net([0.5, -1.0]) - 1.0) ** 2
+        loss.backward()
+        return loss
+    assert draw(build(), fold=True).source == draw(build(), fold=True).source
+
+
+# ---------------------------------------------------------------------------------------------
+# fold
+
+def small_mlp_loss():
+    net = MLP(2, [2, 1])
+    out = net([1.0, -2.0])
+    loss = (out - 1.0) ** 2
+    loss.backward()
+    return net, out, loss
+
+
+def test_fold_draws_each_neuron_call_as_one_named_box(renderer):
+    net, out, loss = small_mlp_loss()
+    items = parse(to_svg(loss, fold=True))
+    v = names(loss)
+    boxes = {texts(g)[0]: t for t, g in nodes(items).items()
+             if texts(g)[0].startswith("layers.") and ".w." not in texts(g)[0]
+             and not texts(g)[0].endswith(".b")}
+    assert set(boxes) == {"layers.0.neurons.0", "layers.0.neurons.1", "layers.1.neurons.0"}
+    assert boxes["layers.1.neurons.0"] == v[out]
+    assert texts(items[v[out]][0])[1] == "w·x + b, 4 ops"   # b + w0*h0 + w1*h1: two * and two +
+    assert texts(items[boxes["layers.0.neurons.0"]][0])[1] == "tanh(w·x + b), 5 ops"
+
+
+def test_fold_hides_the_nodes_inside_a_call_and_keeps_parameters():
+    net, out, loss = small_mlp_loss()
+    items = parse(to_svg(loss, fold=True))
+    drawn_labels = {texts(g)[0] for g in nodes(items).values()}
+    assert {p.label for p in net.parameters()} <= drawn_labels
+    values = [t for t in nodes(items) if t.startswith("v")]
+    assert len(values) == len(net.parameters()) + 3 + 2  # params, 3 boxes, out - 1, its square
+
+
+def test_fold_edge_carries_the_derivative_through_the_call():
+    net, out, loss = small_mlp_loss()
+    items = parse(to_svg(loss, fold=True, show_local=True))
+    v = names(loss)
+    hidden = [h for h in topological_order(loss) if h.label.startswith("layers.0.neurons.")
+              and h.op]
+    w = net.layers[1].neurons[0].w
+    h0 = next(h for h in hidden if h.label == "layers.0.neurons.0")
+    # out = w0*h0 + w1*h1 + b: d out / d h0 = w0, d out / d w0 = h0
+    assert texts(items[f"{v[h0]}->{v[out]}"][0]) == [f"{w[0].data:.4f}"]
+    assert texts(items[f"{v[w[0]]}->{v[out]}"][0]) == [f"{h0.data:.4f}"]
+    assert texts(items[f"{v[net.layers[1].neurons[0].b]}->{v[out]}"][0]) == ["1.0000"]
+
+
+def test_fold_frames_each_layer_call_in_a_cluster():
+    net = MLP(2, [2, 1])
+    loss = (net([1.0, -2.0]) - 1.0) ** 2 + (net([0.5, 0.5]) + 1.0) ** 2
+    items = parse(to_svg(loss, fold=True))
+    clusters = sorted(texts(g[0])[0] for t, g in items.items() if t.startswith("cluster"))
+    assert clusters == ["layers.0", "layers.0", "layers.1", "layers.1"]
+
+
+def test_fold_puts_a_layer_calls_neurons_in_its_cluster():
+    net, out, loss = small_mlp_loss()
+    source = draw(loss, fold=True).source
+    cluster = source.split("subgraph cluster0 {")[1].split("}")[0]
+    assert cluster.count("layers.0.neurons.") == 2
+
+
+def test_fold_without_nn_labels_draws_everything():
+    net = TwoNodeNetwork(w1=0.8, w2=-1.2)
+    C = mse_loss(net(1.5), 0.2)
+    assert draw(C, fold=True).source == draw(C).source
+
+
+def test_fold_highlight_inside_a_call_highlights_the_box():
+    net, out, loss = small_mlp_loss()
+    inner = out.parents[0]   # w0*h0 + w1*h1, inside the output neuron's call
+    items = parse(to_svg(loss, fold=True, highlight=inner))
+    assert viz.HIGHLIGHT in strokes(items[names(loss)[out]][0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Scale
+
+def moons_loss(n):
+    """micrograd's moons setup: MLP(2, [16, 16, 1]) on n points, hinge loss plus L2."""
+    model = MLP(2, [16, 16, 1], activation="relu")
+    X = [[(i % 10) / 5 - 1.0, (i // 10) / 5 - 1.0] for i in range(n)]
+    y = [1 if i % 3 else -1 for i in range(n)]
+    loss = hinge_loss([model(x) for x in X], y) + 1e-4 * sum(p * p for p in model.parameters())
+    loss.backward()
+    return loss
+
+
+def test_huge_graph_is_refused_with_advice():
+    loss = moons_loss(100)
+    assert len(topological_order(loss)) > 60_000
+    with pytest.raises(ValueError, match="smaller part.*fold=True still gives.*MAX_SIZE"):
+        draw(loss)
+    with pytest.raises(ValueError, match="even folded.*smaller part"):
+        draw(loss, fold=True)
+
+
+def test_too_big_unless_folded_says_to_fold():
+    loss = moons_loss(5)
+    with pytest.raises(ValueError, match=r"pass fold=True .*\(\d[\d,]* then\)"):
+        draw(loss)
+    assert isinstance(draw(loss, fold=True), graphviz.Digraph)
+
+
+def test_max_size_can_be_raised(monkeypatch):
+    loss = moons_loss(5)
+    monkeypatch.setattr(viz, "MAX_SIZE", 10 ** 9)
+    assert isinstance(draw(loss), graphviz.Digraph)
+
+
+def test_long_chain_is_refused_not_hung():
+    x = Value(1.0)
+    for _ in range(20_000):
+        x = x * 1.0001
+    with pytest.raises(ValueError, match="nodes and edges"):
+        draw(x)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad arguments
+
+def test_root_must_be_a_value():
+    with pytest.raises(TypeError, match="draw\\(\\) needs a Value, got str 'abc'"):
+        draw("abc")
+    with pytest.raises(TypeError, match="needs a Value"):
+        to_svg(1.0)
+
+
+def test_rankdir_must_be_known():
+    with pytest.raises(ValueError, match="rankdir.*'LR', 'TB', 'RL', 'BT'.*'left'"):
+        draw(Value(1.0), rankdir="left")
+
+
+def test_highlight_must_be_in_the_graph():
+    a, b, L = product()
+    with pytest.raises(ValueError, match="not in the graph"):
+        draw(L, highlight=Value(1.0))
+
+
+def test_highlight_must_be_values():
+    a, b, L = product()
+    with pytest.raises(TypeError, match="highlight"):
+        draw(L, highlight="a")
+    with pytest.raises(TypeError, match="highlight"):
+        draw(L, highlight=[a, 3.0])
+    with pytest.raises(TypeError, match="highlight"):
+        draw(L, highlight=3.0)
+
+
+def test_unknown_option_is_a_type_error():
+    with pytest.raises(TypeError):
+        to_svg(Value(1.0), colour="red")
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering
+
+def generator(svg):
+    return svg.split("Generated by ")[1].split("\n")[0]
+
+
+def test_dot_is_used_when_installed():
+    if REAL_WHICH("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    assert "graphviz-pure" not in generator(to_svg(Value(1.0)))
+
+
+def test_graphviz_pure_is_used_without_dot(monkeypatch):
+    hide_dot(monkeypatch)
+    assert "graphviz-pure" in generator(to_svg(Value(1.0)))
+
+
+def graphviz_pure_program():
+    found = REAL_WHICH("graphviz-pure") or viz._renderers()[-1]
+    assert "graphviz-pure" in found, "graphviz-pure is a dependency of chainrule"
+    return found
+
+
+def test_graphviz_pure_is_found_next_to_python(monkeypatch, tmp_path):
+    os.symlink(graphviz_pure_program(), tmp_path / "graphviz-pure")
+    monkeypatch.setattr(viz.shutil, "which", lambda *a, **k: None)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    assert "graphviz-pure" in generator(to_svg(Value(1.0)))
+
+
+def test_broken_dot_falls_back_to_graphviz_pure(monkeypatch, tmp_path):
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\necho 'dot: broken' >&2\nexit 3\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setattr(viz.shutil, "which", lambda name, *a, **k:
+                        str(fake) if name == "dot" else REAL_WHICH(name, *a, **k))
+    assert "graphviz-pure" in generator(to_svg(Value(1.0)))
+
+
+def test_no_renderer_says_how_to_install_one(monkeypatch, tmp_path):
+    monkeypatch.setattr(viz.shutil, "which", lambda *a, **k: None)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    with pytest.raises(RuntimeError, match="pip install graphviz-pure.*apt install graphviz"):
+        to_svg(Value(1.0))
+
+
+def test_save_svg_writes_the_picture_and_returns_its_path(tmp_path):
+    a, b, L = product()
+    path = save_svg(L, tmp_path / "L.svg", show_local=True)
+    assert path == tmp_path / "L.svg" and isinstance(path, Path)
+    assert texts(parse(path.read_text(encoding="utf-8"))["v0->o2"][0]) == ["-3.0000"]
+    assert save_svg(L, str(tmp_path / "s.svg")) == tmp_path / "s.svg"
+
+
+def test_draw_returns_a_graphviz_digraph():
+    a, b, L = product()
+    assert isinstance(draw(L), graphviz.Digraph)
+
+
+def test_jupyter_display_works_without_dot(monkeypatch):
+    hide_dot(monkeypatch)
+    a, b, L = product()
+    g = draw(L)
+    bundle = g._repr_mimebundle_()
+    assert list(bundle) == ["image/svg+xml"]
+    assert texts(parse(bundle["image/svg+xml"])["v0"][0])[0] == "a"
+    assert g._repr_mimebundle_(include=["image/png"])["image/png"][:4] == b"\x89PNG"
+    assert g._repr_mimebundle_(include=["image/svg+xml"], exclude=["image/svg+xml"]) == {}
