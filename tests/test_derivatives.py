@@ -1,0 +1,250 @@
+"""The table of derivatives: exact hand-derived values, every rule against central finite
+differences at many points of its domain, and the forward ops storing exactly what the rule says."""
+
+import math
+import operator
+import random
+
+import pytest
+
+from autograd import Value, grad
+from autograd.value import DERIVATIVES
+
+
+def same(x: float, y: float) -> bool:
+    """x == y, with nan equal to nan."""
+    return x == y or (x != x and y != y)
+
+
+# -- exact, hand-derived local derivatives ---------------------------------------------------------
+
+def grads_of(f, *xs: float) -> list[float]:
+    """d f / d x for each x, by backward() from fresh leaves."""
+    vs = [Value(x) for x in xs]
+    f(*vs).backward()
+    return [v.grad for v in vs]
+
+
+@pytest.mark.parametrize("name, f, xs, expected", [
+    ("d(a+b) = (1, 1)", operator.add, (3.0, 4.0), [1.0, 1.0]),
+    ("d(a-b) = (1, -1)", operator.sub, (3.0, 4.0), [1.0, -1.0]),
+    ("d(a*b) = (b, a)", operator.mul, (3.0, 4.0), [4.0, 3.0]),
+    ("d(a/b) = (1/b, -a/b^2)", operator.truediv, (3.0, 4.0), [0.25, -0.1875]),
+    ("d(x^3) = 3x^2", lambda x: x ** 3, (2.0,), [12.0]),
+    ("d(x^0.5) = 0.5/sqrt(x)", lambda x: x ** 0.5, (4.0,), [0.25]),
+    ("d(x^-1) = -1/x^2", lambda x: x ** -1, (2.0,), [-0.25]),
+    ("d(x^0) = 0", lambda x: x ** 0, (5.0,), [0.0]),
+    ("d(-x) = -1", lambda x: -x, (3.0,), [-1.0]),
+    ("d|x| = -1 for x < 0", abs, (-3.0,), [-1.0]),
+    ("d|x| = 1 for x > 0", abs, (3.0,), [1.0]),
+    ("d exp(x) at 0 = 1", Value.exp, (0.0,), [1.0]),
+    ("d log(x) = 1/x", Value.log, (4.0,), [0.25]),
+    ("d tanh(x) at 0 = 1", Value.tanh, (0.0,), [1.0]),
+    ("d sigmoid(x) at 0 = 1/4", Value.sigmoid, (0.0,), [0.25]),
+    ("d relu(x) = 1 for x > 0", Value.relu, (3.0,), [1.0]),
+    ("d relu(x) = 0 for x < 0", Value.relu, (-3.0,), [0.0]),
+    ("d sqrt(x) = 1/(2 sqrt(x))", Value.sqrt, (16.0,), [0.125]),
+    ("d sin(x) at 0 = cos 0 = 1", Value.sin, (0.0,), [1.0]),
+    ("d sin(x) at pi = cos pi = -1", Value.sin, (math.pi,), [-1.0]),
+    ("d cos(x) at 0 = -sin 0 = 0", Value.cos, (0.0,), [0.0]),
+    ("d cos(x) at pi/2 = -sin(pi/2) = -1", Value.cos, (math.pi / 2,), [-1.0]),
+    ("d(x + 2) = 1", lambda x: x + 2, (3.0,), [1.0]),
+    ("d(2 - x) = -1", lambda x: 2 - x, (3.0,), [-1.0]),
+    ("d(x * 2) = 2", lambda x: x * 2, (3.0,), [2.0]),
+    ("d(3 / x) = -3/x^2", lambda x: 3 / x, (2.0,), [-0.75]),
+    ("d(x / 4) = 1/4", lambda x: x / 4, (3.0,), [0.25]),
+])
+def test_exact_local_derivative(name, f, xs, expected):
+    assert grads_of(f, *xs) == expected
+
+
+@pytest.mark.parametrize("name, f, xs, expected", [
+    ("d(a^b) = (b a^(b-1), a^b ln a)", operator.pow, (3.0, 2.0), [6.0, 9.0 * math.log(3.0)]),
+    ("d(2^x) = 2^x ln 2", lambda x: 2 ** x, (3.0,), [8.0 * math.log(2.0)]),
+    ("d exp(x) = exp(x)", Value.exp, (1.0,), [math.e]),
+    ("d tanh(x) = 1 - tanh(x)^2", Value.tanh, (0.5,), [1.0 - math.tanh(0.5) ** 2]),
+    ("d sigmoid(x) = s(1-s)", Value.sigmoid, (2.0,),
+     [math.exp(-2.0) / (1.0 + math.exp(-2.0)) ** 2]),
+    ("d sin(x) = cos(x)", Value.sin, (1.0,), [math.cos(1.0)]),
+    ("d cos(x) = -sin(x)", Value.cos, (1.0,), [-math.sin(1.0)]),
+])
+def test_closed_form_local_derivative(name, f, xs, expected):
+    assert grads_of(f, *xs) == pytest.approx(expected, rel=4e-15, abs=0.0)  # a few ulps
+
+
+def test_chain_rule_through_a_product_and_tanh_by_hand():
+    # y = tanh(w*x + b): dy/dw = (1 - y^2) x, dy/dx = (1 - y^2) w, dy/db = 1 - y^2
+    w, x, b = Value(0.5), Value(-2.0), Value(0.25)
+    y = (w * x + b).tanh()
+    y.backward()
+    t = math.tanh(-0.75)
+    assert (w.grad, x.grad, b.grad) == (-2.0 * (1 - t * t), 0.5 * (1 - t * t), 1 - t * t)
+
+
+# -- every rule against central finite differences -----------------------------------------------
+
+def points(lo: float, hi: float, n: int = 40, seed: int = 0) -> list[float]:
+    """n points spread over [lo, hi]: an even grid jittered by a fixed seed (reproducible)."""
+    rng = random.Random(seed)
+    step = (hi - lo) / n
+    return [lo + step * (i + rng.uniform(0.05, 0.95)) for i in range(n)]
+
+
+def central_difference(f, x: float) -> float:
+    """df/dx by central differences, Richardson-extrapolated: error O(h^4) plus rounding."""
+    h = 1e-3 * max(1.0, abs(x))
+
+    def d(h: float) -> float:
+        return (f(x + h) - f(x - h)) / (2.0 * h)
+
+    return (4.0 * d(h / 2.0) - d(h)) / 3.0
+
+
+def assert_close_to_finite_difference(analytic: float, f, x: float) -> None:
+    numeric = central_difference(f, x)
+    scale = max(1.0, abs(analytic), abs(f(x)))
+    assert abs(analytic - numeric) <= 1e-8 * scale, (x, analytic, numeric)
+
+
+UNARY = {  # op: (function of a Value, points of its domain; kinks and poles left out)
+    "neg": (operator.neg, points(-5, 5)),
+    "abs": (abs, points(-5, -0.1) + points(0.1, 5)),
+    "exp": (Value.exp, points(-6, 6)),
+    "log": (Value.log, points(0.05, 30)),
+    "tanh": (Value.tanh, points(-4, 4)),
+    "sigmoid": (Value.sigmoid, points(-10, 10)),
+    "relu": (Value.relu, points(-5, -0.1) + points(0.1, 5)),
+    "sqrt": (Value.sqrt, points(0.05, 30)),
+    "sin": (Value.sin, points(-10, 10)),
+    "cos": (Value.cos, points(-10, 10)),
+}
+
+BINARY = {  # op: (function, pairs (a, b) of its domain)
+    "+": (operator.add, list(zip(points(-5, 5, seed=1), points(-5, 5, seed=2)))),
+    "-": (operator.sub, list(zip(points(-5, 5, seed=3), points(-5, 5, seed=4)))),
+    "*": (operator.mul, list(zip(points(-5, 5, seed=5), points(-5, 5, seed=6)))),
+    "/": (operator.truediv, list(zip(points(-5, 5, seed=7),
+                                     points(-5, -0.2, 20, seed=8) + points(0.2, 5, 20, seed=9)))),
+    "**": (operator.pow, list(zip(points(0.1, 5, seed=10), points(-3, 3, seed=11)))),
+}
+
+# a negative base has a derivative in the base only, for a constant integer exponent
+NEGATIVE_BASE_POWERS = [(a, b) for a in points(-4, -0.1, 10, seed=12) for b in (-2, -1, 2, 3)]
+
+
+def test_every_op_in_the_table_is_tested():
+    assert set(DERIVATIVES) == set(UNARY) | set(BINARY)
+
+
+@pytest.mark.parametrize("op", sorted(UNARY))
+def test_unary_derivative_matches_finite_differences(op):
+    f, xs = UNARY[op]
+    for x in xs:
+        v = Value(x)
+        f(v).backward()
+        assert_close_to_finite_difference(v.grad, lambda t: f(Value(t)).data, x)
+
+
+@pytest.mark.parametrize("op", sorted(BINARY))
+def test_binary_derivatives_of_value_op_value_match_finite_differences(op):
+    f, pairs = BINARY[op]
+    for a, b in pairs:
+        va, vb = Value(a), Value(b)
+        f(va, vb).backward()
+        assert_close_to_finite_difference(va.grad, lambda t: f(Value(t), Value(b)).data, a)
+        assert_close_to_finite_difference(vb.grad, lambda t: f(Value(a), Value(t)).data, b)
+
+
+@pytest.mark.parametrize("op", sorted(BINARY))
+def test_binary_derivative_of_value_op_constant_matches_finite_differences(op):
+    f, pairs = BINARY[op]
+    for a, b in pairs:
+        va = Value(a)
+        f(va, b).backward()
+        assert_close_to_finite_difference(va.grad, lambda t: f(Value(t), b).data, a)
+
+
+@pytest.mark.parametrize("op", sorted(BINARY))
+def test_binary_derivative_of_constant_op_value_matches_finite_differences(op):
+    f, pairs = BINARY[op]
+    for a, b in pairs:
+        vb = Value(b)
+        f(a, vb).backward()
+        assert_close_to_finite_difference(vb.grad, lambda t: f(a, Value(t)).data, b)
+
+
+def test_power_of_a_negative_base_with_an_integer_exponent_matches_finite_differences():
+    for a, b in NEGATIVE_BASE_POWERS:
+        va = Value(a)
+        (va ** b).backward()
+        assert_close_to_finite_difference(va.grad, lambda t: (Value(t) ** b).data, a)
+
+
+def test_finite_difference_check_can_fail():
+    # the checker itself must reject a wrong derivative (here tanh' off by 1e-6)
+    with pytest.raises(AssertionError):
+        assert_close_to_finite_difference(1.0 - math.tanh(0.3) ** 2 + 1e-6,
+                                          lambda t: math.tanh(t), 0.3)
+
+
+# -- the forward op stores exactly the local derivative the rule gives -----------------------------
+
+SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, math.inf, -math.inf, math.nan, 1e308, 5e-324]
+
+
+@pytest.mark.parametrize("op", sorted(UNARY))
+def test_unary_op_stores_the_rule_on_floats(op):
+    f, xs = UNARY[op]
+    (rule,) = DERIVATIVES[op]
+    for x in xs + SPECIAL:
+        out = f(Value(x))
+        assert out.op == op
+        assert len(out.local) == 1
+        assert same(out.local[0], rule(x, out.data)), (x, out.local)
+
+
+@pytest.mark.parametrize("op", sorted(BINARY))
+def test_binary_op_stores_the_rules_on_floats(op):
+    f, pairs = BINARY[op]
+    rule_a, rule_b = DERIVATIVES[op]
+    for a, b in pairs + [(x, y) for x in SPECIAL for y in SPECIAL]:
+        both = f(Value(a), Value(b))
+        left = f(Value(a), b)
+        right = f(a, Value(b))
+        assert both.op == left.op == right.op == op
+        out = both.data
+        assert same(left.data, out) and same(right.data, out)
+        da, db = rule_a(a, b, out), rule_b(a, b, out)
+        assert len(both.local) == 2 and same(both.local[0], da) and same(both.local[1], db)
+        assert len(left.local) == 1 and same(left.local[0], da)
+        assert len(right.local) == 1 and same(right.local[0], db)
+
+
+@pytest.mark.parametrize("op", sorted(UNARY))
+def test_backward_of_one_op_gives_exactly_its_stored_local_derivative(op):
+    f, xs = UNARY[op]
+    for x in xs:
+        v = Value(x)
+        out = f(v)
+        out.backward()
+        assert v.grad == out.local[0]
+
+
+@pytest.mark.parametrize("op", sorted(UNARY))
+def test_grad_with_create_graph_gives_the_same_local_derivative(op):
+    f, xs = UNARY[op]
+    for x in xs + SPECIAL:
+        v = Value(x)
+        out = f(v)
+        (g,) = grad(out, [v], create_graph=True)
+        assert same(g.data, out.local[0]), (x, g.data, out.local)
+
+
+@pytest.mark.parametrize("op", sorted(BINARY))
+def test_grad_with_create_graph_gives_the_same_local_derivatives_for_binary_ops(op):
+    f, pairs = BINARY[op]
+    for a, b in pairs + [(x, y) for x in SPECIAL for y in SPECIAL]:
+        va, vb = Value(a), Value(b)
+        out = f(va, vb)
+        ga, gb = grad(out, [va, vb], create_graph=True)
+        assert same(ga.data, out.local[0]) and same(gb.data, out.local[1]), (a, b)
