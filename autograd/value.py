@@ -196,8 +196,8 @@ def _as_float(x: Any) -> float | None:
     if t is int or t is bool or isinstance(x, numbers.Real):
         try:
             return float(x)
-        except OverflowError:  # an int beyond float range
-            return _copysign(_inf, x)
+        except OverflowError:  # an int (or Fraction) beyond float range
+            return _inf if x > 0 else -_inf  # copysign(inf, x) would convert x and overflow too
     if getattr(x, "size", None) == 1 and hasattr(x, "dtype") and x.dtype.kind in "biuf":
         return float(x.reshape(-1)[0])  # a size-1 NumPy array
     return None

@@ -27,10 +27,13 @@ def test_data_nan_is_kept():
     assert math.isnan(Value(math.nan).data)
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: an int beyond float range raises OverflowError")
 def test_int_beyond_float_range_becomes_infinity_instead_of_raising():
     assert Value(10**400).data == math.inf
     assert Value(-10**400).data == -math.inf
+
+
+def test_fraction_beyond_float_range_becomes_infinity():
+    assert Value(Fraction(-10**400, 3)).data == -math.inf
 
 
 def test_new_value_is_a_leaf_with_zero_grad_and_empty_label():
@@ -394,3 +397,4 @@ def test_detach_does_not_copy_grad():
     x = Value(2.0)
     x.grad = 5.0
     assert x.detach().grad == 0.0
+
