@@ -47,7 +47,9 @@ def _pow(x: float, y: float) -> float:
         r = x ** y
     except ZeroDivisionError:  # 0 ** negative
         return _copysign(_inf, x) if _is_odd_integer(y) else _inf
-    except OverflowError:
+    except OverflowError:  # beyond float range, or a complex result too large (x < 0, y fractional)
+        if x < 0.0 and y != int(y):  # here x and y are finite
+            return _nan
         return -_inf if (x < 0.0 and _is_odd_integer(y)) else _inf
     if type(r) is complex:  # negative base, non-integer exponent
         return _nan

@@ -397,4 +397,3 @@ def test_detach_does_not_copy_grad():
     x = Value(2.0)
     x.grad = 5.0
     assert x.detach().grad == 0.0
-
