@@ -132,9 +132,9 @@ main { display: flex; gap: 16px; padding: 12px 22px 22px; align-items: flex-star
          border-radius: 6px; padding: 8px; overflow: auto; max-height: 82vh; }
 #graph svg { display: block; max-width: none; margin: 0 auto; }
 #graph g.node > * { transition: stroke .15s, fill .15s; }
-#graph g.node.current > polygon:last-of-type, #graph g.node.current > ellipse
+#graph g.node.current > polygon:last-of-type, #graph g.node.current-op > ellipse
   { stroke: var(--accent); stroke-width: 3px; }
-#graph g.node.current > ellipse { fill: #ffe8cc; }
+#graph g.node.current-op > ellipse { fill: #ffe8cc; }
 #graph g.node.receiving > polygon:last-of-type { stroke: var(--pending); stroke-width: 2.5px; }
 #graph g.edge.flowing > path { stroke: var(--accent); stroke-width: 2px; }
 #graph g.edge.flowing > polygon { stroke: var(--accent); fill: var(--accent); }
@@ -257,7 +257,7 @@ _JS = r"""
   function fit() {
     if (!svg || !svg.viewBox || !svg.viewBox.baseVal || !svg.viewBox.baseVal.width) return;
     const vb = svg.viewBox.baseVal, room = graphBox.clientWidth - 18;
-    const s = Math.max(0.85, Math.min(1.35, room / vb.width));
+    const s = Math.max(1.0, Math.min(1.5, room / vb.width));
     svg.style.width = (vb.width * s) + "px";
     svg.style.height = (vb.height * s) + "px";
   }
@@ -289,7 +289,7 @@ _JS = r"""
       if (st.done[i]) { text = fmt(st.grad[i]); state = "done"; }
       else if (st.seen[i]) { text = fmt(st.partial[i]); state = "pending"; }
       else { text = fmt(0); }
-      if (opNodes[i]) opNodes[i].classList.toggle("current", isCur);
+      if (opNodes[i]) opNodes[i].classList.toggle("current-op", isCur);
       const cell = gradCells[i];
       if (cell) cell.setAttribute("fill", state === "done" ? cell.dataset.fill : "#ffffff");
       const txt = gradTexts[i];
@@ -343,7 +343,7 @@ _JS = r"""
     if (timer !== null) { stop(); return; }
     if (p === N) show(0);
     buttons.play.textContent = "\u275a\u275a Pause";
-    timer = setInterval(() => { if (p >= N) stop(); else show(p + 1); }, 900);
+    timer = setInterval(() => { show(p + 1); if (p >= N) stop(); }, +document.body.dataset.interval || 900);
   }
 
   buttons.first.addEventListener("click", () => { stop(); show(0); });
