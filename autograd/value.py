@@ -150,6 +150,15 @@ def xlogy(x: Any, y: Any) -> Any:
     return 0.0 if float(x) == 0.0 else x * log(y)
 
 
+def xpowy(x: Any, a: Any, y: Any) -> Any:
+    """x * a**y, taken as 0 where x is 0 and a**y is inf or nan: the slope 0 * a**-1 of the
+    constant a**0 is 0 even at a = 0 (as in PyTorch).  Elsewhere a graph through x is kept."""
+    p = power(a, y)
+    if float(x) == 0.0 and not math.isfinite(float(p)):
+        return 0.0
+    return x * p
+
+
 # ---------------------------------------------------------------------------------------------
 # The table of derivatives: d out / d a (and d out / d b) for out = a OP b, or out = OP(a).
 # One line per primitive; the only place a derivative is written.
@@ -159,7 +168,7 @@ DERIVATIVES: dict[str, tuple[Callable[..., Any], ...]] = {
     "-":       (lambda a, b, out: 1.0,                      lambda a, b, out: -1.0),
     "*":       (lambda a, b, out: b,                        lambda a, b, out: a),
     "/":       (lambda a, b, out: div(1.0, b),              lambda a, b, out: -div(out, b)),
-    "**":      (lambda a, b, out: b * power(a, b - 1.0),    lambda a, b, out: xlogy(out, a)),
+    "**":      (lambda a, b, out: xpowy(b, a, b - 1.0),     lambda a, b, out: xlogy(out, a)),
     "neg":     (lambda a, out: -1.0,),
     "abs":     (lambda a, out: sign(a),),
     "exp":     (lambda a, out: out,),
