@@ -17,25 +17,30 @@ What the picture shows
 DOT node names (a stable contract: the HTML player and the tests find nodes by them)
     v{i}   the Value at index i of autograd.engine.topological_order(root) (the root is the last)
     o{i}   the op node that made v{i} (only for Values made by an op)
-    cluster{k}  the k-th Layer call, with fold=True
+    p{i}   with fold=True: the parameters of one neuron, named after the first of them, v{i}
+    cluster{k}  with fold=True: the k-th Layer call
     Names come from positions, never from id(), so the same graph always gives the same DOT
     source.  In the SVG each node is a <g class="node"> whose <title> is its name.
 
 fold=True (nn networks, found through their labels: autograd never imports nn)
     nn labels each parameter `<neuron>.w.<i>` / `<neuron>.b` and each Neuron call's output
     `<neuron>` (e.g. `layers.0.neurons.3`).  Each such call becomes one box named after the neuron,
-    drawn as node v{i} of its output; the Values inside the call (the ancestors of the output that
-    descend from that neuron's parameters through unlabelled intermediates) are not drawn.  An edge
-    into a box carries d output / d input through the whole call.  The neuron calls of one Layer
-    call (same layer, same inputs) are framed together in a cluster labelled with the layer's name
-    (`layers.0`).  Parameters stay drawn as Values, so their grads can be read.
+    drawn as node v{i} of its output, with its activation and the number of ops it hides; the
+    Values inside the call (the ancestors of the output that descend from that neuron's
+    parameters through unlabelled intermediates) are not drawn.  An edge into a box carries
+    d output / d input through the whole call.  Each called neuron's parameters are one node
+    p{i} listing w.0, w.1, ..., b with their data and grads, with one edge to each call (written
+    with no local derivative: it stands for several).  The neuron calls of one Layer call (same
+    layer, same inputs) are framed in a cluster labelled with the layer's name (`layers.0`),
+    together with the parameters of the neurons called only there.  Everything else (inputs,
+    the loss) is drawn as usual.
 
 Size
     Graphviz needs minutes for tens of thousands of nodes, so draw() refuses a picture of more
     than MAX_SIZE nodes plus edges (Graphviz lays out 10,000 in about 5 s), saying whether
     fold=True would fit or a smaller part must be drawn (e.g. the loss of one sample rather than
     of a batch); raise autograd.viz.MAX_SIZE to go further.  The one-sample graph of an
-    MLP(2, [16, 16, 1]) is about 3,500; folded, about 1,000.  Counting, folding and building the
+    MLP(2, [16, 16, 1]) is about 3,500; folded, about 400.  Counting, folding and building the
     DOT source are linear in the size of the graph, so a refusal comes at once.
 
 Rendering
@@ -123,11 +128,11 @@ def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local
     order = topological_order(root)
     index = {node: i for i, node in enumerate(order)}
     targets = _targets(highlight, index)
-    boxes, owner = _fold(order, index) if fold else ({}, None)
-    size = _size(order, boxes, owner)
+    folding = _Folding(order, index, fold=bool(fold))
+    size = folding.size()
     if size > MAX_SIZE:
-        _refuse(size, fold, order, index)
-    return _Drawing(order, index, targets, boxes, owner, rankdir=rankdir,
+        _refuse(size, bool(fold), order, index)
+    return _Drawing(order, index, targets, folding, rankdir=rankdir,
                     show_grad=bool(show_grad), show_local=bool(show_local)).graph
 
 
@@ -172,29 +177,17 @@ def _targets(highlight: Any, index: dict[Value, int]) -> list[int]:
     return out
 
 
-def _size(order: list[Value], boxes: dict[int, _Box], owner: list[int] | None) -> int:
-    """Nodes plus edges of the picture: what Graphviz's time grows with."""
-    size = 0
-    for i, node in enumerate(order):
-        o = -1 if owner is None else owner[i]
-        if o == -1:
-            size += 1 + (2 + len(node.parents) if node.op else 0)  # value, op, op -> value, operands
-        elif o == i:
-            size += 1 + len(boxes[i].inputs)
-    return size
-
-
 def _refuse(size: int, fold: bool, order: list[Value], index: dict[Value, int]) -> None:
     """Raise the error for a picture too large to lay out, saying what would fit."""
     smaller = "draw a smaller part, e.g. the loss of one sample instead of a batch"
     if fold:
         how = smaller
     else:
-        boxes, owner = _fold(order, index)
-        folded = _size(order, boxes, owner)
-        if boxes and folded <= MAX_SIZE:
+        folding = _Folding(order, index, fold=True)
+        folded = folding.size()
+        if folding.boxes and folded <= MAX_SIZE:
             how = f"pass fold=True to draw each nn neuron call as one box ({folded:,} then)"
-        elif boxes:
+        elif folding.boxes:
             how = f"{smaller} (fold=True still gives {folded:,})"
         else:
             how = smaller
@@ -290,76 +283,133 @@ class _Cue:
 
 
 # ---------------------------------------------------------------------------------------------
-# fold: nn neuron calls as boxes
+# fold: nn neuron calls as boxes, each neuron's parameters as one node
 
 class _Box:
     """One Neuron call: its output's index, the indices inside it, d output / d each input."""
 
-    __slots__ = ("output", "name", "inner", "inputs")
+    __slots__ = ("output", "name", "inner", "inputs", "tails")
 
     def __init__(self, output: int, name: str, inner: list[int], inputs: dict[int, float]) -> None:
         self.output = output
         self.name = name
         self.inner = inner      # sorted, the output (the largest) included
         self.inputs = inputs    # index outside the box -> d output / d it, through the box
+        self.tails: dict[str, list[int]] = {}  # DOT node drawing each input -> those inputs
 
 
-def _fold(order: list[Value], index: dict[Value, int]) -> tuple[dict[int, _Box], list[int]]:
-    """The neuron calls in the graph: {output index: box}, and for each index its box (or -1)."""
-    n = len(order)
-    neuron_of: dict[int, str] = {}       # parameter index -> its neuron's name
-    families: dict[str, frozenset[str]] = {}
-    fam: list[frozenset[str] | None] = [None] * n  # neurons whose parameters a node depends on
-    for i, node in enumerate(order):
-        if not node.op:
-            m = _PARAMETER.match(node.label) if node.label else None
-            if m:
-                neuron_of[i] = m["neuron"]
-            continue
-        s = None
-        for p in node.parents:
-            j = index[p]
-            if j in neuron_of:
-                name = neuron_of[j]
-                f = families.get(name) or families.setdefault(name, frozenset((name,)))
-            elif p.op and not p.label:  # only through unlabelled intermediates
-                f = fam[j]
-            else:
+def _parameter_order(label: str) -> tuple[int, int]:
+    """w.0, w.1, ..., then b: the order of a neuron's parameters in its node."""
+    last = label.rsplit(".", 1)[1]
+    return (1, 0) if last == "b" else (0, int(last))
+
+
+class _Folding:
+    """Which node of the picture stands for each Value; with fold=True, the neuron calls."""
+
+    def __init__(self, order: list[Value], index: dict[Value, int], *, fold: bool) -> None:
+        self.order, self.index = order, index
+        self.boxes: dict[int, _Box] = {}       # output index -> its neuron call
+        self.owner: list[int] | None = None    # index -> output index of its box, or -1
+        self.groups: dict[int, tuple[str, list[int]]] = {}  # first parameter -> neuron, params
+        self.group_of: dict[int, int] = {}     # parameter index -> its group's first parameter
+        if fold:
+            self._fold()
+
+    def name(self, j: int) -> str:
+        """The DOT node that draws the Value at index j."""
+        group = self.group_of.get(j)
+        if group is not None:
+            return f"p{group}"
+        if self.owner is not None and self.owner[j] != -1:
+            return f"v{self.owner[j]}"
+        return f"v{j}"
+
+    def size(self) -> int:
+        """Nodes plus edges of the picture: what Graphviz's time grows with."""
+        size = 0
+        owner, boxes, group_of = self.owner, self.boxes, self.group_of
+        for i, node in enumerate(self.order):
+            if i in group_of:
+                size += group_of[i] == i
+            elif owner is None or owner[i] == -1:
+                size += 1 + (2 + len(node.parents) if node.op else 0)  # value, op, its edges
+            elif owner[i] == i:
+                size += 1 + len(boxes[i].tails)
+        return size
+
+    def _fold(self) -> None:
+        order, index = self.order, self.index
+        n = len(order)
+        neuron_of: dict[int, str] = {}       # parameter index -> its neuron's name
+        singletons: dict[str, frozenset[str]] = {}
+        # fam[i]: the neurons whose parameters node i depends on through unlabelled intermediates
+        fam: list[frozenset[str] | None] = [None] * n
+        for i, node in enumerate(order):
+            if not node.op:
+                m = _PARAMETER.match(node.label) if node.label else None
+                if m:
+                    neuron_of[i] = m["neuron"]
                 continue
-            if f:
-                s = f if s is None or s is f or s == f else s | f
-        fam[i] = s
+            s = None
+            for p in node.parents:
+                j = index[p]
+                if j in neuron_of:
+                    name = neuron_of[j]
+                    f = singletons.get(name) or singletons.setdefault(name, frozenset((name,)))
+                elif p.op and not p.label:
+                    f = fam[j]
+                else:
+                    continue
+                if f:
+                    s = f if s is None or s is f or s == f else s | f
+            fam[i] = s
 
-    names = set(neuron_of.values())
-    owner = [-1] * n
-    boxes: dict[int, _Box] = {}
-    for i, node in enumerate(order):
-        name = node.label
-        if not node.op or name not in names or not fam[i] or name not in fam[i]:
-            continue
-        owner[i] = i
-        inner = [i]
-        stack = [i]
-        while stack:
-            for p in order[stack.pop()].parents:
-                j = index[p]
-                if owner[j] == -1 and p.op and not p.label and fam[j] and name in fam[j]:
-                    owner[j] = i
-                    inner.append(j)
-                    stack.append(j)
-        inner.sort()
-        # d output / d input through the box: the chain rule within the box, in reverse order
-        adjoint = {i: 1.0}
-        inputs: dict[int, float] = {}
-        for k in reversed(inner):
-            g = adjoint.get(k, 0.0)
-            node_k = order[k]
-            for p, d in zip(node_k.parents, node_k.local):
-                j = index[p]
-                into = adjoint if owner[j] == i else inputs
-                into[j] = into.get(j, 0.0) + d * g
-        boxes[i] = _Box(i, name, inner, inputs)
-    return boxes, owner
+        # A neuron call: a node labelled with a neuron's name that depends on its parameters;
+        # inside it, its ancestors through unlabelled nodes that depend on them too.
+        names = set(neuron_of.values())
+        owner = self.owner = [-1] * n
+        for i, node in enumerate(order):
+            name = node.label
+            if not node.op or name not in names or not fam[i] or name not in fam[i]:
+                continue
+            owner[i] = i
+            inner = [i]
+            stack = [i]
+            while stack:
+                for p in order[stack.pop()].parents:
+                    j = index[p]
+                    if owner[j] == -1 and p.op and not p.label and fam[j] and name in fam[j]:
+                        owner[j] = i
+                        inner.append(j)
+                        stack.append(j)
+            inner.sort()
+            # d output / d input through the call: the chain rule inside it, in reverse order
+            adjoint = {i: 1.0}
+            inputs: dict[int, float] = {}
+            for k in reversed(inner):
+                g = adjoint.get(k, 0.0)
+                node_k = order[k]
+                for p, d in zip(node_k.parents, node_k.local):
+                    j = index[p]
+                    into = adjoint if owner[j] == i else inputs
+                    into[j] = into.get(j, 0.0) + d * g
+            self.boxes[i] = _Box(i, name, inner, inputs)
+
+        # The parameters of each neuron that was called: one node, named after the first of them.
+        called = {box.name for box in self.boxes.values()}
+        params: dict[str, list[int]] = {}
+        for j, name in neuron_of.items():
+            if name in called:
+                params.setdefault(name, []).append(j)
+        for name, js in params.items():
+            js.sort(key=lambda j: _parameter_order(order[j].label))
+            first = min(js)
+            self.groups[first] = (name, js)
+            self.group_of.update((j, first) for j in js)
+        for box in self.boxes.values():
+            for j in box.inputs:
+                box.tails.setdefault(self.name(j), []).append(j)
 
 
 def _layer_key(box: _Box, order: list[Value]) -> tuple[Any, ...] | None:
@@ -382,46 +432,70 @@ def _layer_key(box: _Box, order: list[Value]) -> tuple[Any, ...] | None:
 # ---------------------------------------------------------------------------------------------
 # The drawing
 
+class _Edge:
+    __slots__ = ("tail", "head", "flow", "on_path", "local")
+
+    def __init__(self, tail: str, head: str, flow: float, on_path: bool, local: float | None):
+        self.tail, self.head, self.flow, self.on_path, self.local = tail, head, flow, on_path, local
+
+
 class _Drawing:
-    """Builds the Graph: one pass over the topological order, so linear in the graph's size."""
+    """Builds the Graph in two linear passes: what to draw, then how (the cue needs the maxima)."""
 
     def __init__(self, order: list[Value], index: dict[Value, int], targets: list[int],
-                 boxes: dict[int, _Box], owner: list[int] | None, *, rankdir: str,
-                 show_grad: bool, show_local: bool) -> None:
-        self.order, self.index, self.boxes, self.owner = order, index, boxes, owner
+                 folding: _Folding, *, rankdir: str, show_grad: bool, show_local: bool) -> None:
+        self.order, self.index, self.folding = order, index, folding
         self.show_grad, self.show_local = show_grad, show_local
-        self.root = len(order) - 1
         self.targets = set(targets)
-        self.on_path = self._gradient_path(targets) if targets else None
-        self.cue = self._cue() if show_grad else None
+        self.on_path = self._gradient_path(targets)
         g = self.graph = Graph(name="chainrule", node_attr={
-            "fontname": "Arial", "fontsize": "11", "color": INK,
-            "fontcolor": INK}, edge_attr={
-            "fontname": "Arial", "fontsize": "9", "color": EDGE,
-            "fontcolor": "#495057", "arrowsize": "0.6"})
+            "fontname": "Arial", "fontsize": "11", "color": INK, "fontcolor": INK},
+            edge_attr={"fontname": "Arial", "fontsize": "9", "color": EDGE,
+                       "fontcolor": "#495057", "arrowsize": "0.6"})
         g.attr(rankdir=rankdir, nodesep="0.2", ranksep="0.3", bgcolor="white", fontname="Arial")
-        self._clusters()
-        for i, node in enumerate(order):
-            if owner is not None and owner[i] != -1:
-                if owner[i] == i:
-                    self._box(boxes[i])
-                continue  # inside a box
-            self._value(i, node)
-            if node.op:
-                self._op(i, node)
-        for sub in self.subgraphs:
-            g.subgraph(sub)
 
-    # -- what is where --------------------------------------------------------------------------
-    def _drawn(self, j: int) -> int:
-        """The index of the node that stands for index j in the picture (its box when folded)."""
-        if self.owner is None or self.owner[j] == -1:
-            return j
-        return self.owner[j]
+        # what to draw
+        self.nodes: list[tuple[str, int]] = []   # (kind, index): "value", "op", "box", "group"
+        self.edges: list[_Edge] = []
+        owner, groups, group_of = folding.owner, folding.groups, folding.group_of
+        for i, node in enumerate(order):
+            if i in group_of:
+                if i in groups:
+                    self.nodes.append(("group", i))
+            elif owner is not None and owner[i] != -1:
+                if owner[i] == i:
+                    self._plan_box(folding.boxes[i])
+            else:
+                self.nodes.append(("value", i))
+                if node.op:
+                    self._plan_op(i, node)
+
+        # how: the gradient cue is relative to the largest gradient drawn
+        root = len(order) - 1
+        grads = [order[i].grad for kind, i in self.nodes if kind in ("value", "box") and i != root]
+        grads += [order[j].grad for first in groups for j in groups[first][1]]
+        self.cue = _Cue(grads, (e.flow for e in self.edges)) if show_grad else None
+        clusters = self._clusters()
+        for kind, i in self.nodes:
+            where = clusters.get(i, g)
+            if kind == "value":
+                self._value(where, i)
+            elif kind == "op":
+                self._op(where, i)
+            elif kind == "box":
+                self._box(where, folding.boxes[i])
+            else:
+                self._group(where, i)
+        for e in self.edges:
+            self._edge(e)
+        for sub in dict.fromkeys(clusters.values()):
+            g.subgraph(sub)
 
     def _gradient_path(self, targets: list[int]) -> bytearray:
         """1 for each node on a path root -> ... -> a target: the nodes that depend on a target."""
         mark = bytearray(len(self.order))
+        if not targets:
+            return mark
         for t in targets:
             mark[t] = 1
         index = self.index
@@ -430,42 +504,78 @@ class _Drawing:
                 mark[i] = 1
         return mark
 
-    def _cue(self) -> _Cue:
-        """The gradient scales: grads of the drawn Values and the gradient each edge carries."""
-        order, root = self.order, self.root
-        grads, flows = [], []
-        for i, node in enumerate(order):
-            o = -1 if self.owner is None else self.owner[i]
-            if o != -1 and o != i:
+    # -- what to draw -------------------------------------------------------------------------
+    def _plan_op(self, i: int, node: Value) -> None:
+        """The op node o{i} and its edges: operand -> op (each use), op -> result."""
+        on_path, name = self.on_path, self.folding.name
+        self.nodes.append(("op", i))
+        op_on_path = False
+        for p, d in zip(node.parents, node.local):
+            j = self.index[p]
+            op_on_path |= bool(on_path[j])
+            self.edges.append(_Edge(name(j), f"o{i}", node.grad * d, bool(on_path[j]), d))
+        self.edges.append(_Edge(f"o{i}", f"v{i}", node.grad, op_on_path, None))
+
+    def _plan_box(self, box: _Box) -> None:
+        """The box v{output} and one edge from each node drawing some of its inputs."""
+        self.nodes.append(("box", box.output))
+        g = self.order[box.output].grad
+        for tail, js in box.tails.items():
+            flows = [g * box.inputs[j] for j in js]
+            flow = max(flows, key=lambda f: abs(f) if f == f else math.inf)
+            local = box.inputs[js[0]] if len(js) == 1 else None
+            on_path = any(self.on_path[j] for j in js)
+            self.edges.append(_Edge(tail, f"v{box.output}", flow, on_path, local))
+
+    def _clusters(self) -> dict[int, graphviz.Digraph]:
+        """Frame the neuron calls of each Layer call (same layer, same inputs) in a cluster,
+        with the parameters of the neurons called only there."""
+        folding = self.folding
+        if not folding.boxes:
+            return {}
+        keys: dict[tuple[Any, ...], graphviz.Digraph] = {}
+        where: dict[int, graphviz.Digraph] = {}
+        homes: dict[str, set[int]] = {}   # neuron -> clusters of its calls (by id)
+        for i, box in folding.boxes.items():
+            key = _layer_key(box, self.order)
+            if key is None:
+                homes.setdefault(box.name, set()).add(-1)
                 continue
-            if i != root:  # d root / d root = 1 would dwarf everything else
-                grads.append(node.grad)
-            if o == i:
-                flows.extend(node.grad * d for d in self.boxes[i].inputs.values())
-            else:
-                flows.extend(node.grad * d for d in node.local)
-        return _Cue(grads, flows)
+            sub = keys.get(key)
+            if sub is None:
+                sub = keys[key] = graphviz.Digraph(name=f"cluster{len(keys)}")
+                sub.attr(label=f"<{_text(key[0])}>", style="rounded,dashed", color=BOX_INK,
+                         fontcolor=BOX_INK, fontsize="10", labeljust="l")
+            where[i] = sub
+            homes.setdefault(box.name, set()).add(id(sub))
+        for first, (name, _) in folding.groups.items():
+            calls = [i for i, box in folding.boxes.items() if box.name == name] \
+                if len(homes.get(name, ())) == 1 else []
+            if calls and calls[0] in where:
+                where[first] = where[calls[0]]
+        return where
 
-    # -- nodes and edges --------------------------------------------------------------------------
-    def _rows(self, node: Value) -> list[str]:
-        """The data row and (with show_grad) the grad row, coloured by the gradient's sign and size."""
-        rows = [f'<td align="left">data {_num(node.data)}</td>']
-        if self.show_grad:
-            rows.append(f'<td align="left" bgcolor="{self.cue.fill(node.grad)}">'
-                        f'grad {_num(node.grad)}</td>')
-        return rows
-
+    # -- how ------------------------------------------------------------------------------------
     def _frame(self, i: int, default: str) -> tuple[str, str]:
         """Border colour and width of node i: orange when highlighted or on the gradient path."""
         if i in self.targets:
             return HIGHLIGHT, "3"
-        if self.on_path is not None and self.on_path[i]:
+        if self.on_path[i]:
             return HIGHLIGHT, "2"
         return default, "1"
 
-    def _value(self, i: int, node: Value) -> None:
-        """A Value: [label | data / grad]; leaves (inputs, parameters) have a grey label cell."""
-        rows = self._rows(node)
+    def _data_grad(self, node: Value) -> list[str]:
+        """The data cell and (with show_grad) the grad cell, coloured by the gradient's sign and size."""
+        cells = [f'<td align="left">data {_num(node.data)}</td>']
+        if self.show_grad:
+            cells.append(f'<td align="left" bgcolor="{self.cue.fill(node.grad)}">'
+                         f'grad {_num(node.grad)}</td>')
+        return cells
+
+    def _value(self, where: graphviz.Digraph, i: int) -> None:
+        """A Value: [label | data / grad]; leaves (inputs, parameters) are grey."""
+        node = self.order[i]
+        rows = self._data_grad(node)
         color, border = self._frame(i, INK)
         fill = TARGET_FILL if i in self.targets else LEAF_FILL if not node.op else "#ffffff"
         if node.label:
@@ -474,37 +584,20 @@ class _Drawing:
         label = (f'<<table border="{border}" cellborder="0" cellspacing="0" cellpadding="3" '
                  f'columns="*" rows="*" color="{color}" bgcolor="{fill}">'
                  + "".join(f"<tr>{r}</tr>" for r in rows) + "</table>>")
-        self.graph.node(f"v{i}", label=label, shape="plain")
+        where.node(f"v{i}", label=label, shape="plain")
 
-    def _op(self, i: int, node: Value) -> None:
-        index, drawn = self.index, self._drawn
-        parents = node.parents
-        on_path = self.on_path is not None and any(self.on_path[index[p]] for p in parents)
+    def _op(self, where: graphviz.Digraph, i: int) -> None:
+        """A small oval naming the op, with any constant operand in its place."""
+        node = self.order[i]
+        on_path = any(self.on_path[self.index[p]] for p in node.parents)
         attrs = {"color": HIGHLIGHT, "penwidth": "2"} if on_path else {"color": MUTED}
-        self.graph.node(f"o{i}", label=f"<{_text(_op_text(node))}>", shape="ellipse", style="filled",
-                        fillcolor=OP_FILL, fontsize="10", width="0", height="0",
-                        margin="0.06,0.02", **attrs)
-        for p, d in zip(parents, node.local):
-            j = index[p]
-            self._edge(f"v{drawn(j)}", f"o{i}", node.grad * d, j, d)
-        self._edge(f"o{i}", f"v{i}", node.grad, i if on_path else -1, None)
+        where.node(f"o{i}", label=f"<{_text(_op_text(node))}>", shape="ellipse", style="filled",
+                   fillcolor=OP_FILL, fontsize="10", width="0", height="0", margin="0.06,0.02",
+                   **attrs)
 
-    def _edge(self, tail: str, head: str, flow: float, source: int, local: float | None) -> None:
-        """One edge carrying the gradient flow; on the gradient path when its source node is."""
-        attrs: dict[str, str] = {}
-        if self.cue is not None:
-            color, width = self.cue.edge(flow)
-            attrs = {"color": color, "penwidth": f"{width:.2f}"}
-        if self.on_path is not None and source != -1 and self.on_path[source]:
-            width = max(float(attrs.get("penwidth", "1")), 2.5)
-            attrs = {"color": HIGHLIGHT, "penwidth": f"{width:.2f}"}
-        if local is not None and self.show_local:
-            attrs["label"] = _num(local)
-        self.graph.edge(tail, head, **attrs)
-
-    def _box(self, box: _Box) -> None:
+    def _box(self, where: graphviz.Digraph, box: _Box) -> None:
         """A folded neuron call: its name, activation and size, and its output's data and grad."""
-        i, node, drawn = box.output, self.order[box.output], self._drawn
+        i, node = box.output, self.order[box.output]
         act = "w·x + b" if node.op == "+" else f"{node.op}(w·x + b)"
         ops = len(box.inner)
         color, border = self._frame(i, BOX_INK)
@@ -513,32 +606,43 @@ class _Drawing:
             color, border, fill = HIGHLIGHT, "3", TARGET_FILL
         rows = [f"<td><b>{_text(box.name)}</b></td>",
                 f'<td><font point-size="9">{_text(act)}, {ops} op{"s" if ops != 1 else ""}</font></td>',
-                *self._rows(node)]
+                *self._data_grad(node)]
         label = (f'<<table border="{border}" cellborder="0" cellspacing="0" cellpadding="3" '
                  f'style="rounded" bgcolor="{fill}" color="{color}">'
                  + "".join(f"<tr>{r}</tr>" for r in rows) + "</table>>")
-        self.cluster_of.get(i, self.graph).node(f"v{i}", label=label, shape="plain")
-        for j, d in box.inputs.items():
-            self._edge(f"v{drawn(j)}", f"v{i}", node.grad * d, j, d)
+        where.node(f"v{i}", label=label, shape="plain")
 
-    def _clusters(self) -> None:
-        """Frame the neuron calls of each Layer call (same layer, same inputs) in a cluster."""
-        self.cluster_of: dict[int, graphviz.Digraph] = {}
-        self.subgraphs: list[graphviz.Digraph] = []  # filled while walking, attached at the end
-        if not self.boxes:
-            return
-        order = self.order
-        groups: dict[tuple[Any, ...], list[int]] = {}
-        for i, box in self.boxes.items():
-            key = _layer_key(box, order)
-            if key is not None:
-                groups.setdefault(key, []).append(i)
-        for k, (key, members) in enumerate(groups.items()):
-            sub = graphviz.Digraph(name=f"cluster{k}")
-            sub.attr(label=f"<{_text(key[0])}>", style="rounded,dashed", color=BOX_INK,
-                     fontcolor=BOX_INK, fontsize="10", labeljust="l")
-            self.cluster_of.update((i, sub) for i in members)
-            self.subgraphs.append(sub)
+    def _group(self, where: graphviz.Digraph, first: int) -> None:
+        """A neuron's parameters: its name, then one row per parameter (w.0, w.1, ..., b)."""
+        name, js = self.folding.groups[first]
+        color, border = HIGHLIGHT if any(self.on_path[j] for j in js) else INK, "1"
+        if any(j in self.targets for j in js):
+            border = "3"
+        width = 3 if self.show_grad else 2
+        rows = [f'<td colspan="{width}"><b>{_text(name)}</b></td>']
+        for j in js:
+            p = self.order[j]
+            short = p.label[len(name) + 1:]
+            fill = f' bgcolor="{TARGET_FILL}"' if j in self.targets else ""
+            rows.append(f'<td align="left"{fill}>{_text(short)}</td>'
+                        + "".join(self._data_grad(p)))
+        label = (f'<<table border="{border}" cellborder="0" cellspacing="0" cellpadding="2" '
+                 f'columns="*" color="{color}" bgcolor="{LEAF_FILL}">'
+                 + "".join(f"<tr>{r}</tr>" for r in rows) + "</table>>")
+        where.node(f"p{first}", label=label, shape="plain")
+
+    def _edge(self, e: _Edge) -> None:
+        """One edge, as wide and as coloured as the gradient it carries; orange on the path."""
+        attrs: dict[str, str] = {}
+        if self.cue is not None:
+            color, width = self.cue.edge(e.flow)
+            attrs = {"color": color, "penwidth": f"{width:.2f}"}
+        if e.on_path:
+            width = max(float(attrs.get("penwidth", "1")), 2.5)
+            attrs = {"color": HIGHLIGHT, "penwidth": f"{width:.2f}"}
+        if e.local is not None and self.show_local:
+            attrs["label"] = _num(e.local)
+        self.graph.edge(e.tail, e.head, **attrs)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -319,38 +319,54 @@ def small_mlp_loss():
 
 def test_fold_draws_each_neuron_call_as_one_named_box(renderer):
     net, out, loss = small_mlp_loss()
-    items = parse(to_svg(loss, fold=True))
+    items = nodes(parse(to_svg(loss, fold=True)))
     v = names(loss)
-    boxes = {texts(g)[0]: t for t, g in nodes(items).items()
-             if texts(g)[0].startswith("layers.") and ".w." not in texts(g)[0]
-             and not texts(g)[0].endswith(".b")}
+    boxes = {texts(g)[0]: t for t, g in items.items()
+             if t.startswith("v") and texts(g)[0].startswith("layers.")}
     assert set(boxes) == {"layers.0.neurons.0", "layers.0.neurons.1", "layers.1.neurons.0"}
     assert boxes["layers.1.neurons.0"] == v[out]
-    assert texts(items[v[out]][0])[1] == "w·x + b, 4 ops"   # b + w0*h0 + w1*h1: two * and two +
-    assert texts(items[boxes["layers.0.neurons.0"]][0])[1] == "tanh(w·x + b), 5 ops"
+    assert texts(items[v[out]])[1:] == ["w·x + b, 4 ops",   # b + w0*h0 + w1*h1: two *, two +
+                                        f"data {out.data:.4f}", f"grad {out.grad:.4f}"]
+    assert texts(items[boxes["layers.0.neurons.0"]])[1] == "tanh(w·x + b), 5 ops"
 
 
-def test_fold_hides_the_nodes_inside_a_call_and_keeps_parameters():
+def test_fold_draws_each_neurons_parameters_as_one_node(renderer):
     net, out, loss = small_mlp_loss()
-    items = parse(to_svg(loss, fold=True))
-    drawn_labels = {texts(g)[0] for g in nodes(items).values()}
-    assert {p.label for p in net.parameters()} <= drawn_labels
-    values = [t for t in nodes(items) if t.startswith("v")]
-    assert len(values) == len(net.parameters()) + 3 + 2  # params, 3 boxes, out - 1, its square
+    items = nodes(parse(to_svg(loss, fold=True)))
+    v = names(loss)
+    neuron = net.layers[1].neurons[0]
+    first = min(int(v[p][1:]) for p in neuron.parameters())
+    rows = [neuron.name]
+    for p in neuron.parameters():   # w.0, w.1, b
+        rows += [p.label[len(neuron.name) + 1:], f"data {p.data:.4f}", f"grad {p.grad:.4f}"]
+    assert texts(items[f"p{first}"]) == rows
+
+
+def test_fold_hides_the_nodes_inside_a_call():
+    net, out, loss = small_mlp_loss()
+    items = nodes(parse(to_svg(loss, fold=True)))
+    assert sorted(t[0] for t in items) == ["o"] * 2 + ["p"] * 3 + ["v"] * 5
+    # drawn: 3 neuron boxes, out - 1 and its square (with their 2 ops), 3 parameter nodes
 
 
 def test_fold_edge_carries_the_derivative_through_the_call():
     net, out, loss = small_mlp_loss()
     items = parse(to_svg(loss, fold=True, show_local=True))
     v = names(loss)
-    hidden = [h for h in topological_order(loss) if h.label.startswith("layers.0.neurons.")
-              and h.op]
     w = net.layers[1].neurons[0].w
-    h0 = next(h for h in hidden if h.label == "layers.0.neurons.0")
-    # out = w0*h0 + w1*h1 + b: d out / d h0 = w0, d out / d w0 = h0
+    h0 = next(h for h in topological_order(loss) if h.label == "layers.0.neurons.0" and h.op)
+    h1 = next(h for h in topological_order(loss) if h.label == "layers.0.neurons.1" and h.op)
+    # out = w0*h0 + w1*h1 + b: d out / d h0 = w0, d out / d h1 = w1
     assert texts(items[f"{v[h0]}->{v[out]}"][0]) == [f"{w[0].data:.4f}"]
-    assert texts(items[f"{v[w[0]]}->{v[out]}"][0]) == [f"{h0.data:.4f}"]
-    assert texts(items[f"{v[net.layers[1].neurons[0].b]}->{v[out]}"][0]) == ["1.0000"]
+    assert texts(items[f"{v[h1]}->{v[out]}"][0]) == [f"{w[1].data:.4f}"]
+
+
+def test_fold_parameter_edge_stands_for_all_of_a_neurons_parameters():
+    net, out, loss = small_mlp_loss()
+    items = parse(to_svg(loss, fold=True, show_local=True))
+    v = names(loss)
+    first = min(int(v[p][1:]) for p in net.layers[1].neurons[0].parameters())
+    assert texts(items[f"p{first}->{v[out]}"][0]) == []   # three derivatives: none written
 
 
 def test_fold_frames_each_layer_call_in_a_cluster():
@@ -361,11 +377,39 @@ def test_fold_frames_each_layer_call_in_a_cluster():
     assert clusters == ["layers.0", "layers.0", "layers.1", "layers.1"]
 
 
-def test_fold_puts_a_layer_calls_neurons_in_its_cluster():
+def declared(source):
+    """{cluster name or "": [DOT nodes declared there]} from a draw() source."""
+    out, where = {"": []}, ""
+    for line in source.splitlines():
+        words = line.split()
+        if line.startswith("\tsubgraph "):
+            where = words[1]
+            out[where] = []
+        elif line == "\t}":
+            where = ""
+        elif len(words) > 1 and words[1].startswith("[label="):
+            out[where].append(words[0])
+    return out
+
+
+def test_fold_puts_a_layer_calls_neurons_and_their_parameters_in_its_cluster():
     net, out, loss = small_mlp_loss()
-    source = draw(loss, fold=True).source
-    cluster = source.split("subgraph cluster0 {")[1].split("}")[0]
-    assert cluster.count("layers.0.neurons.") == 2
+    v = names(loss)
+    hidden = [h for h in topological_order(loss) if h.label.startswith("layers.0.") and h.op]
+    first = [min(int(v[p][1:]) for p in n.parameters()) for n in net.layers[0].neurons]
+    assert sorted(declared(draw(loss, fold=True).source)["cluster0"]) == sorted(
+        [v[h] for h in hidden] + [f"p{i}" for i in first])
+
+
+def test_fold_keeps_shared_parameters_outside_the_clusters():
+    net = MLP(2, [2, 1])
+    loss = (net([1.0, -2.0]) - 1.0) ** 2 + (net([0.5, 0.5]) + 1.0) ** 2
+    where = declared(draw(loss, fold=True).source)
+    assert len(where) == 5   # the root graph and four layer calls
+    assert sorted(n for n in where[""] if n.startswith("p")) == sorted(
+        f"p{min(int(names(loss)[p][1:]) for p in n.parameters())}"
+        for layer in net.layers for n in layer.neurons)
+    assert all(n.startswith("v") for k, ns in where.items() if k for n in ns)
 
 
 def test_fold_without_nn_labels_draws_everything():
@@ -529,3 +573,17 @@ def test_jupyter_display_works_without_dot(monkeypatch):
     assert texts(parse(bundle["image/svg+xml"])["v0"][0])[0] == "a"
     assert g._repr_mimebundle_(include=["image/png"])["image/png"][:4] == b"\x89PNG"
     assert g._repr_mimebundle_(include=["image/svg+xml"], exclude=["image/svg+xml"]) == {}
+
+
+def test_fold_highlighted_parameter_marks_its_neurons_node_and_the_path():
+    net, out, loss = small_mlp_loss()
+    w = net.layers[0].neurons[1].w[0]
+    items = parse(to_svg(loss, fold=True, highlight=w))
+    v = names(loss)
+    first = min(int(v[p][1:]) for p in net.layers[0].neurons[1].parameters())
+    h1 = next(h for h in topological_order(loss) if h.label == "layers.0.neurons.1" and h.op)
+    h0 = next(h for h in topological_order(loss) if h.label == "layers.0.neurons.0" and h.op)
+    for title in (f"p{first}", v[h1], v[out], f"p{first}->{v[h1]}", f"{v[h1]}->{v[out]}"):
+        assert viz.HIGHLIGHT in strokes(items[title][0]), title
+    for title in (v[h0], f"{v[h0]}->{v[out]}"):
+        assert viz.HIGHLIGHT not in strokes(items[title][0]), title
