@@ -197,6 +197,16 @@ class no_grad:
     Use it for updates and evaluation, where no gradient is wanted and no graph should be kept.
     """
 
+    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
+        """no_grad() is the context manager; @no_grad and @no_grad() both decorate (as in torch)."""
+        self = super().__new__(cls)
+        if func is None:
+            return self
+        if not callable(func):
+            raise TypeError(f"no_grad() takes no arguments (use `with no_grad():` or @no_grad), "
+                            f"got {_describe(func)}")
+        return self(func)
+
     def __enter__(self) -> no_grad:
         global _no_grad_depth
         _no_grad_depth += 1

@@ -313,7 +313,6 @@ def test_no_grad_as_a_decorator():
     assert (x * 2.0).parents == (x,)
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: @no_grad without parentheses raises")
 def test_no_grad_as_a_decorator_without_parentheses():
     # as torch.no_grad allows: @no_grad and @no_grad() both work
     @no_grad
@@ -326,6 +325,11 @@ def test_no_grad_as_a_decorator_without_parentheses():
     assert out.parents == ()
     assert double.__name__ == "double"
     assert (x * 2.0).parents == (x,)
+
+
+def test_no_grad_with_an_argument_that_is_not_a_function_names_its_type():
+    with pytest.raises(TypeError, match="no_grad.*got int 3"):
+        no_grad(3)
 
 
 def test_sgd_step_under_no_grad_keeps_parameters_leaves():
