@@ -9,17 +9,19 @@
 
 Then it shows what happens with the moons demo's whole loss graph (tens of thousands of nodes).
 
-Run:  python examples/render_graph.py
+Run:  python examples/render_graph.py          (--docs also writes the README's pictures to docs/)
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from autograd import save_svg, draw
 from nn import MLP, TwoNodeNetwork, hinge_loss, mse_loss
 
 OUT = Path(__file__).resolve().parent / "out"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def two_node_network():
@@ -30,7 +32,7 @@ def two_node_network():
     return net, C
 
 
-def main() -> None:
+def main(docs: bool = False) -> None:
     OUT.mkdir(exist_ok=True)
 
     net, C = two_node_network()
@@ -52,6 +54,12 @@ def main() -> None:
         save_svg(loss, OUT / "mlp_full.svg"),
         save_svg(loss, OUT / "mlp_folded.svg", fold=True, show_local=True, highlight=first_weight),
     ]
+    if docs:
+        DOCS.mkdir(exist_ok=True)
+        written += [
+            save_svg(C, DOCS / "two_node_graph.svg", show_local=True, highlight=net.w1),
+            save_svg(loss, DOCS / "mlp_folded.svg", fold=True, highlight=first_weight),
+        ]
     for path in written:
         print(f"wrote {path.relative_to(OUT.parent.parent)}")
 
@@ -74,4 +82,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(docs="--docs" in sys.argv[1:])
