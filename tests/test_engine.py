@@ -144,6 +144,19 @@ def test_private_accumulators_are_zero_after_backward_and_grad():
     assert all(n._g == 0.0 for n in topological_order(y))
 
 
+@pytest.mark.parametrize("run", [Value.backward, lambda y: grad(y, [y])],
+                         ids=["backward", "grad"])
+def test_an_interrupted_pass_leaves_no_upstream_gradient_behind(run):
+    # white-box: corrupt one stored local derivative so that the pass raises halfway
+    x = Value(2.0)
+    h = x * 3.0
+    y = h * h + x
+    h._da = "not a float"
+    with pytest.raises(TypeError):
+        run(y)
+    assert all(n._g == 0.0 for n in topological_order(y))
+
+
 def test_backward_with_a_bad_seed_names_the_type():
     y = Value(1.0) * 2.0
     with pytest.raises(TypeError, match="backward.*got str 'x'"):

@@ -41,7 +41,8 @@ def more_ops(a, b):
 # PyTorch 2.13, float64: y.item(), x.grad.item()
 SANITY_Y, SANITY_X_GRAD = -20.0, 46.0
 # PyTorch 2.13, float64: g.item(), a.grad.item(), b.grad.item()
-MORE_OPS_G, MORE_OPS_A_GRAD, MORE_OPS_B_GRAD = 24.70408163265306, 138.83381924198252, 645.5772594752186
+MORE_OPS_G, MORE_OPS_A_GRAD, MORE_OPS_B_GRAD = (24.70408163265306, 138.83381924198252,
+                                               645.5772594752186)
 # PyTorch 2.13, float64: (x, tanh(x).item(), x.grad.item()) and the same for exp
 TANH = [(-1.0, -0.7615941559557649, 0.41997434161402614),
         (0.123, 0.12238344189440876, 0.9850222931500778),

@@ -219,8 +219,10 @@ class Magnitude(Dual):
 
 
 def leaves_as(cls: type, xs: tuple[Any, ...]) -> list[Any]:
+    """The leaves as Duals (or Magnitudes): leaf i has gradient e_i."""
     zero, one = (Fraction(0), Fraction(1)) if cls is Dual else (0.0, 1.0)
-    return [cls(x, tuple(one if j == i else zero for j in range(len(xs)))) for i, x in enumerate(xs)]
+    return [cls(x, tuple(one if j == i else zero for j in range(len(xs))))
+            for i, x in enumerate(xs)]
 
 
 # floats with at most 21 significant bits, so that exact rationals stay small
