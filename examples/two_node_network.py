@@ -3,6 +3,8 @@
     z1 = w1*x + b1,  a1 = sigmoid(z1),  z2 = w2*a1 + b2,  y_hat = sigmoid(z2),  C = (y_hat - y)**2
 
 Run:  python examples/two_node_network.py
+Writes examples/out/two_node_graph.svg (the graph, local derivatives on its edges, the gradient
+path to w1 highlighted) and examples/out/two_node_backprop.html (the backward pass, step by step).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _progress import Progress  # noqa: E402
 
+from autograd import save_html, save_svg  # noqa: E402
 from nn import SGD, TwoNodeNetwork, mse_loss  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -42,6 +45,7 @@ def show(name: str, formula: str, value: float, engine: float | None = None) -> 
 def main() -> int:
     y_hat = net(x)
     cost = mse_loss(y_hat, y)
+    cost.label = "C"
     cost.backward()
     z1, a1, z2 = net.z1.data, net.a1.data, net.z2.data
     w2 = net.w2.data
@@ -72,6 +76,10 @@ def main() -> int:
     print("  The error flows backwards from the output, layer by layer: back-propagation.")
 
     OUT.mkdir(exist_ok=True)
+    svg = save_svg(cost, OUT / "two_node_graph.svg", show_local=True, highlight=net.w1)
+    print(f"\nThe graph, local derivatives on the edges, the path to w1 highlighted: {svg}")
+    html = save_html(cost, OUT / "two_node_backprop.html")
+    print(f"The backward pass to play step by step in a browser: {html}")
 
     steps, lr = 200, 0.5
     print(f"\nTraining: gradient descent, lr = {lr}, {steps} steps")
