@@ -146,7 +146,8 @@ table { border-collapse: collapse; width: 100%; font-size: 13px; font-variant-nu
 th, td { padding: 4px 8px; text-align: right; border-bottom: 1px solid var(--line); white-space: nowrap; }
 th { position: sticky; top: 0; background: #f8f9fa; font-weight: 600; }
 th:first-child, td:first-child, td.op { text-align: left; }
-td.name { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+td.name { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+          white-space: normal; overflow-wrap: anywhere; max-width: 120px; }
 td.op { color: var(--muted); }
 tr.current td { background: #fff4e6; }
 tr.done td.grad { color: var(--done); font-weight: 600; }
@@ -262,7 +263,7 @@ _JS = r"""
     svg.style.height = (vb.height * s) + "px";
   }
   fit();
-  window.addEventListener("resize", fit);
+  window.addEventListener("resize", () => { fit(); if (p > 0) follow(svgNodes[steps[p - 1].node]); });
   function follow(g) {
     if (!g) return;
     const box = graphBox.getBoundingClientRect(), r = g.getBoundingClientRect();
