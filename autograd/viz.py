@@ -57,6 +57,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -202,6 +203,7 @@ def _refuse(size: int, fold: bool, order: list[Value], index: dict[Value, int]) 
 
 def _text(s: str) -> str:
     """s as text of an HTML-like label that shows exactly as typed (a newline breaks the line)."""
+    s = str(s)  # a label set after construction may be anything
     lines = []
     for line in s.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         line = line.replace("\t", " ")
@@ -347,7 +349,7 @@ class _Folding:
         fam: list[frozenset[str] | None] = [None] * n
         for i, node in enumerate(order):
             if not node.op:
-                m = _PARAMETER.match(node.label) if node.label else None
+                m = _PARAMETER.match(node.label) if isinstance(node.label, str) else None
                 if m:
                     neuron_of[i] = m["neuron"]
                 continue
@@ -420,7 +422,7 @@ def _layer_key(box: _Box, order: list[Value]) -> tuple[Any, ...] | None:
     inputs = []
     for j in box.inputs:
         v = order[j]
-        m2 = _PARAMETER.match(v.label) if not v.op and v.label else None
+        m2 = _PARAMETER.match(v.label) if not v.op and isinstance(v.label, str) else None
         if m2 and m2["neuron"] == box.name:
             continue  # the neuron's own parameters
         inputs.append(("leaf", repr(v.data), v.label) if not v.op else ("node", j))
@@ -470,11 +472,13 @@ class _Drawing:
                 if node.op:
                     self._plan_op(i, node)
 
-        # how: the gradient cue is relative to the largest gradient drawn
+        # how: the gradient cue is relative to the largest gradient drawn, leaving out the
+        # root's d root / d root = 1, which would dwarf the rest
         root = len(order) - 1
         grads = [order[i].grad for kind, i in self.nodes if kind in ("value", "box") and i != root]
         grads += [order[j].grad for first in groups for j in groups[first][1]]
-        self.cue = _Cue(grads, (e.flow for e in self.edges)) if show_grad else None
+        flows = (e.flow for e in self.edges if e.head != f"v{root}" or e.tail[0] != "o")
+        self.cue = _Cue(grads, flows) if show_grad else None
         clusters = self._clusters()
         for kind, i in self.nodes:
             where = clusters.get(i, g)
@@ -659,11 +663,12 @@ def _renderers() -> list[str]:
     if dot:
         found.append(dot)
     pure = shutil.which("graphviz-pure")
-    if not pure:
-        here = Path(sys.executable).parent
-        for name in ("graphviz-pure", "graphviz-pure.exe"):
-            if (here / name).is_file() and os.access(here / name, os.X_OK):
-                pure = str(here / name)
+    if not pure:  # a venv's or user's scripts folder need not be on PATH
+        folders = [Path(sys.executable).parent, sysconfig.get_path("scripts"),
+                   sysconfig.get_path("scripts", f"{os.name}_user")]
+        for folder in dict.fromkeys(str(f) for f in folders if f):
+            pure = shutil.which("graphviz-pure", path=folder)
+            if pure:
                 break
     if pure:
         found.append(pure)

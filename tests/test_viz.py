@@ -150,6 +150,12 @@ def test_two_node_network_has_two_sigmoid_nodes(renderer):
     assert {"w1", "b1", "z1", "a1", "w2", "b2", "z2", "y_hat"} <= labels
 
 
+def test_a_label_set_to_a_non_string_is_shown_as_text():
+    x = Value(1.0)
+    x.label = 42
+    assert texts(parse(to_svg(x * 2.0, fold=True))["v0"][0])[0] == "42"
+
+
 def test_non_finite_numbers_are_written_out():
     y = Value(-1.0, label="x").log()
     assert "data nan" in texts(parse(to_svg(y))["v1"][0])
@@ -528,9 +534,26 @@ def graphviz_pure_program():
     return found
 
 
+def only_in(monkeypatch, folder):
+    """Make the renderer search find programs in folder alone: not on PATH, no scripts folder."""
+    monkeypatch.setattr(viz.shutil, "which", lambda name, *a, path=None, **k:
+                        REAL_WHICH(name, path=path) if path == str(folder) else None)
+    monkeypatch.setattr(viz.sysconfig, "get_path", lambda *a, **k: None)
+
+
 def test_graphviz_pure_is_found_next_to_python(monkeypatch, tmp_path):
     os.symlink(graphviz_pure_program(), tmp_path / "graphviz-pure")
-    monkeypatch.setattr(viz.shutil, "which", lambda *a, **k: None)
+    only_in(monkeypatch, tmp_path)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    assert "graphviz-pure" in generator(to_svg(Value(1.0)))
+
+
+def test_graphviz_pure_is_found_in_the_scripts_folder(monkeypatch, tmp_path):
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    os.symlink(graphviz_pure_program(), scripts / "graphviz-pure")
+    only_in(monkeypatch, scripts)
+    monkeypatch.setattr(viz.sysconfig, "get_path", lambda name, *a: str(scripts))
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
     assert "graphviz-pure" in generator(to_svg(Value(1.0)))
 
@@ -545,7 +568,7 @@ def test_broken_dot_falls_back_to_graphviz_pure(monkeypatch, tmp_path):
 
 
 def test_no_renderer_says_how_to_install_one(monkeypatch, tmp_path):
-    monkeypatch.setattr(viz.shutil, "which", lambda *a, **k: None)
+    only_in(monkeypatch, tmp_path)   # an empty folder
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
     with pytest.raises(RuntimeError, match="pip install graphviz-pure.*apt install graphviz"):
         to_svg(Value(1.0))
