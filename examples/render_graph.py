@@ -6,6 +6,7 @@
     two_node_tb.svg       top to bottom (rankdir="TB")
     mlp_full.svg          a small MLP's loss, every node
     mlp_folded.svg        the same, fold=True: one box per neuron call, a frame per layer call
+    moons_one_point_folded.svg   the moons MLP(2, [16, 16, 1]) on one point, folded
 
 Then it shows what happens with the moons demo's whole loss graph (tens of thousands of nodes).
 
@@ -77,8 +78,8 @@ def main(docs: bool = False) -> None:
     one = hinge_loss([model(points[k])], labels[k:k + 1])   # a point with a loss, so with grads
     one.label = f"loss of point {k}"
     one.backward()
-    print(f"wrote {save_svg(one, OUT / 'moons_one_point_folded.svg', fold=True).relative_to(OUT.parent.parent)}"
-          "  (one point's loss, folded, is what fits)")
+    path = save_svg(one, OUT / "moons_one_point_folded.svg", fold=True)
+    print(f"wrote {path.relative_to(OUT.parent.parent)}  (one point's loss, folded, is what fits)")
 
 
 if __name__ == "__main__":
