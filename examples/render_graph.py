@@ -58,7 +58,8 @@ def main(docs: bool = False) -> None:
     if docs:
         DOCS.mkdir(exist_ok=True)
         written += [
-            save_svg(C, DOCS / "two_node_graph.svg", show_local=True, highlight=net.w1),
+            save_svg(C, DOCS / "two_node_graph.svg", rankdir="TB", show_local=True,
+                     highlight=net.w1),
             save_svg(loss, DOCS / "mlp_folded.svg", fold=True, highlight=first_weight),
         ]
     for path in written:
