@@ -1,0 +1,170 @@
+"""Smoke test of benchmarks/run.py: a tiny run, so the benchmark cannot rot.
+
+Small sizes and one run each; no assertion is about time.  The test passes with or without
+PyTorch and micrograd installed: an engine that is missing must be reported unavailable, one that
+cannot run a workload must be reported failing, each with its reason.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import math
+import sys
+import tracemalloc
+
+import pytest
+
+from autograd import Value
+from autograd.engine import topological_order
+from benchmarks import run
+from benchmarks.workloads import chain, graph_size, moons, pairwise_sum, two_node, wide
+
+_loaded_before = set(sys.modules)
+TINY = [chain(10), wide(16), moons(4), two_node(3)]
+ENGINE_NAMES = ["chainrule", "micrograd", "torch", "floats"]
+PHASE_FIELDS = ("forward_s", "backward_s", "total_s", "us_per_node", "graph_bytes_per_node")
+
+
+@pytest.fixture(scope="module")
+def report() -> dict:
+    callbacks = list(gc.callbacks)
+    result = run.run_benchmarks(TINY, run.ENGINES, repeat=1)  # each engine in its own process
+    assert gc.callbacks == callbacks, "the benchmark left a gc callback behind"
+    assert not tracemalloc.is_tracing(), "the benchmark left tracemalloc on"
+    return result
+
+
+def _rows(report: dict) -> list[tuple[str, dict]]:
+    return [(w["workload"], r) for w in report["workloads"] for r in w["rows"]]
+
+
+def test_the_run_isolates_each_engine_in_its_own_process(report):
+    assert report["isolated"] is True
+    assert "torch" not in sys.modules or "torch" in _loaded_before  # never imported here
+
+
+def test_every_workload_has_a_row_for_every_engine(report):
+    assert [w["workload"] for w in report["workloads"]] == [w.name for w in TINY]
+    for w in report["workloads"]:
+        assert [r["engine"] for r in w["rows"]] == ENGINE_NAMES
+
+
+def test_every_row_has_numbers_or_a_reason(report):
+    for workload, row in _rows(report):
+        assert row["status"] in ("ok", "failed", "unavailable"), (workload, row)
+        if row["status"] == "ok":
+            for field in PHASE_FIELDS:
+                value = row[field]
+                assert isinstance(value, float) and math.isfinite(value) and value >= 0.0, \
+                    (workload, row["engine"], field, value)
+            assert row["runs"] == 1
+        else:
+            assert isinstance(row["reason"], str) and row["reason"], (workload, row)
+
+
+def test_chainrule_and_the_float_floor_run_everything(report):
+    for workload, row in _rows(report):
+        if row["engine"] in ("chainrule", "floats"):
+            assert row["status"] == "ok", (workload, row)
+
+
+def test_training_workloads_time_the_update(report):
+    for w in report["workloads"]:
+        for row in w["rows"]:
+            if row["status"] == "ok" and w["kind"] in ("moons", "two_node"):
+                assert row["update_s"] >= 0.0
+
+
+def test_engines_that_ran_computed_chainrules_numbers(report):
+    for workload, row in _rows(report):
+        if row["status"] == "ok":
+            assert row["agrees"] is True, (workload, row["engine"], row.get("check"))
+
+
+def test_ratios_are_to_chainrule(report):
+    for w in report["workloads"]:
+        base = w["rows"][0]
+        assert base["ratio_total"] == 1.0 and base["ratio_backward"] == 1.0
+        for row in w["rows"][1:]:
+            if row["status"] == "ok":
+                assert row["ratio_total"] == pytest.approx(row["total_s"] / base["total_s"])
+
+
+def test_report_is_json_and_a_table(report):
+    assert json.loads(json.dumps(report))["version"] == 1
+    table = run.format_report(report)
+    for w in TINY:
+        assert f"### {w.name}:" in table
+    for name in ENGINE_NAMES:
+        assert f"| {name} |" in table
+    assert "### Targets (issue 5)" in table
+    assert "### Debugging features when off" in table
+
+
+def test_targets_are_listed_with_whether_each_was_met(report):
+    targets = report["targets"]
+    assert len(targets) == 5
+    for t in targets:
+        assert t["met"] in (True, False, None) and t["target"]
+
+
+def test_debugging_features_off_are_measured_against_no_hook_check(report):
+    debug = report["debug_off"]
+    assert debug["flag_check_ns"] >= 0.0
+    for entry in debug["ab"]:
+        assert entry["chainrule"]["status"] == "ok"
+        assert entry[run.NO_HOOK_CHECK]["status"] in ("ok", "unavailable")
+
+
+def test_missing_peers_are_reported_unavailable(monkeypatch):
+    for name in ("torch", "micrograd", "micrograd.engine", "micrograd.nn"):
+        monkeypatch.setitem(sys.modules, name, None)  # import now raises ImportError
+    result = run.run_benchmarks([chain(5)], run.ENGINES, repeat=1, debug_workloads=[],
+                                isolate=False)
+    rows = {r["engine"]: r for r in result["workloads"][0]["rows"]}
+    for name in ("torch", "micrograd"):
+        assert rows[name]["status"] == "unavailable"
+        assert "pip install" in rows[name]["reason"]
+    assert rows["chainrule"]["status"] == "ok" and rows["floats"]["status"] == "ok"
+    assert "unavailable" in run.format_report(result)
+
+
+def test_micrograd_past_its_recursion_limit_is_reported_failing_with_its_forward_time():
+    pytest.importorskip("micrograd")
+    steps = sys.getrecursionlimit()  # two recursive frames per step: past the limit
+    result = run.run_benchmarks([chain(steps)], [run.ENGINES[0], run.ENGINES[1]], repeat=1,
+                                debug_workloads=[], isolate=False)
+    row = result["workloads"][0]["rows"][1]
+    assert row["engine"] == "micrograd" and row["status"] == "failed"
+    assert row["reason"].startswith("backward: RecursionError")
+    assert row["forward_s"] > 0.0
+    assert "FAILED in backward: RecursionError" in run.format_report(result)
+
+
+@pytest.mark.parametrize("workload", [chain(7), wide(9), wide(16)], ids=lambda w: w.name)
+def test_graph_size_counts_chainrules_nodes(workload):
+    if workload.kind == "chain":
+        y = Value(1.0)
+        for _ in range(workload.size):
+            y = y * 1.0001 + 0.5
+    else:
+        xs = [Value(float(i)) for i in range(workload.size)]
+        ws = [Value(float(i)) for i in range(workload.size)]
+        y = pairwise_sum([x * w for x, w in zip(xs, ws)])
+    assert graph_size(workload) == len(topological_order(y))
+
+
+def test_command_line_writes_the_table_and_json(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert run.main(["--quick", "--repeat", "1", "--workloads", "chain-1e3",
+                     "--engines", "floats", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "### chain-1e3:" in printed and "| chainrule |" in printed and "| floats |" in printed
+    data = json.loads(out.read_text())
+    assert [r["engine"] for r in data["workloads"][0]["rows"]] == ["chainrule", "floats"]
+
+
+def test_command_line_rejects_an_unknown_engine():
+    with pytest.raises(SystemExit, match="unknown engine"):
+        run.main(["--engines", "tensorflow"])
