@@ -31,33 +31,40 @@ def _check_seed(grad: Any) -> float:
 def topological_order(root: Value) -> list[Value]:
     """Every node root depends on, root included, each after all of its parents.
 
-    Iterative depth-first search with an explicit stack (no recursion limit).  The order is
-    deterministic: parents are visited in operand order.
+    Iterative depth-first search with an explicit stack (no recursion limit), giving the
+    post-order of the recursive search: deterministic, parents visited in operand order.
     """
     _check_value(root, "the root")
     order: list[Value] = []
-    done: set[Value] = set()
+    visited: set[Value] = set()
     stack: list[Any] = [root]
     push = stack.append
     pop = stack.pop
-    add = done.add
+    add = visited.add
+    emit = order.append
+    # A node is expanded when first popped: if it has parents not yet visited, it goes back on
+    # the stack under a None marker, then its parents (the first on top); popping the marker
+    # means all of them are done, so the node below it is emitted.  One pass over each node.
     while stack:
-        node = stack[-1]
-        if node in done:
-            pop()
+        node = pop()
+        if node is None:
+            emit(pop())
             continue
-        # push the parents that are not done yet, last parent first so the first is visited first
-        pending = False
-        if node._db is not None and node._b not in done:
+        if node in visited:
+            continue
+        add(node)
+        if node._db is not None and node._b not in visited:
+            push(node)
+            push(None)
             push(node._b)
-            pending = True
-        if node._da is not None and node._a not in done:
+            if node._da is not None and node._a not in visited:
+                push(node._a)
+        elif node._da is not None and node._a not in visited:
+            push(node)
+            push(None)
             push(node._a)
-            pending = True
-        if not pending:
-            pop()
-            add(node)
-            order.append(node)
+        else:
+            emit(node)
     return order
 
 
