@@ -262,7 +262,7 @@ def _binary(op: str) -> tuple[Callable[[Value, Any], Any], Callable[[Value, Any]
             b = other.data
             out = f(a, b)
             return _node(out, op, self, da(a, b, out), other, db(a, b, out))
-        b = _as_float(other)
+        b = other if type(other) is float else _as_float(other)  # a float constant: the usual case
         if b is None:
             return NotImplemented
         a = self.data
@@ -270,7 +270,7 @@ def _binary(op: str) -> tuple[Callable[[Value, Any], Any], Callable[[Value, Any]
         return _node(out, op, self, da(a, b, out), b, None)
 
     def reflected(self: Value, other: Any) -> Any:  # other OP self, other a number
-        a = _as_float(other)
+        a = other if type(other) is float else _as_float(other)
         if a is None:
             return NotImplemented
         b = self.data
