@@ -153,7 +153,9 @@ def _time_runs(rep: Callable, runs: int, warmup: bool) -> tuple[list[dict], tupl
         t: dict = {}
         with _gc_timer() as gc_time:
             try:
+                started = clock()
                 result = rep(t, _no_probe)
+                t["total"] = clock() - started  # also frees the graph, as rep's locals go
             except Exception as e:
                 phase = next((p for p in PHASES if p not in t), "update")
                 return timed, check, {"phase": phase, "reason": _describe_error(e), "times": t}
@@ -195,9 +197,11 @@ def _measure(engine: Any, workload: Workload, repeat: int, nodes: int,
         values = [t[phase] for t in timed if phase in t]
         row[f"{phase}_s"] = statistics.median(values) if values else None
     if row["status"] == "ok":
-        row["total_s"] = sum(row[f"{p}_s"] or 0.0 for p in PHASES)
+        row["total_s"] = statistics.median(t["total"] for t in timed)
+        row["teardown_s"] = statistics.median(
+            t["total"] - sum(t.get(p, 0.0) for p in PHASES) for t in timed)
         row["us_per_node"] = row["total_s"] / nodes * 1e6
-        busy = sum(t["forward"] + t["backward"] + t.get("update", 0.0) for t in timed)
+        busy = sum(t["total"] for t in timed)
         row["gc_share"] = sum(t["gc"] for t in timed) / busy if busy > 0 else 0.0
     if memory and (not huge or engine.name == "chainrule"):  # peers: see the smaller sizes
         mem = _measure_memory(engine, workload)
@@ -551,17 +555,22 @@ def format_report(report: dict) -> str:
         f"chainrule benchmarks: Python {env['python']} on {env['platform']}, {env['cpu']}, "
         f"{env['cores']} cores; torch {env['torch'] or 'not installed'} (1 thread), "
         f"micrograd {env['micrograd'] or 'not installed'}",
-        f"each engine in {'its own fresh process' if report.get('isolated') else 'this one process'}; "
-        f"median of {report['repeat']} runs after one warm-up (1e6-step workloads: at most "
-        f"{MAX_RUNS_FOR_HUGE}, no warm-up, bytes for chainrule only); times in ms; gc = share of the time spent in the cyclic garbage "
-        f"collector; B/node = bytes alive per graph node once the forward graph is built "
-        f"(tracemalloc; torch*: plus its C heap, by mallinfo2); vs chainrule = the engine's time "
-        f"divided by chainrule's (above 1x: chainrule is faster).",
+        "",
+        f"- each engine in {'its own fresh Python process' if report.get('isolated') else 'this one process, one after the other'}; "
+        f"median of {report['repeat']} runs after one warm-up (workloads of 1e6 steps: at most "
+        f"{MAX_RUNS_FOR_HUGE} runs, no warm-up, bytes per node for chainrule only)",
+        "- times in ms; total: wall clock of the whole run; teardown: total minus the phases, "
+        "mostly freeing the graph when the run lets go of it",
+        "- gc: share of the total spent in the cyclic garbage collector (gc.callbacks)",
+        "- B/node: bytes alive per graph node once the forward graph is built (tracemalloc); "
+        "torch*: plus its C heap (glibc mallinfo2)",
+        "- vs chainrule: the engine's time divided by chainrule's (above 1x: chainrule is faster); "
+        f"same result: its loss and gradient agree with chainrule's to {AGREE_RTOL:g}",
         "",
     ]
-    header = ("| engine | forward | backward | update | total | µs/node | B/node | gc | "
+    header = ("| engine | forward | backward | update | teardown | total | µs/node | B/node | gc | "
               "vs chainrule (total) | vs chainrule (backward) | same result |")
-    rule = "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"
+    rule = "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"
     for w in report["workloads"]:
         lines += [f"### {w['workload']}: {w['title']} ({w['nodes']:,} nodes"
                   f"{' in all' if w['kind'] == 'two_node' else ''}"
@@ -569,7 +578,7 @@ def format_report(report: dict) -> str:
         for r in w["rows"]:
             name = r["engine"]
             if r["status"] == "unavailable":
-                lines.append(f"| {name} | unavailable: {r['reason']} |" + " |" * 10)
+                lines.append(f"| {name} | unavailable: {r['reason']} |" + " |" * 11)
                 continue
             bytes_ = r.get("graph_bytes_per_node")
             if bytes_ is not None and name == "torch":
@@ -579,12 +588,12 @@ def format_report(report: dict) -> str:
             agrees = {True: "yes", False: "NO", None: "-"}[r.get("agrees")]
             if r["status"] == "failed":
                 lines.append(f"| {name} | {_ms(r.get('forward_s'))} | FAILED in {r['reason']} "
-                             f"| | | | {bytes_str} | | | | {agrees} |")
+                             f"| | | | | {bytes_str} | | | | {agrees} |")
                 continue
             update = _ms(r["update_s"]) if w["kind"] in ("moons", "two_node") else "-"
             lines.append(
                 f"| {name} | {_ms(r['forward_s'])} | {_ms(r['backward_s'])} | {update} | "
-                f"{_ms(r['total_s'])} | {r['us_per_node']:.2f} | {bytes_str} | "
+                f"{_ms(r['teardown_s'])} | {_ms(r['total_s'])} | {r['us_per_node']:.2f} | {bytes_str} | "
                 f"{100 * r['gc_share']:.0f}% | {_ratio(r['ratio_total'])} | "
                 f"{_ratio(r['ratio_backward'])} | {agrees} |")
         lines.append("")
