@@ -301,15 +301,54 @@ NO_HOOK_CHECK = "chainrule, no hook check"
 ANOMALY_ON = "chainrule, detect_anomaly() on"
 
 
+def _interleaved(reps: dict[str, Callable], runs: int) -> dict[str, dict]:
+    """Each rep warmed up once, then run `runs` times, taking turns (the order flips every round),
+    so a change in the machine's load hits every variant alike.  Per variant: the medians, and
+    the run times themselves (round i of every variant is a pair).
+
+    The cyclic collector is off meanwhile: when it happens to run is the largest source of noise,
+    and what is compared here (the op path) does not depend on it.  chainrule makes no reference
+    cycles, so everything is still freed at once.
+    """
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _take_turns(reps, runs)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _take_turns(reps: dict[str, Callable], runs: int) -> dict[str, dict]:
+    for rep in reps.values():
+        rep({}, _no_probe)
+    names = list(reps)
+    times: dict[str, list[dict]] = {name: [] for name in names}
+    for i in range(runs):
+        for name in names if i % 2 == 0 else names[::-1]:
+            t: dict = {}
+            started = clock()
+            reps[name](t, _no_probe)
+            t["total"] = clock() - started
+            times[name].append(t)
+    return {name: {"status": "ok", "runs": runs,
+                   "totals_s": [t["total"] for t in ts],
+                   **{f"{k}_s": statistics.median(t[k] for t in ts)
+                      for k in ("forward", "backward", "total")}}
+            for name, ts in times.items()}
+
+
 def _debug_off_cost(workloads: Sequence[Workload], nodes: Sequence[int], repeat: int) -> dict:
     """What detect_anomaly (and no_grad) cost while off: the per-op flag check, directly and A/B."""
     from autograd import value
     out: dict[str, Any] = {}
     try:
-        import autograd.check  # noqa: F401  available, as it normally is, but not active
+        from autograd import detect_anomaly  # available, as it normally is, but not active
         out["detect_anomaly"] = "available, not active"
     except ImportError as e:
-        out["detect_anomaly"] = f"PENDING: autograd.check.detect_anomaly does not exist yet ({e})"
+        detect_anomaly = None
+        out["detect_anomaly"] = f"PENDING: autograd.detect_anomaly does not exist yet ({e})"
     # 1. the flag check itself, as the op runs it: a global load and a compare with None
     n = 2_000_000
     globs = vars(value)
@@ -319,20 +358,25 @@ def _debug_off_cost(workloads: Sequence[Workload], nodes: Sequence[int], repeat:
     # 2. A/B: the same workloads with the check removed from the op path, runs interleaved
     skip = _hook_check_is_separable()
     rows = []
-    for workload, n in zip(workloads, nodes):
-        entry: dict[str, Any] = {"workload": workload.name, "nodes": n}
-        engines: list[Any] = [Chainrule(), _ChainruleVariant(NO_HOOK_CHECK, _without_hook_check)]
-        try:
-            from autograd import detect_anomaly
-            engines.append(_ChainruleVariant(ANOMALY_ON, detect_anomaly))
-        except ImportError:
-            pass
-        for engine in engines:
-            if skip and engine.name == NO_HOOK_CHECK:
-                entry[engine.name] = {"status": "unavailable", "reason": skip}
-                continue
-            runs = min(repeat, 3) if engine.name == ANOMALY_ON else repeat
-            entry[engine.name] = _measure(engine, workload, runs, n, memory=False)
+    for workload, size in zip(workloads, nodes):
+        entry: dict[str, Any] = {"workload": workload.name, "nodes": size}
+        make = getattr(Chainrule(), workload.kind)
+        reps = {"chainrule": make(workload.size)}
+        if skip:
+            entry[NO_HOOK_CHECK] = {"status": "unavailable", "reason": skip}
+        else:
+            bare = getattr(_ChainruleVariant(NO_HOOK_CHECK, _without_hook_check), workload.kind)
+            reps[NO_HOOK_CHECK] = bare(workload.size)
+        entry.update(_interleaved(reps, 3 * repeat))
+        del reps
+        if not skip:
+            pairs = zip(entry["chainrule"]["totals_s"], entry[NO_HOOK_CHECK]["totals_s"])
+            entry["paired_difference"] = statistics.median(a / b - 1.0 for a, b in pairs)
+            per_op = entry["chainrule"]["forward_s"] / size
+            entry["flag_check_share_of_forward"] = out["flag_check_ns"] * 1e-9 / per_op
+        if detect_anomaly is not None:  # the cost when on, for scale
+            on = getattr(_ChainruleVariant(ANOMALY_ON, detect_anomaly), workload.kind)
+            entry[ANOMALY_ON] = _interleaved({ANOMALY_ON: on(workload.size)}, min(repeat, 3))[ANOMALY_ON]
         rows.append(entry)
     out["ab"] = rows
     return out
@@ -609,30 +653,31 @@ def format_report(report: dict) -> str:
     debug = report.get("debug_off")
     if debug:
         lines += ["### Debugging features when off", "",
-                  f"detect_anomaly: {debug['detect_anomaly']}. Off, the op path pays one flag "
-                  f"check (`if _hook is not None`), measured alone at "
-                  f"{debug['flag_check_ns']:.1f} ns per op; backward() pays one check per call; "
-                  f"the stepper (backward_steps) is a separate function and costs nothing until "
-                  f"called. A/B below: the same workload with that check removed from the op "
-                  f"path, and with detect_anomaly() on, for scale.", "",
-                  "| workload | chainrule (as shipped) | without the hook check | difference "
-                  "| detect_anomaly() on |", "|---|---:|---:|---:|---:|"]
+                  f"detect_anomaly: {debug['detect_anomaly']}. While it is off, each op pays one "
+                  f"flag check (`if _hook is not None`, shared with no_grad), measured alone at "
+                  f"{debug['flag_check_ns']:.1f} ns; backward() pays one check per call; the "
+                  f"stepper (backward_steps) is a separate function that costs nothing until "
+                  f"called. The A/B runs the same workload with that check removed from the op "
+                  f"path, the two taking turns, with the cyclic collector off to cut the noise; "
+                  f"detect_anomaly() on is shown for scale.", "",
+                  "| workload | chainrule as shipped | without the hook check | paired difference "
+                  "| the check alone, share of forward | detect_anomaly() on |",
+                  "|---|---:|---:|---:|---:|---:|"]
         for entry in debug["ab"]:
-            base = entry.get("chainrule", {})
-            bare = entry.get(NO_HOOK_CHECK, {})
-            on = entry.get(ANOMALY_ON)
-
             def total(r: dict | None) -> str:
                 if not r:
                     return "PENDING (no detect_anomaly yet)"
                 if r.get("status") != "ok":
                     return f"{r.get('status')}: {r.get('reason')}"
                 return f"{_ms(r['total_s'])} ms"
-            diff = "-"
-            if base.get("status") == "ok" and bare.get("status") == "ok":
-                diff = f"{100 * (base['total_s'] / bare['total_s'] - 1):+.1f}%"
-            lines.append(f"| {entry['workload']} | {total(base)} | {total(bare)} | {diff} | "
-                         f"{total(on)} |")
+            diff = entry.get("paired_difference")
+            share = entry.get("flag_check_share_of_forward")
+            lines.append(
+                f"| {entry['workload']} | {total(entry.get('chainrule'))} | "
+                f"{total(entry.get(NO_HOOK_CHECK))} | "
+                f"{'-' if diff is None else f'{100 * diff:+.1f}%'} | "
+                f"{'-' if share is None else f'{100 * share:.2f}%'} | "
+                f"{total(entry.get(ANOMALY_ON))} |")
         lines.append("")
     return "\n".join(lines)
 
