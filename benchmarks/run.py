@@ -1,17 +1,18 @@
 """Time chainrule side by side with micrograd, PyTorch (0-dim tensors) and plain floats.
 
-    python benchmarks/run.py                 # the full run: a few minutes
-    python benchmarks/run.py --quick         # smaller sizes, 3 runs: under a minute
+    python benchmarks/run.py                 # the full run: about 6 minutes on 2 cores
+    python benchmarks/run.py --quick         # chains up to 1e5, 3 runs: about a minute
     python benchmarks/run.py --json out.json --repeat 7
 
-For each workload and engine: the median over repeated runs (after one warm-up run) of the forward
-and backward (and update) times, microseconds per graph node, bytes per graph node (tracemalloc,
-in a separate run from the timing), the share of time spent in the cyclic garbage collector, and
-each engine's time divided by chainrule's.  An engine that cannot run a workload is reported as
-failing with the reason; one that is not installed, as unavailable.  Garbage collection runs as it
-normally does (micrograd's reference cycles costing collector time is part of what is measured),
-but each engine's leftovers are collected before the next engine is timed.  Then: the targets of
-issue 5, and what the debugging features cost when they are off.
+For each workload and engine: the median over repeated runs (after one warm-up run) of the forward,
+backward and update times and of the whole run (freeing the graph included), microseconds per
+graph node, bytes per graph node (tracemalloc, in a separate run from the timing), the share of
+time spent in the cyclic garbage collector, and each engine's time divided by chainrule's.  An
+engine that cannot run a workload is reported as failing with the reason; one that is not
+installed, as unavailable.  Each engine runs in its own fresh Python process (--in-process: all in
+this one).  Garbage collection runs as it normally does (micrograd's reference cycles costing
+collector time is part of what is measured), and each workload starts from a collected heap.
+Then: the targets of issue 5, and what the debugging features cost when they are off.
 """
 
 from __future__ import annotations
@@ -403,7 +404,6 @@ def _targets(results: list[dict]) -> list[dict]:
 
     moons_runs = [n for n, k in kinds.items() if k == "moons"]
     moons_rows = by_name[max(moons_runs, key=lambda n: sizes[n])] if moons_runs else {}
-    cr = moons_rows.get("chainrule", {})
     for peer, goal, key in (("micrograd", 15, "total"), ("torch", 5, "total"),
                             ("micrograd", 2, "backward")):
         row = moons_rows.get(peer)
