@@ -45,6 +45,8 @@ __all__ = ["ENGINES", "run_benchmarks", "format_report", "main"]
 ENGINES = [Chainrule(), Micrograd(), Torch(), Floats()]
 PHASES = ("forward", "backward", "update")
 MAX_RUNS_FOR_HUGE = 3     # a workload of 1e6 steps or more is timed at most this many times
+MIN_SECONDS = 1.0         # fast workloads: more runs, until they add up to this (--min-seconds)
+MAX_RUNS = 100
 HUGE = 1_000_000
 AGREE_RTOL = 1e-6         # engines' results must agree with chainrule's to this relative error
 
@@ -145,12 +147,17 @@ def _describe_error(e: BaseException) -> str:
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
-def _time_runs(rep: Callable, runs: int, warmup: bool) -> tuple[list[dict], tuple | None, dict | None]:
-    """runs timed calls of rep (after one warm-up call if warmup): the per-run phase times, the
-    check numbers of the first call, and the failure (phase, reason, partial times) if one raised."""
+def _time_runs(rep: Callable, runs: int, warmup: bool, min_seconds: float = 0.0
+               ) -> tuple[list[dict], tuple | None, dict | None]:
+    """Timed calls of rep (after one warm-up call if warmup): at least `runs` of them, and more
+    while they add up to less than min_seconds (at most MAX_RUNS), so a fast workload's median
+    is not at the mercy of a few noisy runs.  Returns the per-run phase times, the check numbers
+    of the first call, and the failure (phase, reason, partial times) if a call raised."""
     timed: list[dict] = []
     check = None
-    for i in range(runs + warmup):
+    spent = 0.0
+    first = True
+    while len(timed) < runs or (spent < min_seconds and len(timed) < MAX_RUNS):
         t: dict = {}
         with _gc_timer() as gc_time:
             try:
@@ -161,16 +168,18 @@ def _time_runs(rep: Callable, runs: int, warmup: bool) -> tuple[list[dict], tupl
                 phase = next((p for p in PHASES if p not in t), "update")
                 return timed, check, {"phase": phase, "reason": _describe_error(e), "times": t}
         t["gc"] = gc_time.seconds
-        if i == 0:
+        if first:
             check = tuple(float(x) for x in result)
-        if i > 0 or not warmup:
+        if not (first and warmup):
             timed.append(t)
+            spent += t["total"]
+        first = False
         del result
     return timed, check, None
 
 
 def _measure(engine: Any, workload: Workload, repeat: int, nodes: int,
-             memory: bool = True) -> dict:
+             memory: bool = True, min_seconds: float = 0.0) -> dict:
     """One engine on one workload: timing runs, then a memory run."""
     row: dict[str, Any] = {"engine": engine.name, "status": "ok", "reason": None, "runs": 0}
     reason = engine.unavailable()
@@ -185,7 +194,8 @@ def _measure(engine: Any, workload: Workload, repeat: int, nodes: int,
     except Exception as e:
         row.update(status="failed", reason=f"setup: {_describe_error(e)}")
         return row
-    timed, check, failure = _time_runs(rep, runs, warmup=not huge)
+    timed, check, failure = _time_runs(rep, runs, warmup=not huge,
+                                       min_seconds=0.0 if huge else min_seconds)
     del rep
     gc.collect()
     row["check"] = list(check) if check is not None else None
@@ -467,12 +477,12 @@ def _cpu_name() -> str:
 
 
 def _measure_engine(engine: Any, workloads: Sequence[Workload], nodes: Sequence[int],
-                    repeat: int, progress: TextIO | None) -> list[dict]:
+                    repeat: int, progress: TextIO | None, min_seconds: float = 0.0) -> list[dict]:
     """One engine on every workload, in this process: one row per workload."""
     rows = []
     for workload, n in zip(workloads, nodes):
         started = clock()
-        rows.append(_measure(engine, workload, repeat, n))
+        rows.append(_measure(engine, workload, repeat, n, min_seconds=min_seconds))
         if progress:
             print(f"  {workload.name:<16} {engine.name:<10} {rows[-1]['status']:<12} "
                   f"{clock() - started:6.1f} s", file=progress, flush=True)
@@ -484,7 +494,7 @@ def _spec(workloads: Sequence[Workload], nodes: Sequence[int]) -> str:
 
 
 def _in_worker(what: str, workloads: Sequence[Workload], nodes: Sequence[int], repeat: int,
-               progress: TextIO | None) -> Any:
+               progress: TextIO | None, min_seconds: float = 0.0) -> Any:
     """Run `python -m benchmarks.run --worker WHAT` in a fresh interpreter and return its JSON.
 
     Each engine gets its own process, as it would in real use: the cyclic garbage collector's
@@ -497,7 +507,8 @@ def _in_worker(what: str, workloads: Sequence[Workload], nodes: Sequence[int], r
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
         command = [sys.executable, "-m", "benchmarks.run", "--worker", what, "--spec",
-                   _spec(workloads, nodes), "--repeat", str(repeat), "--json", str(out)]
+                   _spec(workloads, nodes), "--repeat", str(repeat),
+                   "--min-seconds", repr(min_seconds), "--json", str(out)]
         stderr: Any = subprocess.PIPE
         if progress is not None:
             try:
@@ -524,23 +535,27 @@ def _default_debug_workloads(workloads: Sequence[Workload]) -> list[Workload]:
 
 def run_benchmarks(workloads: Sequence[Workload] = WORKLOADS, engines: Sequence[Any] = ENGINES,
                    repeat: int = 5, debug_workloads: Sequence[Workload] | None = None,
-                   progress: TextIO | None = None, isolate: bool = True) -> dict:
+                   progress: TextIO | None = None, isolate: bool = True,
+                   min_seconds: float = MIN_SECONDS) -> dict:
     """Run every engine on every workload; the results as a JSON-ready dict.
 
     isolate: each engine (and the debugging A/B) in its own fresh Python process (the fair way,
     and the default); False runs everything in this process, one engine after the other.
+    min_seconds: runs of a workload go on (past `repeat`) until they add up to this long.
     """
     nodes = [graph_size(w) for w in workloads]
     by_engine: dict[str, list[dict]] = {}
     for engine in engines:
         if isolate:
             try:
-                by_engine[engine.name] = _in_worker(engine.name, workloads, nodes, repeat, progress)
+                by_engine[engine.name] = _in_worker(engine.name, workloads, nodes, repeat,
+                                                    progress, min_seconds)
             except RuntimeError as e:
                 by_engine[engine.name] = [{"engine": engine.name, "status": "failed",
                                            "reason": str(e), "runs": 0} for _ in workloads]
         else:
-            by_engine[engine.name] = _measure_engine(engine, workloads, nodes, repeat, progress)
+            by_engine[engine.name] = _measure_engine(engine, workloads, nodes, repeat, progress,
+                                                     min_seconds)
     results = []
     for i, (workload, n) in enumerate(zip(workloads, nodes)):
         rows = [by_engine[e.name][i] for e in engines]
@@ -558,12 +573,13 @@ def run_benchmarks(workloads: Sequence[Workload] = WORKLOADS, engines: Sequence[
             debug = _in_worker("debug", debug_workloads, debug_nodes, repeat, progress)
         else:
             debug = _debug_off_cost(debug_workloads, debug_nodes, repeat)
-    return {"version": 1, "environment": _environment(), "repeat": repeat, "isolated": isolate,
+    return {"version": 1, "environment": _environment(), "repeat": repeat,
+            "min_seconds": min_seconds, "isolated": isolate,
             "engines": {e.name: getattr(e, "description", e.name) for e in engines},
             "workloads": results, "targets": _targets(results), "debug_off": debug}
 
 
-def _worker(what: str, spec: str, repeat: int, out: str) -> int:
+def _worker(what: str, spec: str, repeat: int, out: str, min_seconds: float) -> int:
     """The child side of _in_worker: measure, write the JSON to out."""
     items = json.loads(spec)
     workloads = [Workload(name, kind, size, title) for name, kind, size, title, _ in items]
@@ -574,7 +590,7 @@ def _worker(what: str, spec: str, repeat: int, out: str) -> int:
         engine = next((e for e in ENGINES if e.name == what), None)
         if engine is None:
             raise SystemExit(f"unknown engine {what!r}")
-        result = _measure_engine(engine, workloads, nodes, repeat, sys.stderr)
+        result = _measure_engine(engine, workloads, nodes, repeat, sys.stderr, min_seconds)
     Path(out).write_text(json.dumps(result))
     return 0
 
@@ -601,7 +617,8 @@ def format_report(report: dict) -> str:
         f"micrograd {env['micrograd'] or 'not installed'}",
         "",
         f"- each engine in {'its own fresh Python process' if report.get('isolated') else 'this one process, one after the other'}; "
-        f"median of {report['repeat']} runs after one warm-up (workloads of 1e6 steps: at most "
+        f"median of at least {report['repeat']} runs after one warm-up, more until they add "
+        f"up to {report.get('min_seconds', 0):g} s (workloads of 1e6 steps: at most "
         f"{MAX_RUNS_FOR_HUGE} runs, no warm-up, bytes per node for chainrule only)",
         "- times in ms; total: wall clock of the whole run; teardown: total minus the phases, "
         "mostly freeing the graph when the run lets go of it",
@@ -612,9 +629,9 @@ def format_report(report: dict) -> str:
         f"same result: its loss and gradient agree with chainrule's to {AGREE_RTOL:g}",
         "",
     ]
-    header = ("| engine | forward | backward | update | teardown | total | µs/node | B/node | gc | "
-              "vs chainrule (total) | vs chainrule (backward) | same result |")
-    rule = "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"
+    header = ("| engine | runs | forward | backward | update | teardown | total | µs/node | B/node | "
+              "gc | vs chainrule (total) | vs chainrule (backward) | same result |")
+    rule = "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"
     for w in report["workloads"]:
         lines += [f"### {w['workload']}: {w['title']} ({w['nodes']:,} nodes"
                   f"{' in all' if w['kind'] == 'two_node' else ''}"
@@ -622,7 +639,7 @@ def format_report(report: dict) -> str:
         for r in w["rows"]:
             name = r["engine"]
             if r["status"] == "unavailable":
-                lines.append(f"| {name} | unavailable: {r['reason']} |" + " |" * 11)
+                lines.append(f"| {name} | | unavailable: {r['reason']} |" + " |" * 11)
                 continue
             bytes_ = r.get("graph_bytes_per_node")
             if bytes_ is not None and name == "torch":
@@ -631,12 +648,12 @@ def format_report(report: dict) -> str:
                 bytes_str = "-" if bytes_ is None else f"{bytes_:.0f}"
             agrees = {True: "yes", False: "NO", None: "-"}[r.get("agrees")]
             if r["status"] == "failed":
-                lines.append(f"| {name} | {_ms(r.get('forward_s'))} | FAILED in {r['reason']} "
+                lines.append(f"| {name} | {r['runs']} | {_ms(r.get('forward_s'))} | FAILED in {r['reason']} "
                              f"| | | | | {bytes_str} | | | | {agrees} |")
                 continue
             update = _ms(r["update_s"]) if w["kind"] in ("moons", "two_node") else "-"
             lines.append(
-                f"| {name} | {_ms(r['forward_s'])} | {_ms(r['backward_s'])} | {update} | "
+                f"| {name} | {r['runs']} | {_ms(r['forward_s'])} | {_ms(r['backward_s'])} | {update} | "
                 f"{_ms(r['teardown_s'])} | {_ms(r['total_s'])} | {r['us_per_node']:.2f} | {bytes_str} | "
                 f"{100 * r['gc_share']:.0f}% | {_ratio(r['ratio_total'])} | "
                 f"{_ratio(r['ratio_backward'])} | {agrees} |")
@@ -700,8 +717,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="smaller workloads (chains up to 1e5) and at most 3 runs")
     parser.add_argument("--repeat", type=int, default=None, metavar="N",
-                        help="timed runs per engine and workload, after one warm-up "
+                        help="at least N timed runs per engine and workload, after one warm-up "
                              "(default 5; 3 with --quick)")
+    parser.add_argument("--min-seconds", type=float, default=MIN_SECONDS, metavar="S",
+                        help="keep timing a fast workload past N runs until its runs add up to "
+                             f"S seconds (at most {MAX_RUNS} runs; default {MIN_SECONDS})")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
     parser.add_argument("--engines", metavar="A,B", help="only these engines "
                         f"({', '.join(e.name for e in ENGINES)})")
@@ -713,7 +733,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--spec", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        return _worker(args.worker, args.spec, args.repeat or 5, args.json)
+        return _worker(args.worker, args.spec, args.repeat or 5, args.json, args.min_seconds)
     if args.repeat is not None and args.repeat < 1:
         parser.error(f"--repeat needs at least 1 run, got {args.repeat}")
     repeat = args.repeat or (3 if args.quick else 5)
@@ -724,7 +744,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"running {len(workloads)} workloads x {len(engines)} engines, {repeat} runs each ...",
           file=sys.stderr)
     report = run_benchmarks(workloads, engines, repeat, progress=sys.stderr,
-                            isolate=not args.in_process)
+                            isolate=not args.in_process, min_seconds=args.min_seconds)
     print(format_report(report))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n")

@@ -29,7 +29,8 @@ PHASE_FIELDS = ("forward_s", "backward_s", "total_s", "us_per_node", "graph_byte
 @pytest.fixture(scope="module")
 def report() -> dict:
     callbacks = list(gc.callbacks)
-    result = run.run_benchmarks(TINY, run.ENGINES, repeat=1)  # each engine in its own process
+    # each engine in its own process, one run each
+    result = run.run_benchmarks(TINY, run.ENGINES, repeat=1, min_seconds=0.0)
     assert gc.callbacks == callbacks, "the benchmark left a gc callback behind"
     assert not tracemalloc.is_tracing(), "the benchmark left tracemalloc on"
     return result
@@ -67,6 +68,12 @@ def test_chainrule_and_the_float_floor_run_everything(report):
     for workload, row in _rows(report):
         if row["engine"] in ("chainrule", "floats"):
             assert row["status"] == "ok", (workload, row)
+
+
+def test_fast_workloads_run_until_min_seconds():
+    row = run.run_benchmarks([chain(5)], [run.ENGINES[3]], repeat=2, debug_workloads=[],
+                             isolate=False, min_seconds=0.05)["workloads"][0]["rows"][0]
+    assert 2 < row["runs"] <= run.MAX_RUNS  # a 5-step chain on floats takes microseconds
 
 
 def test_training_workloads_time_the_update(report):
@@ -121,7 +128,7 @@ def test_missing_peers_are_reported_unavailable(monkeypatch):
     for name in ("torch", "micrograd", "micrograd.engine", "micrograd.nn"):
         monkeypatch.setitem(sys.modules, name, None)  # import now raises ImportError
     result = run.run_benchmarks([chain(5)], run.ENGINES, repeat=1, debug_workloads=[],
-                                isolate=False)
+                                isolate=False, min_seconds=0.0)
     rows = {r["engine"]: r for r in result["workloads"][0]["rows"]}
     for name in ("torch", "micrograd"):
         assert rows[name]["status"] == "unavailable"
@@ -137,7 +144,7 @@ def test_micrograd_past_its_recursion_limit_is_reported_failing_with_its_forward
         pytest.skip("micrograd is not installed")
     steps = sys.getrecursionlimit()  # two recursive frames per step: past the limit
     result = run.run_benchmarks([chain(steps)], [run.ENGINES[0], run.ENGINES[1]], repeat=1,
-                                debug_workloads=[], isolate=False)
+                                debug_workloads=[], isolate=False, min_seconds=0.0)
     row = result["workloads"][0]["rows"][1]
     assert row["engine"] == "micrograd" and row["status"] == "failed"
     assert row["reason"].startswith("backward: RecursionError")
@@ -160,7 +167,7 @@ def test_graph_size_counts_chainrules_nodes(workload):
 
 def test_command_line_writes_the_table_and_json(tmp_path, capsys):
     out = tmp_path / "bench.json"
-    assert run.main(["--quick", "--repeat", "1", "--workloads", "chain-1e3",
+    assert run.main(["--quick", "--repeat", "1", "--min-seconds", "0", "--workloads", "chain-1e3",
                      "--engines", "floats", "--json", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "### chain-1e3:" in printed and "| chainrule |" in printed and "| floats |" in printed
