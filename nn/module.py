@@ -129,7 +129,10 @@ class Neuron(Module):
         return self._activation
 
     def __call__(self, x: Sequence[float | Value]) -> Value:
-        xs = _as_inputs(x, self.nin, f"Neuron({self.nin})")
+        return self._forward(_as_inputs(x, self.nin, f"Neuron({self.nin})"))
+
+    def _forward(self, xs: list[Any]) -> Value:
+        """The call on inputs already checked (by this neuron's Layer or MLP)."""
         act = self.b
         for wi, xi in zip(self.w, xs):
             act = act + wi * xi
@@ -162,8 +165,10 @@ class Layer(Module):
         self._assign_names()
 
     def __call__(self, x: Sequence[float | Value]) -> list[Value]:
-        xs = _as_inputs(x, self.nin, f"Layer({self.nin}, {self.nout})")
-        return [n(xs) for n in self.neurons]
+        return self._forward(_as_inputs(x, self.nin, f"Layer({self.nin}, {self.nout})"))
+
+    def _forward(self, xs: list[Any]) -> list[Value]:
+        return [n._forward(xs) for n in self.neurons]
 
     def __repr__(self) -> str:
         return f"Layer({self.nin}, {self.nout}, activation={self.neurons[0].activation!r})"
@@ -195,8 +200,8 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[float | Value]) -> Value | list[Value]:
         out: list[Any] = _as_inputs(x, self.nin, f"MLP({self.nin}, {self.nouts})")
-        for layer in self.layers:
-            out = layer(out)
+        for layer in self.layers:  # inputs checked once here; each layer's outputs are Values
+            out = layer._forward(out)
         return out[0] if len(out) == 1 else out
 
     def __repr__(self) -> str:
