@@ -12,6 +12,7 @@ from .module import _describe
 __all__ = ["mse_loss", "binary_cross_entropy", "hinge_loss"]
 
 _LOG_FLOOR = -100.0  # as PyTorch's BCELoss: log(p) is clamped at -100, so p = 0 gives a finite loss
+_FLOOR = math.exp(_LOG_FLOOR)
 
 
 def _pairs(pred: Any, target: Any, who: str) -> list[tuple[Any, Any]]:
@@ -50,27 +51,30 @@ def mse_loss(pred: Value | Sequence[Value], target: Any) -> Value:
 def _log_clamped(p: Any) -> Any:
     """log(p), clamped below at -100 (zero gradient there, as in PyTorch)."""
     value = p.data if isinstance(p, Value) else float(p)
-    if value > math.exp(_LOG_FLOOR):
+    if value > _FLOOR:
         return p.log() if isinstance(p, Value) else math.log(value)
     return _LOG_FLOOR
 
 
 def _bce_one(p: Any, t: float) -> Any:
-    if isinstance(p, Value) and p.op == "sigmoid":
-        # p = sigmoid(z): -[t log p + (1-t) log(1-p)] = softplus(z) - t*z, written so exp never
-        # overflows: finite for any z, with gradient sigmoid(z) - t (no 0 * inf near 0 or 1).
+    if isinstance(p, Value) and p.op == "sigmoid" and not _FLOOR < p.data < 1.0:
+        # A sigmoid saturated to 0 or 1 in floating point: log would clamp and lose the gradient,
+        # so compute -[t log p + (1-t) log(1-p)] = softplus(z) - t*z from its logit z, written so
+        # exp never overflows, with gradient sigmoid(z) - t (as PyTorch's BCEWithLogitsLoss).
         (z,) = p.parents
         if z.data >= 0.0:
             return z * (1.0 - t) + (1.0 + (-z).exp()).log()
         return (1.0 + z.exp()).log() - z * t
+    # Otherwise through p itself, so p.grad is dC/dp, the first factor of the chain rule.
     return -(t * _log_clamped(p) + (1.0 - t) * _log_clamped(1.0 - p))
 
 
 def binary_cross_entropy(pred: Value | Sequence[Value], target: Any) -> Value:
     """Mean of -[t log p + (1-t) log(1-p)] for probabilities p and targets t in [0, 1].
 
-    Stable near 0 and 1: when p is a sigmoid node it is computed from the logit (as PyTorch's
-    BCEWithLogitsLoss), otherwise log is clamped at -100 (as PyTorch's BCELoss).
+    Stable near 0 and 1: the loss goes through p (so p.grad is dC/dp), with log clamped at -100
+    as in PyTorch's BCELoss; where p is a sigmoid node saturated to 0 or 1 in floating point, it
+    is computed from the sigmoid's input instead (as BCEWithLogitsLoss), keeping its gradient.
     """
     pairs = _pairs(pred, target, "binary_cross_entropy")
     terms = []

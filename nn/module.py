@@ -7,6 +7,7 @@ which is how ``autograd.draw(..., fold=True)`` finds the neuron inside a large g
 
 from __future__ import annotations
 
+import functools
 import random
 from typing import Any, Iterator, Sequence
 
@@ -38,9 +39,15 @@ def _check_activation(activation: Any, what: str = "activation") -> str:
     return activation
 
 
+# With no rng, each outermost module being built gets one generator seeded with DEFAULT_SEED,
+# shared by every submodule built inside it: the same model every run, and submodules that
+# start from different weights.
+_building_rng: random.Random | None = None
+
+
 def _check_rng(rng: Any) -> random.Random:
     if rng is None:
-        return random.Random(DEFAULT_SEED)
+        return _building_rng if _building_rng is not None else random.Random(DEFAULT_SEED)
     if not isinstance(rng, random.Random):
         raise TypeError(f"rng must be a random.Random (or None for the fixed default seed), "
                         f"got {_describe(rng)}")
@@ -48,9 +55,35 @@ def _check_rng(rng: Any) -> random.Random:
 
 
 class Module:
-    """Base of every network: its parameters, found by walking its attributes in order."""
+    """Base of every network: its parameters, found by walking its attributes in order.
+
+    A subclass only assigns its parameters and submodules as attributes (a Value, a Module, or
+    a list of them); when its __init__ returns, every parameter is labelled with its dotted
+    name, and an enclosing module relabels them with its own prefix when it is built.
+    """
 
     name: str = ""  # dotted path from the outermost module; "" for the outermost one
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+
+        @functools.wraps(init)
+        def __init__(self: Module, *args: Any, **kw: Any) -> None:
+            global _building_rng
+            outermost = _building_rng is None
+            if outermost:
+                _building_rng = random.Random(DEFAULT_SEED)
+            try:
+                init(self, *args, **kw)
+            finally:
+                if outermost:
+                    _building_rng = None
+            self._assign_names()
+
+        cls.__init__ = __init__  # type: ignore[method-assign]
 
     def _children(self) -> Iterator[tuple[str, Any]]:
         """(name, item) for each Value, Module, or list of them held as an attribute."""
@@ -86,8 +119,8 @@ class Module:
     def _assign_names(self, prefix: str = "") -> None:
         """Label each parameter with its dotted name and give each submodule its path.
 
-        Called at the end of each __init__; an enclosing module calls it again with its own
-        prefix, so the outermost module's names win.
+        Runs when each __init__ returns (see __init_subclass__); an enclosing module runs it
+        again with its own prefix, so the outermost module's names win.
         """
         self.name = prefix
         dot = f"{prefix}." if prefix else ""
@@ -122,7 +155,6 @@ class Neuron(Module):
         rng = _check_rng(rng)
         self.w = [Value(rng.uniform(-1.0, 1.0)) for _ in range(nin)]
         self.b = Value(0.0)
-        self._assign_names()
 
     @property
     def activation(self) -> str:
@@ -162,7 +194,6 @@ class Layer(Module):
         rng = _check_rng(rng)
         self.nin, self.nout = nin, nout
         self.neurons = [Neuron(nin, activation, rng=rng) for _ in range(nout)]
-        self._assign_names()
 
     def __call__(self, x: Sequence[float | Value]) -> list[Value]:
         return self._forward(_as_inputs(x, self.nin, f"Layer({self.nin}, {self.nout})"))
@@ -196,7 +227,6 @@ class MLP(Module):
         self.layers = [Layer(sizes[i], sizes[i + 1],
                              output_activation if i == last else activation, rng=rng)
                        for i in range(len(nouts))]
-        self._assign_names()
 
     def __call__(self, x: Sequence[float | Value]) -> Value | list[Value]:
         out: list[Any] = _as_inputs(x, self.nin, f"MLP({self.nin}, {self.nouts})")

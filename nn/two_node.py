@@ -41,7 +41,6 @@ class TwoNodeNetwork(Module):
         self.b1 = _parameter(b1, "b1", 0.0)
         self.w2 = _parameter(w2, "w2", w2_default)
         self.b2 = _parameter(b2, "b2", 0.0)
-        self._assign_names()
         self._z1 = self._a1 = self._z2 = self._y_hat = None
 
     def __call__(self, x: float | Value) -> Value:
