@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 from autograd import Value
 
-from .module import _describe
+from .module import _describe, _is_operand
 
 __all__ = ["mse_loss", "binary_cross_entropy", "hinge_loss"]
 
@@ -16,7 +16,7 @@ _FLOOR = math.exp(_LOG_FLOOR)
 
 
 def _pairs(pred: Any, target: Any, who: str) -> list[tuple[Any, Any]]:
-    single = isinstance(pred, (Value, int, float))
+    single = _is_operand(pred)
     if single:
         if isinstance(target, (list, tuple)):
             raise ValueError(f"{who}: pred is one value but target is a list of {len(target)}")
@@ -32,7 +32,7 @@ def _pairs(pred: Any, target: Any, who: str) -> list[tuple[Any, Any]]:
         pairs = list(zip(pred, target))
     for p, t in pairs:
         for x, what in ((p, "pred"), (t, "target")):
-            if isinstance(x, bool) or not isinstance(x, (Value, int, float)):
+            if not _is_operand(x):
                 raise TypeError(f"{who}: each {what} must be a number or a Value, got {_describe(x)}")
     return pairs
 

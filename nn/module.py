@@ -8,6 +8,7 @@ which is how ``autograd.draw(..., fold=True)`` finds the neuron inside a large g
 from __future__ import annotations
 
 import functools
+import numbers
 import random
 from typing import Any, Iterator, Sequence
 
@@ -22,6 +23,16 @@ DEFAULT_SEED = 1337  # the default rng makes runs reproducible
 def _describe(x: Any) -> str:
     text = repr(x)
     return f"{type(x).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+
+
+def _is_number(x: Any) -> bool:
+    """A real number that is not a bool: int, float, or a NumPy scalar."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _is_operand(x: Any) -> bool:
+    """What a network or a loss takes as one input: a Value or a real number (bools too, as Value)."""
+    return isinstance(x, (Value, numbers.Real))
 
 
 def _check_count(n: Any, what: str) -> int:
@@ -132,7 +143,7 @@ class Module:
 
 
 def _as_inputs(x: Any, nin: int, who: str) -> list[Any]:
-    if isinstance(x, (Value, int, float)):
+    if _is_operand(x):
         x = [x]
     try:
         xs = list(x)
@@ -141,7 +152,7 @@ def _as_inputs(x: Any, nin: int, who: str) -> list[Any]:
     if len(xs) != nin:
         raise ValueError(f"{who} takes a list of {nin} inputs, got {len(xs)}")
     for i, xi in enumerate(xs):
-        if not isinstance(xi, (Value, int, float)):
+        if not _is_operand(xi):
             raise TypeError(f"{who}: input {i} must be a number or a Value, got {_describe(xi)}")
     return xs
 

@@ -7,7 +7,7 @@ from typing import Any, Iterable
 
 from autograd import Value
 
-from .module import _describe
+from .module import _describe, _is_number
 
 __all__ = ["SGD", "Adam"]
 
@@ -30,7 +30,7 @@ def _check_params(params: Any, who: str) -> list[Value]:
 
 
 def _check_number(x: Any, what: str, lo: float, hi: float, *, lo_open: bool, hi_open: bool) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
+    if not _is_number(x):
         raise TypeError(f"{what} must be a number, got {_describe(x)}")
     x = float(x)
     ok = (x > lo if lo_open else x >= lo) and (x < hi if hi_open else x <= hi)

@@ -14,7 +14,7 @@ from typing import Any
 
 from autograd import Value
 
-from .module import DEFAULT_SEED, Module, _describe
+from .module import DEFAULT_SEED, Module, _describe, _is_number, _is_operand
 
 __all__ = ["TwoNodeNetwork"]
 
@@ -25,7 +25,7 @@ def _parameter(x: Any, name: str, default: float) -> Value:
     if isinstance(x, Value):
         x.label = name
         return x
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
+    if not _is_number(x):
         raise TypeError(f"TwoNodeNetwork({name}=...) needs a number, got {_describe(x)}")
     return Value(x, name)
 
@@ -44,7 +44,7 @@ class TwoNodeNetwork(Module):
         self._z1 = self._a1 = self._z2 = self._y_hat = None
 
     def __call__(self, x: float | Value) -> Value:
-        if isinstance(x, bool) or not isinstance(x, (int, float, Value)):
+        if not _is_operand(x):
             raise TypeError(f"TwoNodeNetwork takes one number or Value x, got {_describe(x)}")
         z1 = self.w1 * x + self.b1
         z1.label = "z1"

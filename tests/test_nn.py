@@ -382,3 +382,19 @@ def test_training_an_mlp_reduces_the_loss():
 def test_optimizer_bad_arguments(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+# -- NumPy numbers are numbers -----------------------------------------------------------------
+
+def test_numpy_numbers_are_accepted_wherever_numbers_are():
+    np = pytest.importorskip("numpy")
+    model = MLP(2, [3, 1], rng=random.Random(0))
+    assert model(np.array([1, 2])).data == model([1.0, 2.0]).data
+    assert mse_loss(Value(0.5), np.float32(1.0)).data == pytest.approx(0.25)
+    assert hinge_loss([Value(0.5)], [np.int64(1)]).data == pytest.approx(0.5)
+    from nn import TwoNodeNetwork
+    assert TwoNodeNetwork(w1=np.float64(0.5))(np.int64(1)).data == TwoNodeNetwork(w1=0.5)(1.0).data
+    p = Value(1.0)
+    p.grad = 1.0
+    SGD([p], lr=np.float32(0.5)).step()
+    assert p.data == 0.5
