@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _progress import Progress  # noqa: E402
 
-from autograd import Value, no_grad  # noqa: E402
+from autograd import no_grad  # noqa: E402
 from nn import MLP, SGD, hinge_loss  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
