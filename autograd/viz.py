@@ -44,8 +44,14 @@ Size
     DOT source are linear in the size of the graph, so a refusal comes at once.
 
 Rendering
-    Graphviz's `dot` when it is on PATH, otherwise the `graphviz-pure` program (from PyPI, found on
-    PATH or next to the Python executable); both read DOT on stdin and write `-Tsvg` on stdout.
+    Graphviz's `dot` when it is on PATH (and runs), otherwise the `graphviz-pure` program (from
+    PyPI, found on PATH or next to the Python executable): both take dot's command line.  The
+    Graph that draw() returns uses them for everything graphviz renders with: pipe(), render(),
+    view() and the Jupyter display, with graphviz's signatures, return values and errors
+    (graphviz.ExecutableNotFound when neither is found, graphviz.CalledProcessError when both
+    fail); to_svg() is graph.pipe(format="svg").  graphviz-pure writes svg, png, jpeg and the
+    text formats (dot, xdot, json, plain, canon), not pdf: draw(v).render() without a format
+    means pdf, so without dot pass format="svg" or "png".
 """
 
 from __future__ import annotations
@@ -62,6 +68,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import graphviz
+from graphviz.backend import dot_command, rendering
 
 from .engine import topological_order
 from .value import Value, _describe
@@ -92,28 +99,26 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class Graph(graphviz.Digraph):
-    """A graphviz.Digraph that renders (inline in Jupyter too) with dot or graphviz-pure."""
+    """A graphviz.Digraph whose pipe(), render(), view() and Jupyter display use dot or graphviz-pure."""
 
-    def _repr_mimebundle_(self, include: Iterable[str] | None = None,
-                          exclude: Iterable[str] | None = None, **_: Any) -> dict[str, Any]:
-        wanted = set(include) if include is not None else {self._jupyter_mimetype}
-        wanted -= set(exclude or ())
-        makers = {"image/svg+xml": self._repr_image_svg_xml,
-                  "image/png": self._repr_image_png,
-                  "image/jpeg": self._repr_image_jpeg}
-        return {mime: make() for mime, make in makers.items() if mime in wanted}
+    # graphviz runs its layout program only through these three (graphviz.backend.mixins, >= 0.20);
+    # everything else in pipe() and render() (checking arguments, saving the source, decoding,
+    # opening a viewer) stays graphviz's own
+    @property
+    def _pipe_lines(self) -> Any:
+        return _pipe_lines
 
-    def _repr_image_svg_xml(self) -> str:
-        return _render(self.source, "svg").decode("utf-8")
+    @property
+    def _pipe_lines_string(self) -> Any:
+        return _pipe_lines_string
 
-    def _repr_image_png(self) -> bytes:
-        return _render(self.source, "png")
-
-    def _repr_image_jpeg(self) -> bytes:
-        return _render(self.source, "jpeg")
+    @property
+    def _render(self) -> Any:
+        return _render_file
 
     def _repr_svg_(self) -> str:
-        return self._repr_image_svg_xml()
+        """The SVG, for front-ends that predate _repr_mimebundle_."""
+        return self.pipe(format="svg", encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,7 +144,7 @@ def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local
 
 def to_svg(root: Value, **draw_kwargs: Any) -> str:
     """The picture of draw(root, **draw_kwargs) as SVG text."""
-    return _render(draw(root, **draw_kwargs).source, "svg").decode("utf-8")
+    return draw(root, **draw_kwargs).pipe(format="svg", encoding="utf-8", quiet=True)
 
 
 def save_svg(root: Value, path: str | os.PathLike[str], **draw_kwargs: Any) -> Path:
@@ -675,23 +680,103 @@ def _renderers() -> list[str]:
     return found
 
 
-def _render(source: str, fmt: str) -> bytes:
-    """DOT source laid out by dot (or graphviz-pure) into fmt ("svg", "png", "jpeg")."""
+class _NoRenderer(graphviz.ExecutableNotFound):
+    """Neither dot nor graphviz-pure was found: graphviz's error for a missing dot, with advice."""
+
+    def __init__(self, message: str) -> None:
+        RuntimeError.__init__(self, message)
+
+
+class _RenderFailed(graphviz.CalledProcessError):
+    """Every renderer ran and failed: graphviz's error for a failing dot, saying what each said."""
+
+    def __init__(self, message: str, returncode: int, cmd: list[str], output: bytes,
+                 stderr: bytes) -> None:
+        super().__init__(returncode, cmd, output=output, stderr=stderr)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _run(args: list[str], *, input: bytes | None = None, cwd: str | os.PathLike[str] | None = None,
+         quiet: bool = False) -> bytes:
+    """Run dot with args (the arguments after the program), or graphviz-pure when dot is
+    missing or fails; its stdout.  Without input, the program writes a file (-o, -O)."""
     programs = _renderers()
     if not programs:
-        raise RuntimeError(f"Drawing a graph needs Graphviz's `dot` or the `graphviz-pure` program, "
-                           f"and neither was found on PATH or next to {sys.executable}; {_INSTALL}")
-    failures = []
+        raise _NoRenderer(f"Drawing a graph needs Graphviz's `dot` or the `graphviz-pure` program, "
+                          f"and neither was found on PATH or next to {sys.executable}; {_INSTALL}")
+    failures, failed = [], None
     for program in programs:
         try:
-            done = subprocess.run([program, f"-T{fmt}"], input=source.encode("utf-8"),
-                                  capture_output=True, check=False)
+            done = subprocess.run([program, *args], input=input, capture_output=True, cwd=cwd,
+                                  check=False)
         except OSError as e:
             failures.append(f"{program}: {e}")
             continue
-        if done.returncode == 0 and done.stdout:
+        if done.returncode == 0 and (done.stdout or input is None):
+            if not quiet and done.stderr:
+                sys.stderr.write(done.stderr.decode("utf-8", "replace"))
+                sys.stderr.flush()
             return done.stdout
-        err = done.stderr.decode("utf-8", "replace").strip()
+        err = done.stderr.decode("utf-8", "replace").strip() or "no output"
         failures.append(f"{program} exited with status {done.returncode}: {err}")
-    raise RuntimeError("Could not render the graph:\n  " + "\n  ".join(failures) +
-                       f"\nIf the program is broken, {_INSTALL}")
+        failed = done
+    message = ("Could not render the graph:\n  " + "\n  ".join(failures) +
+               f"\nIf a program is broken, {_INSTALL}.  graphviz-pure writes svg, png, jpeg and "
+               f"the text formats but not pdf: pass format=\"svg\" or \"png\", or install "
+               f"Graphviz itself for the others")
+    if failed is None:  # none of them could be started
+        raise _NoRenderer(message)
+    raise _RenderFailed(message, failed.returncode or 1, failed.args, failed.stdout, failed.stderr)
+
+
+def _pipe_lines(engine: str, format: str, input_lines: Iterable[str], *, input_encoding: str,
+                renderer: str | None = None, formatter: str | None = None,
+                neato_no_op: bool | int | None = None, quiet: bool = False) -> bytes:
+    """graphviz.backend.piping.pipe_lines (the bytes of pipe()), run by dot or graphviz-pure."""
+    cmd = dot_command.command(engine, format, renderer=renderer, formatter=formatter,
+                              neato_no_op=neato_no_op)
+    source = "".join(input_lines).encode(input_encoding)
+    return _run([os.fspath(a) for a in cmd[1:]], input=source, quiet=quiet)
+
+
+def _pipe_lines_string(engine: str, format: str, input_lines: Iterable[str], *, encoding: str,
+                       renderer: str | None = None, formatter: str | None = None,
+                       neato_no_op: bool | int | None = None, quiet: bool = False) -> str:
+    """graphviz.backend.piping.pipe_lines_string (pipe() with an encoding), by dot or graphviz-pure."""
+    return _pipe_lines(engine, format, input_lines, input_encoding=encoding, renderer=renderer,
+                       formatter=formatter, neato_no_op=neato_no_op, quiet=quiet).decode(encoding)
+
+
+def _render_file(engine: str, format: str, filepath: str | os.PathLike[str],
+                 renderer: str | None = None, formatter: str | None = None,
+                 neato_no_op: bool | int | None = None, quiet: bool = False, *,
+                 outfile: str | os.PathLike[str] | None = None, raise_if_result_exists: bool = False,
+                 overwrite_filepath: bool = False) -> str:
+    """graphviz.backend.rendering.render as Graph.render() calls it (the source saved to filepath,
+    the format known), run by dot or graphviz-pure with dot's -O / -o; the rendered file's path."""
+    if raise_if_result_exists and overwrite_filepath:
+        raise ValueError("overwrite_filepath cannot be combined with raise_if_result_exists")
+    filepath = Path(filepath)
+    if outfile is None:
+        outfile = rendering.get_outfile(filepath, format=format, renderer=renderer,
+                                        formatter=formatter)
+        target = ["-O"]
+    else:
+        outfile = Path(outfile)
+        format = rendering.get_format(outfile, format=format)
+        if (not overwrite_filepath and outfile.name == filepath.name
+                and outfile.resolve() == filepath.resolve()):
+            raise ValueError(f"outfile {outfile.name!r} must be different from input file "
+                             f"{filepath.name!r} (pass overwrite_filepath=True to override)")
+        target = ["-o", os.fspath(outfile.resolve() if outfile.parent != filepath.parent
+                                  else outfile.name)]
+    cmd = dot_command.command(engine, format, renderer=renderer, formatter=formatter,
+                              neato_no_op=neato_no_op)
+    if raise_if_result_exists and os.path.exists(outfile):
+        raise graphviz.FileExistsError(f"output file exists: {os.fspath(outfile)!r}")
+    _run([os.fspath(a) for a in cmd[1:]] + target + [filepath.name],
+         cwd=filepath.parent if filepath.parent.parts else None, quiet=quiet)
+    return os.fspath(outfile)

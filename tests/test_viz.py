@@ -587,13 +587,15 @@ def test_draw_returns_a_graphviz_digraph():
     assert isinstance(draw(L), graphviz.Digraph)
 
 
-def test_jupyter_display_works_without_dot(monkeypatch):
-    hide_dot(monkeypatch)
+def test_jupyter_display_works_without_dot(monkeypatch, tmp_path):
+    no_dot_on_path(monkeypatch, tmp_path)
     a, b, L = product()
     g = draw(L)
     bundle = g._repr_mimebundle_()
     assert list(bundle) == ["image/svg+xml"]
     assert texts(parse(bundle["image/svg+xml"])["v0"][0])[0] == "a"
+    assert "graphviz-pure" in generator(bundle["image/svg+xml"])
+    assert g._repr_svg_() == bundle["image/svg+xml"]
     assert g._repr_mimebundle_(include=["image/png"])["image/png"][:4] == b"\x89PNG"
     assert g._repr_mimebundle_(include=["image/svg+xml"], exclude=["image/svg+xml"]) == {}
 
@@ -610,3 +612,100 @@ def test_fold_highlighted_parameter_marks_its_neurons_node_and_the_path():
         assert viz.HIGHLIGHT in strokes(items[title][0]), title
     for title in (v[h0], f"{v[h0]}->{v[out]}"):
         assert viz.HIGHLIGHT not in strokes(items[title][0]), title
+
+
+# ---------------------------------------------------------------------------------------------
+# The Graph's own rendering: graphviz's pipe / render / view, run by dot or graphviz-pure
+
+def no_dot_on_path(monkeypatch, tmp_path):
+    """PATH holds graphviz-pure and no dot, as on a machine without Graphviz: graphviz's own
+    machinery could not start `dot` either."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    os.symlink(graphviz_pure_program(), folder / "graphviz-pure")
+    monkeypatch.setenv("PATH", str(folder))
+    assert REAL_WHICH("dot") is None
+
+
+def test_pipe_returns_svg_bytes_from_the_renderer(renderer):
+    a, b, L = product()
+    svg = draw(L).pipe(format="svg")
+    assert isinstance(svg, bytes)
+    assert texts(parse(svg)["v0"][0])[0] == "a"
+    assert ("graphviz-pure" in generator(svg.decode("utf-8"))) == (renderer == "graphviz-pure")
+
+
+def test_pipe_with_an_encoding_returns_text_without_dot(monkeypatch, tmp_path):
+    no_dot_on_path(monkeypatch, tmp_path)
+    a, b, L = product()
+    svg = draw(L).pipe(format="svg", encoding="utf-8")
+    assert isinstance(svg, str) and "graphviz-pure" in generator(svg)
+    assert texts(parse(svg)["v1"][0])[0] == "b"
+
+
+def test_pipe_writes_png_without_dot(monkeypatch, tmp_path):
+    no_dot_on_path(monkeypatch, tmp_path)
+    a, b, L = product()
+    assert draw(L).pipe(format="png")[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_to_svg_is_the_graphs_pipe():
+    a, b, L = product()
+    piped = draw(L, show_local=True).pipe(format="svg", encoding="utf-8")
+    assert to_svg(L, show_local=True) == piped
+
+
+def test_render_writes_the_file_and_returns_its_path(renderer, tmp_path):
+    a, b, L = product()
+    g = draw(L)
+    path = g.render(directory=tmp_path, format="svg")
+    assert path == os.fspath(tmp_path / "chainrule.gv.svg")   # graphviz: the source's name + .svg
+    assert (tmp_path / "chainrule.gv").read_text(encoding="utf-8") == g.source
+    svg = Path(path).read_text(encoding="utf-8")
+    assert texts(parse(svg)["v0"][0])[0] == "a"
+    assert ("graphviz-pure" in generator(svg)) == (renderer == "graphviz-pure")
+
+
+def test_render_to_an_outfile_writes_png_without_dot(monkeypatch, tmp_path):
+    no_dot_on_path(monkeypatch, tmp_path)
+    a, b, L = product()
+    path = draw(L).render(outfile=tmp_path / "L.png")
+    assert path == os.fspath(tmp_path / "L.png")
+    assert (tmp_path / "L.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "L.gv").exists()   # the source, saved next to it as graphviz does
+
+
+def test_render_cleanup_leaves_only_the_picture_without_dot(monkeypatch, tmp_path):
+    no_dot_on_path(monkeypatch, tmp_path)
+    a, b, L = product()
+    path = draw(L).render("L", directory=tmp_path / "out", format="svg", cleanup=True)
+    assert path == os.fspath(tmp_path / "out" / "L.svg")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["L.svg"]
+
+
+def test_view_renders_then_opens_the_picture_without_dot(monkeypatch, tmp_path):
+    no_dot_on_path(monkeypatch, tmp_path)
+    a, b, L = product()
+    g = draw(L)
+    g.format = "svg"
+    opened = []
+    monkeypatch.setattr(g, "_view", lambda path, *, format, quiet: opened.append((path, format)))
+    path = g.view(directory=tmp_path)
+    assert opened == [(path, "svg")] and "graphviz-pure" in generator(Path(path).read_text())
+
+
+def test_a_format_graphviz_pure_lacks_is_graphvizs_error_saying_what_to_pass(monkeypatch, tmp_path):
+    no_dot_on_path(monkeypatch, tmp_path)
+    a, b, L = product()
+    with pytest.raises(graphviz.CalledProcessError, match='(?s)"pdf" not recognized.*format="svg"'):
+        draw(L).pipe(format="pdf")
+    with pytest.raises(graphviz.CalledProcessError, match='"pdf" not recognized'):
+        draw(L).render(directory=tmp_path)   # graphviz's default format is pdf
+
+
+def test_pipe_without_any_renderer_is_graphvizs_executable_not_found(monkeypatch, tmp_path):
+    only_in(monkeypatch, tmp_path)   # an empty folder
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    a, b, L = product()
+    with pytest.raises(graphviz.ExecutableNotFound, match="pip install graphviz-pure"):
+        draw(L).pipe(format="svg")
