@@ -49,9 +49,10 @@ Rendering
     Graph that draw() returns uses them for everything graphviz renders with: pipe(), render(),
     view() and the Jupyter display, with graphviz's signatures, return values and errors
     (graphviz.ExecutableNotFound when neither is found, graphviz.CalledProcessError when both
-    fail); to_svg() is graph.pipe(format="svg").  graphviz-pure writes svg, png, jpeg and the
-    text formats (dot, xdot, json, plain, canon), not pdf: draw(v).render() without a format
-    means pdf, so without dot pass format="svg" or "png".
+    fail); to_svg() is graph.pipe(format="svg").  The Graph's default format is svg, so
+    draw(v).render("graph") writes graph.svg and view() opens it with either program;
+    graphviz-pure writes svg, png, jpeg and the text formats (dot, xdot, json, plain, canon),
+    not pdf.
 """
 
 from __future__ import annotations
@@ -455,7 +456,7 @@ class _Drawing:
         self.show_grad, self.show_local = show_grad, show_local
         self.targets = set(targets)
         self.on_path = self._gradient_path(targets)
-        g = self.graph = Graph(name="chainrule", node_attr={
+        g = self.graph = Graph(name="chainrule", format="svg", node_attr={
             "fontname": "Arial", "fontsize": "11", "color": INK, "fontcolor": INK},
             edge_attr={"fontname": "Arial", "fontsize": "9", "color": EDGE,
                        "fontcolor": "#495057", "arrowsize": "0.6"})

@@ -700,7 +700,7 @@ def test_a_format_graphviz_pure_lacks_is_graphvizs_error_saying_what_to_pass(mon
     with pytest.raises(graphviz.CalledProcessError, match='(?s)"pdf" not recognized.*format="svg"'):
         draw(L).pipe(format="pdf")
     with pytest.raises(graphviz.CalledProcessError, match='"pdf" not recognized'):
-        draw(L).render(directory=tmp_path)   # graphviz's default format is pdf
+        draw(L).render(directory=tmp_path, format="pdf")
 
 
 def test_pipe_without_any_renderer_is_graphvizs_executable_not_found(monkeypatch, tmp_path):
@@ -709,3 +709,9 @@ def test_pipe_without_any_renderer_is_graphvizs_executable_not_found(monkeypatch
     a, b, L = product()
     with pytest.raises(graphviz.ExecutableNotFound, match="pip install graphviz-pure"):
         draw(L).pipe(format="svg")
+
+
+def test_render_without_a_format_writes_svg_with_either_program(tmp_path):
+    path = draw(Value(2.0, label="x") * 3.0).render(tmp_path / "graph")
+    assert path.endswith("graph.svg")
+    ET.parse(path)
