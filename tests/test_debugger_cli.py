@@ -279,3 +279,29 @@ def test_value_backward_is_restored_after_the_script(script, tmp_path, capsys):
     assert main(["--html", str(tmp_path / "p.html"), str(script)]) == 0
     assert Value.backward is original and sys.path == saved_path
     assert "finished" in capsys.readouterr().out
+
+
+def test_html_reports_a_player_it_cannot_write_and_the_script_goes_on(script, tmp_path):
+    out = tmp_path / "no such folder" / "player.html"
+    done = run(script, "--html", str(out))
+    assert done.returncode == 0, done.stderr
+    assert f"*** autograd.debug: could not write the player of the backward() at " in done.stdout
+    assert "FileNotFoundError" in done.stdout and "finished" in done.stdout
+
+
+def test_html_writes_a_player_without_a_picture_for_a_graph_too_big_to_draw(tmp_path):
+    big = tmp_path / "big.py"
+    big.write_text(textwrap.dedent("""\
+        from autograd import Value, viz
+        x = Value(0.5, "x")
+        y = x
+        for _ in range(viz.MAX_SIZE // 4 + 1):
+            y = y * 1.0001 + 0.5
+        y.backward()
+        print("finished")
+    """))
+    out = tmp_path / "big.html"
+    done = run(big, "--html", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"autograd.debug: wrote {out}" in done.stdout and "finished" in done.stdout
+    assert "No picture: this graph is too big to draw." in out.read_text()

@@ -212,3 +212,119 @@ def test_the_side_table_fills_in_with_the_pass(player):
     assert [r[0] for r in rows] == ["L", "h", "z", "b", "a"]
     assert rows[0][3] == "1.0000" and rows[1][3].startswith("1.0000")
     assert rows[3][3] == ""
+
+
+# -- graphs too big to draw ------------------------------------------------------------------------
+
+def neuron_graph():
+    """L = n * n, n = tanh(w0*x + w1*y + b) labelled as nn labels a neuron call (34 nodes and
+    edges drawn whole, 12 folded)."""
+    x, y = Value(1.5, "x"), Value(2.0, "y")
+    w0, w1, b = Value(0.5, "n.w.0"), Value(-0.3, "n.w.1"), Value(0.1, "n.b")
+    n = (w0 * x + w1 * y + b).tanh()
+    n.label = "n"
+    return n * n
+
+
+def picture_kind(page: str) -> str:
+    return re.search(r'<body[^>]* data-picture="(\w+)"', page).group(1)
+
+
+def test_a_graph_that_fits_is_drawn_whole_without_a_note(tmp_path):
+    page = save_html(neuron_graph(), tmp_path / "pass.html").read_text(encoding="utf-8")
+    assert picture_kind(page) == "full"
+    assert "<svg" in page and 'class="note"' not in page
+
+
+def test_a_graph_too_big_to_draw_whole_is_drawn_folded_when_that_fits(tmp_path, monkeypatch):
+    from autograd import viz
+    monkeypatch.setattr(viz, "MAX_SIZE", 20)  # whole: 34, folded: 12
+    page = save_html(neuron_graph(), tmp_path / "pass.html").read_text(encoding="utf-8")
+    assert picture_kind(page) == "folded"
+    assert "<svg" in page and "Drawn folded" in page and "34 nodes and edges" in page
+
+
+def test_a_graph_too_big_even_folded_gets_a_player_without_a_picture(tmp_path, monkeypatch):
+    from autograd import viz
+    monkeypatch.setattr(viz, "MAX_SIZE", 10)
+    L = neuron_graph()
+    page = save_html(L, tmp_path / "pass.html").read_text(encoding="utf-8")
+    assert picture_kind(page) == "none"
+    assert "<svg" not in page
+    assert "No picture: this graph is too big to draw." in page
+    assert "34 nodes and edges (12 with each nn neuron call folded into a box)" in page
+    assert "the loss of one sample" in page and "autograd.viz.MAX_SIZE</code> = 10" in page
+    assert embedded_data(page)["trace"] == to_json(L)
+
+
+def test_a_graph_over_max_size_is_saved_at_its_real_size(tmp_path):
+    from autograd import viz
+    x = Value(0.5, "x")
+    y = x
+    for _ in range(viz.MAX_SIZE // 4 + 1):  # each op: a value, an op node and two edges
+        y = y * 1.0001 + 0.5
+    page = save_html(y, tmp_path / "chain.html").read_text(encoding="utf-8")
+    assert picture_kind(page) == "none"
+    assert len(embedded_data(page)["trace"]["steps"]) == len(to_json(y)["steps"])
+
+
+@pytest.fixture
+def pictureless(browser, tmp_path, monkeypatch):
+    """The player of small_graph's pass with no picture (MAX_SIZE made tiny), opened."""
+    from autograd import viz
+    monkeypatch.setattr(viz, "MAX_SIZE", 3)
+    path = save_html(small_graph()[-1], tmp_path / "nopicture.html")
+    page = browser.new_page(viewport={"width": 1300, "height": 800})
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(path.as_uri())
+    page.problems = problems
+    yield page
+    page.close()
+
+
+def table_rows(page):
+    return page.eval_on_selector_all(
+        "#nodes tbody tr", "rows => rows.map(r => [r.className, ...[...r.cells].map(c => c.textContent)])")
+
+
+def test_without_a_picture_the_page_says_why_and_the_table_steps_through_the_pass(pictureless):
+    page = pictureless
+    assert page.is_visible("#no-picture") and "too big to draw" in page.inner_text("#no-picture")
+    assert page.evaluate("document.querySelector('#graph svg')") is None
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert page.inner_text("#status") == "step 2/5: h (tanh), upstream dL/dh = 1.0000"
+    rows = table_rows(page)
+    assert [r[1] for r in rows] == ["L", "h", "z", "b", "a"]
+    assert rows[1][0] == "current done" and rows[1][4] == "1.0000"
+    assert rows[2][0] == "pending" and rows[2][4] == "0.7864 \u2026"
+    page.keyboard.press("End")
+    a_grad = to_json(small_graph()[-1])["nodes"][0]["grad"]
+    assert table_rows(page)[4] == ["current done", "a", "leaf", "2.0000", f"{a_grad:.4f}"]
+    page.click("#first")
+    assert all(r[0] == "" and r[4] == "" for r in table_rows(page))
+    assert page.problems == []
+
+
+def test_a_click_on_a_row_jumps_to_that_nodes_step(player):
+    player.click("#nodes tbody tr:nth-child(3)")  # z
+    assert player.evaluate("document.body.dataset.step") == "3" and current(player) == "v2"
+
+
+def test_a_long_pass_keeps_only_the_rows_in_view_and_steps_to_the_end(browser, tmp_path):
+    x = Value(0.5, "x")
+    y = x
+    for _ in range(1500):
+        y = y * 1.0001 + 0.5
+    path = save_html(y, tmp_path / "long.html")
+    page = browser.new_page(viewport={"width": 1300, "height": 800})
+    page.goto(path.as_uri())
+    n = 3001
+    assert page.evaluate("document.querySelectorAll('#nodes tbody tr[data-node]').length") < 300
+    page.keyboard.press("End")
+    assert page.evaluate("document.body.dataset.step") == str(n)
+    last = page.eval_on_selector("#nodes tbody tr.current", "r => r.cells[0].textContent")
+    assert last == "x" and page.inner_text("#status").startswith(f"step {n}/{n}: x (leaf)")
+    page.close()

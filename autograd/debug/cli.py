@@ -133,7 +133,12 @@ class Debugger(cmd.Cmd):
         path = Path(self.html)  # type: ignore[arg-type]
         if self.passes > 1:
             path = path.with_name(f"{path.stem}-{self.passes}{path.suffix}")
-        save_html(root, path)
+        try:
+            save_html(root, path)
+        except Exception as e:  # an unwritable path, no Graphviz: report it, let the script go on
+            self.error(f"autograd.debug: could not write the player of the backward() "
+                       f"{self.location(caller)} to {path}: {type(e).__name__}: {e}")
+            return
         self.say(f"autograd.debug: wrote {path}: the backward() of {self.describe(root)} "
                  f"{self.location(caller)}")
 

@@ -57,7 +57,11 @@ def to_json(root: Value) -> dict[str, Any]:
     are the strings "nan", "inf" and "-inf".
     """
     _check_value(root, "to_json() root")
-    order, steps, after = _run_fresh_pass(root)
+    return _document(*_run_fresh_pass(root))
+
+
+def _document(order: list[Value], steps: list[Step], after: list[float]) -> dict[str, Any]:
+    """to_json's dict from the result of _run_fresh_pass (the player reuses one pass for both)."""
     ids = {node: i for i, node in enumerate(order)}
     nodes = [{"id": i, "label": node.label, "op": node.op, "data": json_number(node.data),
               "grad": json_number(grad)}

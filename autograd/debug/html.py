@@ -5,6 +5,12 @@ explanation of each step) and a little JavaScript and CSS: nothing is fetched at
 it works from file:// and offline.  In the SVG each Value is a <g class="node"> whose <title>
 is v{i}, i its topological index, the id used by to_json; the player highlights the current
 node, fills in each node's grad as the pass reaches it, and shows str(step).
+
+A graph too big for Graphviz (more than autograd.viz.MAX_SIZE nodes plus edges) is drawn folded
+(each nn neuron call one box) when that fits, and otherwise not drawn: the page then says so and
+how to get a picture of a smaller part, and the side table and the explanations still step
+through the whole pass.  Stepping touches only the nodes of the step, so a pass of 65,000 nodes
+plays as smoothly as a small one.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import Any
 
 from ..engine import _check_value
 from ..value import Value
-from .export import _run_fresh_pass, to_json
+from .export import _document, _run_fresh_pass
 from .steps import format_number, node_names
 
 __all__ = ["save_html", "to_html"]
@@ -47,19 +53,18 @@ def _player_data(root: Value) -> tuple[dict[str, Any], list[Value], list[float]]
     order, steps, after = _run_fresh_pass(root)
     names = node_names(root, order)
     ids = {node: i for i, node in enumerate(order)}
+    root_name = names[root]
+    count = len(steps)
     explained = []
     for step in steps:
-        clauses = step.clauses()
-        root_name = names[root]
+        here = names[step.node]
         explained.append({
-            "status": (f"step {step.index + 1}/{len(steps)}: {names[step.node]}"
-                       f"{' (' + step.node.op + ')' if step.node.op else ' (leaf)'}, "
-                       f"upstream d{root_name}/d{names[step.node]} = {format_number(step.upstream)}"),
-            "clauses": clauses,
-            "uses": [[ids[t.parent], t.use, t.uses] for t in step.terms],
+            "status": (f"step {step.index + 1}/{count}: {here} ({step.node.op or 'leaf'}), "
+                       f"upstream d{root_name}/d{here} = {format_number(step.upstream)}"),
+            "clauses": step.clauses(),
         })
     data = {
-        "trace": to_json(root),
+        "trace": _document(order, steps, after),
         "names": [names[node] for node in order],
         "root": ids[root],
         "explained": explained,
@@ -67,28 +72,63 @@ def _player_data(root: Value) -> tuple[dict[str, Any], list[Value], list[float]]
     return data, order, after
 
 
-def to_html(root: Value, *, title: str | None = None) -> str:
-    """The player page of root's backward pass, as one string of HTML."""
-    _check_value(root, "save_html() root")
+def _picture(root: Value, order: list[Value], after: list[float]) -> tuple[str, str, str]:
+    """(kind, SVG, note): the whole graph ("full"), each nn neuron call as a box ("folded") when
+    only that fits in autograd.viz.MAX_SIZE, or no picture ("none") with a note saying why."""
     from .. import viz  # pictures are drawn by viz, loaded only when a player is made
 
-    data, order, after = _player_data(root)
+    index = {node: i for i, node in enumerate(order)}
+    size = viz._Folding(order, index, fold=False).size()
+    limit = viz.MAX_SIZE
+    fold, note, folded = False, "", None
+    if size > limit:
+        folding = viz._Folding(order, index, fold=True)
+        folded = folding.size() if folding.boxes else None
+        if folded is None or folded > limit:
+            return "none", "", _too_big_note(size, folded, limit)
+        fold = True
+        note = (f'<p class="note">Drawn folded: each nn neuron call is one box (its inner nodes '
+                f'are in the table only), as the whole graph has {size:,} nodes and edges, more '
+                f'than <code>autograd.viz.MAX_SIZE</code> = {limit:,}.</p>')
     # draw the graph holding the grads of the pass (colours and edge widths follow them; the
     # player blanks each grad until its step), then give the graph its own grads back
     saved = [node.grad for node in order]
     try:
         for node, g in zip(order, after):
             node.grad = g
-        svg = _inline_svg(viz.to_svg(root))
+        svg = _inline_svg(viz.to_svg(root, fold=fold))
     finally:
         for node, g in zip(order, saved):
             node.grad = g
+    return ("folded" if fold else "full"), svg, note
+
+
+def _too_big_note(size: int, folded: int | None, limit: int) -> str:
+    """The page's explanation in place of a picture too big to lay out."""
+    also = f" ({folded:,} with each nn neuron call folded into a box)" if folded is not None else ""
+    return (
+        '<div class="note" id="no-picture">'
+        "<p><strong>No picture: this graph is too big to draw.</strong> "
+        f"It has {size:,} nodes and edges{also}, more than "
+        f"<code>autograd.viz.MAX_SIZE</code> = {limit:,} that Graphviz lays out in seconds. "
+        "The table lists every node, and the pass steps through all of them as usual.</p>"
+        "<p>For a picture, make the player of a smaller part of the graph, e.g. the loss of one "
+        "sample instead of a whole batch: <code>save_html(loss_of_one_sample, \"pass.html\")</code>. "
+        "Or raise <code>autograd.viz.MAX_SIZE</code> before calling <code>save_html</code> "
+        "(Graphviz may then take minutes).</p></div>")
+
+
+def to_html(root: Value, *, title: str | None = None) -> str:
+    """The player page of root's backward pass, as one string of HTML."""
+    _check_value(root, "save_html() root")
+    data, order, after = _player_data(root)
+    kind, svg, note = _picture(root, order, after)
     if title is None:
         title = f"Backward pass of {data['names'][data['root']]}"
-    parts = {"TITLE": html.escape(title), "CSS": _CSS, "JS": _JS, "SVG": svg,
-             "DATA": _script_json(data)}
+    parts = {"TITLE": html.escape(title), "CSS": _CSS, "JS": _JS, "PICTURE": kind,
+             "SVG": note + svg, "DATA": _script_json(data)}
     # one pass over the template, so text inside the parts is never taken for a placeholder
-    return re.sub(r"__(TITLE|CSS|JS|SVG|DATA)__", lambda m: parts[m.group(1)], _TEMPLATE)
+    return re.sub(r"__(TITLE|CSS|JS|PICTURE|SVG|DATA)__", lambda m: parts[m.group(1)], _TEMPLATE)
 
 
 def save_html(root: Value, path: str | pathlib.Path) -> pathlib.Path:
@@ -145,7 +185,7 @@ aside { flex: 0 0 310px; background: #fff; border: 1px solid var(--line); border
 table { border-collapse: collapse; width: 100%; font-size: 13px; font-variant-numeric: tabular-nums; }
 th, td { padding: 4px 8px; text-align: right; border-bottom: 1px solid var(--line); white-space: nowrap; }
 th { position: sticky; top: 0; background: #f8f9fa; font-weight: 600; }
-th:first-child, td:first-child, td.op { text-align: left; }
+th:first-child, th:nth-child(2), td:first-child, td.op { text-align: left; }
 td.name { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
           white-space: normal; overflow-wrap: anywhere; max-width: 120px; }
 td.op { color: var(--muted); }
@@ -153,7 +193,21 @@ tr.current td { background: #fff4e6; }
 tr.done td.grad { color: var(--done); font-weight: 600; }
 tr.pending td.grad { color: var(--pending); font-style: italic; }
 td.grad { min-width: 80px; }
+body.virtual-table #nodes tbody tr:not(.spacer) { height: 25px; }
+body.virtual-table td.name { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 260px; }
+tr.spacer td { padding: 0; border: 0; }
+body.virtual-table table { table-layout: fixed; }
+body.virtual-table th:nth-child(1) { width: 36%; }
+body.virtual-table th:nth-child(2) { width: 12%; }
+body.virtual-table th:nth-child(3) { width: 24%; }
 footer { color: var(--muted); font-size: 12px; padding: 0 22px 16px; }
+.note { color: var(--ink); background: #fff9db; border: 1px solid #ffe066; border-radius: 6px;
+        padding: 8px 12px; margin: 0 0 8px; font-size: 14px; }
+.note p { margin: 0 0 6px; }
+.note p:last-child { margin-bottom: 0; }
+.note code { font-size: 13px; }
+body[data-picture=none] #graph { flex: 0 1 440px; max-height: none; }
+body[data-picture=none] aside { flex: 1 1 auto; max-width: 760px; }
 @media (max-width: 900px) { main { flex-direction: column; } aside { flex-basis: auto; width: 100%; } }
 """
 
@@ -209,13 +263,21 @@ _JS = r"""
     (edgesInto[m[2]] = edgesInto[m[2]] || []).push({from: m[1], g: g});
   });
 
-  // The side table, one row per node in the order of the pass.
-  const tbody = document.querySelector("#nodes tbody");
-  const rows = {};
-  steps.forEach((s) => {
-    const node = T.nodes[s.node];
+  // The side table, one row per node in the order of the pass.  A long pass keeps in the page
+  // only the rows in view (and a margin), between two spacer rows: a table of 65,000 rows
+  // would make every step relayout all of them.
+  const tbody = document.querySelector("#nodes tbody"), aside = document.querySelector("aside");
+  const stepOf = new Array(T.nodes.length).fill(-1);
+  steps.forEach((s, k) => { stepOf[s.node] = k; });
+  const VIRTUAL = N > 1000, MARGIN = 30;
+  let ROW = 25;  // px per row of a long table, measured once it is drawn
+  if (VIRTUAL) document.body.classList.add("virtual-table");
+  let rows = {}, first = 0, last = 0;
+  function makeRow(k) {
+    const i = steps[k].node, node = T.nodes[i];
     const tr = document.createElement("tr");
-    const cells = [["name", names[s.node]], ["op", node.op || "leaf"],
+    tr.dataset.node = i;
+    const cells = [["name", names[i]], ["op", node.op || "leaf"],
                    ["data", fmt(num(node.data))], ["grad", ""]];
     cells.forEach(([cls, text]) => {
       const td = document.createElement("td");
@@ -223,28 +285,85 @@ _JS = r"""
       td.textContent = text;
       tr.appendChild(td);
     });
-    tr.title = node.label ? "label: " + node.label : "";
-    tr.addEventListener("click", () => {
-      const k = steps.findIndex((t) => t.node === s.node);
-      show(k + 1);
-    });
-    rows[s.node] = tr;
-    tbody.appendChild(tr);
+    tr.title = (node.label ? "label: " + node.label : names[i]);
+    return tr;
+  }
+  function spacer(height) {
+    const tr = document.createElement("tr");
+    tr.className = "spacer";
+    tr.style.height = height + "px";
+    tr.appendChild(document.createElement("td")).colSpan = 4;
+    return tr;
+  }
+  function layRows(force) {
+    let a = 0, b = N;
+    if (VIRTUAL) {
+      const head = tbody.offsetTop;
+      a = Math.max(0, Math.floor((aside.scrollTop - head) / ROW) - MARGIN);
+      b = Math.min(N, Math.ceil((aside.scrollTop - head + aside.clientHeight) / ROW) + MARGIN);
+      if (!force && a >= first && b <= last) return;
+      a = Math.max(0, a - MARGIN);
+      b = Math.min(N, b + MARGIN);
+    }
+    first = a; last = b; rows = {};
+    const fragment = document.createDocumentFragment(), cur = p > 0 ? steps[p - 1] : null;
+    if (VIRTUAL) fragment.appendChild(spacer(first * ROW));
+    for (let k = first; k < last; k++) {
+      const tr = makeRow(k);
+      rows[steps[k].node] = tr;
+      fragment.appendChild(tr);
+    }
+    if (VIRTUAL) fragment.appendChild(spacer((N - last) * ROW));
+    tbody.replaceChildren(fragment);
+    for (let k = first; k < last; k++) render(steps[k].node, cur);
+  }
+  if (VIRTUAL) aside.addEventListener("scroll", () => layRows(false));
+  tbody.addEventListener("click", (ev) => {
+    const tr = ev.target.closest("tr");
+    if (tr && tr.dataset.node !== undefined) { stop(); show(stepOf[+tr.dataset.node] + 1); }
   });
+  // Keep the row of step k in view.
+  function reveal(k) {
+    if (VIRTUAL) {
+      const top = tbody.offsetTop + k * ROW;
+      if (top < aside.scrollTop + 30 || top + ROW > aside.scrollTop + aside.clientHeight)
+        aside.scrollTop = top - aside.clientHeight / 2;
+      layRows(false);
+      return;
+    }
+    const r = rows[steps[k].node];
+    if (r.offsetTop < aside.scrollTop + 30 || r.offsetTop + r.offsetHeight > aside.scrollTop + aside.clientHeight)
+      aside.scrollTop = r.offsetTop - aside.clientHeight / 2;
+  }
 
-  // grads[p][i]: what node i's grad shows after p steps (complete or a partial sum), precomputed.
-  const states = [];
-  {
-    const grad = new Array(T.nodes.length).fill(0), partial = new Array(T.nodes.length).fill(0);
-    const done = new Array(T.nodes.length).fill(false), seen = new Array(T.nodes.length).fill(false);
-    partial[steps.length ? steps[0].node : 0] = num(steps.length ? steps[0].upstream : 0);
-    states.push({grad: grad.slice(), partial: partial.slice(), done: done.slice(), seen: seen.slice()});
-    steps.forEach((s) => {
-      grad[s.node] = num(s.upstream);
-      done[s.node] = true;
-      s.terms.forEach((t) => { partial[t.parent] += num(t.contribution); seen[t.parent] = true; });
-      states.push({grad: grad.slice(), partial: partial.slice(), done: done.slice(), seen: seen.slice()});
-    });
+  // The state after p steps: grad (complete) or partial sum of each node.  Moving from p to
+  // p +- 1 applies or undoes one step, touching only its node and parents, so a pass of any
+  // length steps at once; each term keeps the partial sum before and after it (exact undo).
+  const n = T.nodes.length;
+  const grad = new Array(n).fill(0), partial = new Array(n).fill(0);
+  const done = new Array(n).fill(false), seen = new Array(n).fill(false);
+  steps.forEach((s) => s.terms.forEach((t) => {
+    t.before = partial[t.parent];
+    t.seenBefore = seen[t.parent];
+    partial[t.parent] += num(t.contribution);
+    seen[t.parent] = true;
+    t.after = partial[t.parent];
+  }));
+  partial.fill(0);
+  seen.fill(false);
+  if (N) partial[steps[0].node] = num(steps[0].upstream);
+  function apply(s) {
+    grad[s.node] = num(s.upstream);
+    done[s.node] = true;
+    s.terms.forEach((t) => { partial[t.parent] = t.after; seen[t.parent] = true; });
+  }
+  function undo(s) {
+    for (let j = s.terms.length - 1; j >= 0; j--) {
+      const t = s.terms[j];
+      partial[t.parent] = t.before;
+      seen[t.parent] = t.seenBefore;
+    }
+    done[s.node] = false;
   }
 
   const status = document.getElementById("status"), clauses = document.getElementById("clauses");
@@ -272,47 +391,59 @@ _JS = r"""
     if (r.top < box.top + 20 || r.bottom > box.bottom - 20)
       graphBox.scrollTop += (r.top + r.bottom) / 2 - (box.top + box.bottom) / 2;
   }
-  let p = 0, timer = null;
+  let p = 0, timer = null, flowing = [];
 
-  function show(k) {
-    p = Math.max(0, Math.min(N, k));
-    const st = states[p], cur = p > 0 ? steps[p - 1] : null;
-    const receiving = new Set(cur ? cur.terms.map((t) => t.parent) : []);
-    T.nodes.forEach((node, i) => {
-      const g = svgNodes[i], tr = rows[i];
-      const isCur = cur !== null && cur.node === i;
-      if (g) {
-        g.classList.toggle("current", isCur);
-        g.classList.toggle("done", st.done[i]);
-        g.classList.toggle("receiving", receiving.has(i));
-      }
-      let text = "", state = "";
-      if (st.done[i]) { text = fmt(st.grad[i]); state = "done"; }
-      else if (st.seen[i]) { text = fmt(st.partial[i]); state = "pending"; }
-      else { text = fmt(0); }
-      if (opNodes[i]) opNodes[i].classList.toggle("current-op", isCur);
-      const cell = gradCells[i];
-      if (cell) cell.setAttribute("fill", state === "done" ? cell.dataset.fill : "#ffffff");
-      const txt = gradTexts[i];
-      if (txt) {
-        txt.textContent = txt.dataset.prefix + text;
-        txt.classList.toggle("grad-filled", state === "done");
-        txt.classList.toggle("grad-pending", state === "pending");
-      }
-      if (tr) {
-        tr.querySelector("td.grad").textContent = state === "pending" ? text + " \u2026" : (state ? text : "");
-        tr.className = (isCur ? "current " : "") + state;
-      }
-    });
-    Object.keys(edgesInto).forEach((to) => edgesInto[to].forEach((e) => e.g.classList.remove("flowing")));
+  // Draw node i as the state says: its box and grad text in the picture, its row in the table.
+  function render(i, cur) {
+    const isCur = cur !== null && cur.node === i;
+    const receiving = cur !== null && cur.terms.some((t) => t.parent === i);
+    const g = svgNodes[i], tr = rows[i];
+    if (g) {
+      g.classList.toggle("current", isCur);
+      g.classList.toggle("done", done[i]);
+      g.classList.toggle("receiving", receiving);
+    }
+    let text = "", state = "";
+    if (done[i]) { text = fmt(grad[i]); state = "done"; }
+    else if (seen[i]) { text = fmt(partial[i]); state = "pending"; }
+    else { text = fmt(0); }
+    if (opNodes[i]) opNodes[i].classList.toggle("current-op", isCur);
+    const cell = gradCells[i];
+    if (cell) cell.setAttribute("fill", state === "done" ? cell.dataset.fill : "#ffffff");
+    const txt = gradTexts[i];
+    if (txt) {
+      txt.textContent = txt.dataset.prefix + text;
+      txt.classList.toggle("grad-filled", state === "done");
+      txt.classList.toggle("grad-pending", state === "pending");
+    }
+    if (tr) {
+      tr.cells[3].textContent = state === "pending" ? text + " \u2026" : (state ? text : "");
+      tr.className = (isCur ? "current " : "") + state;
+    }
+  }
+
+  function show(k, all) {
+    k = Math.max(0, Math.min(N, k));
+    const touched = new Set();
+    const mark = (s) => { if (s) { touched.add(s.node); s.terms.forEach((t) => touched.add(t.parent)); } };
+    mark(p > 0 ? steps[p - 1] : null);
+    while (p < k) { mark(steps[p]); apply(steps[p]); p++; }
+    while (p > k) { p--; mark(steps[p]); undo(steps[p]); }
+    const cur = p > 0 ? steps[p - 1] : null;
+    mark(cur);
+    if (all) { for (let i = 0; i < n; i++) render(i, cur); }
+    else touched.forEach((i) => render(i, cur));
+    flowing.forEach((g) => g.classList.remove("flowing"));
+    flowing = [];
     if (cur) {
       // light the edges from the current node's parents into it (through its op node, if drawn)
       const here = "v" + cur.node, parents = new Set(cur.terms.map((t) => "v" + t.parent));
       const into = edgesInto[here] || [];
       into.forEach((e) => {
-        if (parents.has(e.from)) e.g.classList.add("flowing");
-        (edgesInto[e.from] || []).forEach((f) => { if (parents.has(f.from)) { f.g.classList.add("flowing"); e.g.classList.add("flowing"); } });
+        if (parents.has(e.from)) flowing.push(e.g);
+        (edgesInto[e.from] || []).forEach((f) => { if (parents.has(f.from)) flowing.push(f.g, e.g); });
       });
+      flowing.forEach((g) => g.classList.add("flowing"));
     }
     if (cur) {
       const ex = D.explained[p - 1];
@@ -324,11 +455,7 @@ _JS = r"""
         "/d" + names[D.root] + " = " + fmt(num(steps[0].upstream)) + "." : "Nothing to step through.";
     }
     if (cur) follow(svgNodes[cur.node]);
-    if (cur && rows[cur.node]) {
-      const aside = rows[cur.node].closest("aside"), r = rows[cur.node];
-      if (r.offsetTop < aside.scrollTop + 30 || r.offsetTop + r.offsetHeight > aside.scrollTop + aside.clientHeight)
-        aside.scrollTop = r.offsetTop - aside.clientHeight / 2;
-    }
+    if (cur) reveal(p - 1);
     slider.value = p;
     counter.textContent = p + " / " + N;
     buttons.first.disabled = buttons.prev.disabled = p === 0;
@@ -364,7 +491,12 @@ _JS = r"""
     else return;
     ev.preventDefault();
   });
-  show(0);
+  layRows(true);
+  if (VIRTUAL && tbody.rows.length > 2) {
+    const h = tbody.rows[1].getBoundingClientRect().height;
+    if (h > 0 && Math.abs(h - ROW) > 0.01) { ROW = h; layRows(true); }
+  }
+  show(0, true);
 })();
 """
 
@@ -376,7 +508,7 @@ _TEMPLATE = """<!DOCTYPE html>
 <title>__TITLE__</title>
 <style>__CSS__</style>
 </head>
-<body data-step="0">
+<body data-step="0" data-picture="__PICTURE__">
 <header>
   <h1>__TITLE__</h1>
   <div class="controls">
