@@ -185,10 +185,20 @@ class AnomalyError(FloatingPointError):
 _AUTOGRAD_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _NN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "nn") + os.sep
 
-# Active while some detect_anomaly() is: the user frames (file, line) that made each Value.
+# Active while some detect_anomaly() is.  Each Value made inside it keeps the user frames
+# (file, line) that made it in its own _made slot (empty on every other Value), so the record
+# lives exactly as long as the Value: a loop that builds and drops graphs holds no more than
+# one graph's records, and no registry has to be cleared.
 _depth = 0
-_made_at: dict[Value, tuple[tuple[str, int], ...]] = {}
 _saved: list[Any] = []
+
+
+def _made_at(node: Value) -> tuple[tuple[str, int], ...] | None:
+    """The frames recorded for node by detect_anomaly(), or None when it was made outside."""
+    try:
+        return node._made  # type: ignore[attr-defined, no-any-return]
+    except AttributeError:  # the slot is empty: made outside detect_anomaly()
+        return None
 
 
 def _user_frames() -> tuple[tuple[str, int], ...]:
@@ -213,7 +223,7 @@ def _source(filename: str, lineno: int) -> str:
 
 
 def _where(node: Value) -> tuple[str, int, str] | None:
-    frames = _made_at.get(node)
+    frames = _made_at(node)
     if not frames:
         return None
     filename, lineno = frames[-1]
@@ -222,7 +232,7 @@ def _where(node: Value) -> tuple[str, int, str] | None:
 
 def _made_text(node: Value) -> str:
     """Where node was made: the user's line, then (for nn code) the library line it ran."""
-    frames = _made_at.get(node)
+    frames = _made_at(node)
     if not frames:
         return "made outside detect_anomaly()"
     filename, lineno = frames[-1]
@@ -245,7 +255,7 @@ class _AnomalyHook:
     """_hooks.anomaly while detect_anomaly() is active: checks each new op and each backward()."""
 
     def __call__(self, out: Value) -> None:
-        _made_at[out] = _user_frames()
+        out._made = _user_frames()  # type: ignore[attr-defined]
         if math.isfinite(out.data):
             return
         a, b = out._a, out._b
@@ -301,14 +311,14 @@ _HOOK = _AnomalyHook()
 
 def _recording_init(self: Value, data: Any, label: str = "") -> None:
     _saved[1](self, data, label)
-    _made_at[self] = _user_frames()
+    self._made = _user_frames()  # type: ignore[attr-defined]
 
 
 class detect_anomaly:
     """Context manager: find the op or backward step where a NaN or an infinity is born.
 
-    Inside it each new Value remembers the user's line that made it (kept, with the Value, until
-    the outermost context exits); the first op giving NaN/inf from finite inputs, or the first
+    Inside it each new Value remembers the user's line that made it (the record lives as long
+    as the Value, no longer); the first op giving NaN/inf from finite inputs, or the first
     backward() step making a gradient NaN/inf, raises AnomalyError.  Nests; always restores.
     """
 
@@ -329,4 +339,3 @@ class detect_anomaly:
             _engine._hooks.anomaly, Value.__init__ = _saved  # type: ignore[method-assign]
             _engine._hooks.refresh()
             _saved.clear()
-            _made_at.clear()

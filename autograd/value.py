@@ -283,7 +283,9 @@ def _binary(op: str) -> tuple[Callable[[Value, Any], Any], Callable[[Value, Any]
 class Value:
     """A scalar in a computation graph: its data, its gradient, and how it was made."""
 
-    __slots__ = ("data", "grad", "label", "op", "_a", "_b", "_da", "_db", "_g")
+    # _made: where detect_anomaly() saw this Value made (check.py); set only inside it and left
+    # empty otherwise, so ops never touch it, and the record dies with the Value.
+    __slots__ = ("data", "grad", "label", "op", "_a", "_b", "_da", "_db", "_g", "_made")
 
     data: float
     grad: float

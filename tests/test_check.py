@@ -1,5 +1,6 @@
 """gradcheck (derivatives against finite differences) and detect_anomaly (where NaN and inf are born)."""
 
+import gc
 import math
 
 import pytest
@@ -234,9 +235,34 @@ def test_nested_contexts_stay_on_until_the_outermost_exits():
     Value(-1.0).log()
 
 
-def test_the_provenance_is_dropped_when_the_context_exits():
-    from autograd import check
+def live_values() -> int:
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if type(o) is Value)
+
+
+def test_a_training_loop_inside_the_context_keeps_only_the_graphs_it_still_holds():
+    w = Value(0.5, "w")
     with detect_anomaly():
-        Value(1.0) * 2.0
-        assert len(check._made_at) == 2
-    assert check._made_at == {}
+        counts = []
+        for _ in range(20):
+            loss = ((w * 1.5 + 0.25).tanh() - 1.0) ** 2  # 6 Values, dropped at the next turn
+            loss.backward()
+            counts.append(live_values())
+    assert counts[-1] == counts[0]
+
+
+def test_a_value_keeps_the_line_that_made_it_for_as_long_as_it_lives():
+    with detect_anomaly():
+        z = Value(-1.0, "z")  # z's line
+    with detect_anomaly():
+        with pytest.raises(AnomalyError) as info:
+            z.sqrt()
+    assert "z = Value(-1.0, \"z\")  # z's line" in str(info.value)
+
+
+def test_values_made_outside_the_context_have_no_record():
+    z = Value(-1.0, "z")
+    with detect_anomaly():
+        with pytest.raises(AnomalyError) as info:
+            z.log()
+    assert "made outside detect_anomaly()" in str(info.value)
