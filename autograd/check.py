@@ -243,8 +243,11 @@ def _made_text(node: Value) -> str:
     return text
 
 
-def _describe_node(node: Value) -> str:
-    return f"'{node.label}'" if node.label else "unlabelled"
+def _describe_value(node: Value) -> str:
+    """A Value as a message names it: by its label, else by the op that made it."""
+    if node.label:
+        return f"Value '{node.label}'"
+    return f"the result of {node.op}" if node.op else "an unlabelled leaf"
 
 
 def _finite(x: Any) -> bool:
@@ -252,7 +255,8 @@ def _finite(x: Any) -> bool:
 
 
 class _AnomalyHook:
-    """_hooks.anomaly while detect_anomaly() is active: checks each new op and each backward()."""
+    """_hooks.anomaly while detect_anomaly() is active: checks each new op, each backward() and
+    each grad() (with create_graph=True, grad() is made of ops, checked as they are made)."""
 
     def __call__(self, out: Value) -> None:
         out._made = _user_frames()  # type: ignore[attr-defined]
@@ -268,13 +272,14 @@ class _AnomalyHook:
         values = " and ".join(repr(x.data if isinstance(x, Value) else x) for x in inputs)
         lines = [f"{out.op} made {out.data!r} from finite input{'s' if len(inputs) > 1 else ''} "
                  f"{values}",
-                 f"  {_made_text(out)}",
-                 f"  node: {_describe_node(out)}, the new result of {out.op}"]
+                 f"  {_made_text(out)}"]
         for role, x in zip(("a", "b"), (out._a, out._b)):
             if isinstance(x, Value):
-                lines.append(f"  input {role} = {x.data!r}: Value {_describe_node(x)}, {_made_text(x)}")
+                lines.append(f"  input {role} = {x.data!r}: {_describe_value(x)}, {_made_text(x)}")
             elif x is not None:
                 lines.append(f"  input {role} = {x!r}: a constant")
+        lines.append(f"  (the new Value is the error's .node; it has no label yet, as labels are "
+                     f"set after the op)")
         return "\n".join(lines)
 
     def backward(self, root: Value, seed: float) -> None:
@@ -283,26 +288,50 @@ class _AnomalyHook:
 
         steps = backward_steps(root, seed)
         with closing(steps):
-            for step in steps:
-                if not math.isfinite(step.upstream):  # only the seed can get here
-                    raise AnomalyError(f"backward() was called with a non-finite grad "
-                                       f"{step.upstream!r}", root, _where(root))
-                for term in step.terms:
-                    if not math.isfinite(term.contribution) or not math.isfinite(term.total):
-                        raise AnomalyError(self._backward_message(steps, step, term),
-                                           step.node, _where(step.node))
+            for _ in self._checked(steps, "backward()"):
+                pass
+
+    def grad(self, output: Value, inputs: list[Value]) -> list[Value]:
+        """grad(output, inputs) through the stepper, checked like backward(); every .grad is
+        left as it was.  Each step's upstream is the g that engine.grad reads: the same floats."""
+        from .debug.steps import backward_steps
+
+        steps = backward_steps(output)
+        saved = [node.grad for node in steps.nodes]
+        upstream: dict[Value, float] = {}
+        try:
+            with closing(steps):
+                for step in self._checked(steps, "grad()"):
+                    upstream[step.node] = step.upstream
+        finally:
+            for node, g in zip(steps.nodes, saved):
+                node.grad = g
+        return [Value(upstream.get(x, 0.0)) for x in inputs]
+
+    def _checked(self, steps: Any, what: str) -> Any:
+        """The steps of a pass, raising AnomalyError at the first non-finite gradient."""
+        for step in steps:
+            if not math.isfinite(step.upstream):  # only the seed can get here
+                raise AnomalyError(f"{what} was called with a non-finite grad "
+                                   f"{step.upstream!r}", step.node, _where(step.node))
+            for term in step.terms:
+                if not math.isfinite(term.contribution) or not math.isfinite(term.total):
+                    raise AnomalyError(self._backward_message(what, steps, step, term),
+                                       step.node, _where(step.node))
+            yield step
 
     @staticmethod
-    def _backward_message(steps: Any, step: Any, term: Any) -> str:
+    def _backward_message(what: str, steps: Any, step: Any, term: Any) -> str:
+        """Step k/n counts from 1, as the stepper (python -m autograd.debug) shows it."""
         names = steps.names
         node, parent = step.node, term.parent
         return "\n".join([
-            f"backward step {step.index} made the gradient of {names[parent]} "
+            f"{what} step {step.index + 1}/{len(steps)} made the gradient of {names[parent]} "
             f"{term.total!r}: {step}",
-            f"  node {names[node]}: {_describe_node(node)}, op {node.op}, data {node.data!r}, "
+            f"  node {names[node]}: op {node.op}, data {node.data!r}, "
             f"d {names[node]} / d {names[parent]} = {term.local!r}, {_made_text(node)}",
-            f"  parent {names[parent]}: {_describe_node(parent)}, data {parent.data!r}, "
-            f"{_made_text(parent)}",
+            f"  parent {names[parent]}: {'op ' + parent.op if parent.op else 'a leaf'}, "
+            f"data {parent.data!r}, {_made_text(parent)}",
         ])
 
 

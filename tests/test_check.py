@@ -6,7 +6,7 @@ import math
 import pytest
 
 import autograd.value as value_module
-from autograd import AnomalyError, GradcheckError, Value, detect_anomaly, gradcheck, no_grad
+from autograd import AnomalyError, GradcheckError, Value, detect_anomaly, grad, gradcheck, no_grad
 from autograd.engine import _hooks
 from autograd.value import DERIVATIVES
 
@@ -114,6 +114,19 @@ def test_an_op_making_nan_from_finite_inputs_raises_with_op_values_and_source_li
     assert f"{__file__}:{error.where[1]}: h = x.log()" in message
 
 
+def test_the_forward_message_names_inputs_by_label_or_op_and_says_the_result_has_no_label_yet():
+    with detect_anomaly():
+        p = Value(0.8, "p")
+        q = 1.0 - p * 1.25
+        with pytest.raises(AnomalyError) as info:
+            q.log()
+    message = str(info.value)
+    assert "input a = 0.0: the result of -, made at " in message
+    assert "unlabelled" not in message
+    assert message.endswith("(the new Value is the error's .node; it has no label yet, "
+                            "as labels are set after the op)")
+
+
 def test_an_op_making_inf_from_finite_inputs_raises():
     with detect_anomaly():
         with pytest.raises(AnomalyError, match="exp"):
@@ -174,7 +187,8 @@ def test_a_backward_step_making_a_gradient_inf_raises_naming_node_and_line():
     error = info.value
     assert error.node is y and error.op == "sqrt"
     message = str(error)
-    assert "'y'" in message and "gradient of x inf" in message
+    assert "backward() step 2/3 made the gradient of x inf" in message  # 1-based, as the stepper
+    assert "node y: op sqrt" in message and "parent x: a leaf" in message
     assert "y = x.sqrt()  # d sqrt / dx = inf at 0" in message
     assert all(n._g == 0.0 for n in (x, y, loss))
 
@@ -197,6 +211,30 @@ def test_backward_in_anomaly_mode_gives_the_same_grads():
     with detect_anomaly():
         checked = run()
     assert checked == plain
+
+
+def test_grad_inside_the_context_is_checked_like_backward():
+    with detect_anomaly():
+        x = Value(0.0, "x")
+        y = x.sqrt()
+        with pytest.raises(AnomalyError) as info:
+            grad(y, [x])
+    assert info.value.node is y
+    assert str(info.value).startswith("grad() step 1/2 made the gradient of x inf")
+    assert x._g == 0.0 and y._g == 0.0
+
+
+def test_grad_inside_the_context_gives_the_same_floats_and_leaves_grad_alone():
+    def run():
+        x, w = Value(0.3, "x"), Value(-1.7, "w")
+        y = ((x * w).tanh() + x.exp() * w).sigmoid() * x
+        w.grad = 5.0
+        return [g.data for g in grad(y, [x, w, Value(2.0)])], (x.grad, w.grad, y.grad)
+    plain = run()
+    with detect_anomaly():
+        checked = run()
+    assert checked == plain
+    assert checked[1] == (0.0, 5.0, 0.0)
 
 
 def test_without_the_context_backward_lets_inf_through():
