@@ -122,9 +122,31 @@ def test_print_shows_a_nodes_data_and_grad(session):
 def test_an_unknown_label_is_an_error_that_suggests_close_matches(session):
     out = command(session, "p zz")
     assert "*** no node labelled 'zz' in this graph; did you mean z?" in out
+
+
+def test_break_on_a_label_not_in_this_graph_is_set_for_a_later_pass(session):
     out = command(session, "break los")
-    assert "did you mean loss?" in out
-    assert "no breakpoints" in command(session, "b")
+    assert ("breakpoint set: stop at los (not in this graph; will stop if a later pass has it; "
+            "did you mean loss?)") in out
+    assert "breakpoints: los" in command(session, "b")
+
+
+def test_a_breakpoint_set_ahead_stops_in_the_later_pass_that_has_it(session):
+    command(session, "b L")  # the second backward()'s unlabelled root; the first's is loss
+    out = command(session, "c")
+    assert "-- backward() done: 4 steps" in out
+    header = out.index("backward() of L (exp, data 4.4817) at ")
+    assert "again.backward()" in out
+    assert header < out.index("breakpoint: L") < out.index("> step 1/3: L (exp)")
+
+
+def test_a_breakpoint_hit_in_a_later_pass_shows_that_passs_header(session):
+    command(session, "b w")
+    command(session, "c")  # w in the first pass
+    out = command(session, "c")
+    assert "backward() of L (exp, data 4.4817) at " in out and "again.backward()" in out
+    assert "3 steps, one per node, from L back to the leaves" in out
+    assert out.index("again.backward()") < out.index("breakpoint: w") < out.index("> step 3/3: w")
 
 
 def test_where_shows_the_path_from_the_root(session):
@@ -241,6 +263,21 @@ def test_html_writes_the_player_instead_of_prompting(script, tmp_path):
     assert f"autograd.debug: wrote {out}: the backward() of loss" in done.stdout
     page = out.read_text()
     assert page.startswith("<!DOCTYPE html>") and "trace-data" in page
+
+
+def test_html_names_an_unlabelled_root_L_as_the_prompt_does(script, tmp_path):
+    out = tmp_path / "player.html"
+    done = run(script, "--all", "--html", str(out))
+    assert done.returncode == 0, done.stderr
+    assert f"wrote {tmp_path / 'player-2.html'}: the backward() of L (exp, data 4.4817) at " in done.stdout
+
+
+def test_no_arguments_is_a_usage_error_that_asks_for_the_script(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "autograd.debug"], capture_output=True, text=True,
+                          env=env(), cwd=str(tmp_path), timeout=60)
+    assert done.returncode == 2
+    assert "error: give the SCRIPT to run (its ARGS are optional)" in done.stderr
+    assert "ARGS" not in done.stderr.split("error:")[1].split("(")[0]
 
 
 def test_commands_can_come_from_a_pipe(script):

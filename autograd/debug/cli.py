@@ -22,7 +22,7 @@ from types import FrameType, TracebackType
 from typing import Callable, TextIO
 
 from ..value import Value
-from .steps import BackwardSteps, Step, backward_steps, format_number
+from .steps import BackwardSteps, Step, backward_steps, format_number, node_names
 
 __all__ = ["main", "Debugger"]
 
@@ -32,7 +32,8 @@ HELP = """\
 Commands (as in pdb; an empty line repeats the last command):
   n(ext) [K]       take K steps (default 1)
   c(ontinue)       run on to the next breakpoint, or to the end of the pass
-  b(reak) [LABEL]  stop when the node LABEL is reached; without LABEL, list the breakpoints
+  b(reak) [LABEL]  stop when the node LABEL is reached, in this pass or a later one;
+                   without LABEL, list the breakpoints
   cl(ear) [LABEL]  remove the breakpoint on LABEL (without LABEL, all of them)
   p(rint) [LABEL]  show a node: data, grad, and its upstream gradient so far (default: this one)
   l(ist)           the steps around this one: done, current (->) and next
@@ -93,10 +94,6 @@ class Debugger(cmd.Cmd):
         self.steps, self.done = steps, set()
         stopped_here = False
         self.countdown = 1 if stop_now else -1
-        if stop_now:
-            self.say(f"backward() of {self.describe(root)} {self.location(caller)}")
-            self.say(f"  {len(steps)} steps, one per node, from {steps.names[root]} back to the "
-                     f"leaves. n: next step, c: continue, h: help.")
         try:
             with closing(steps):
                 for step in steps:
@@ -108,6 +105,10 @@ class Debugger(cmd.Cmd):
                     if self.countdown > 0:
                         self.countdown -= 1
                     if self.countdown == 0 or at_break:
+                        if not stopped_here:  # the first stop in this pass, at step 1 or a breakpoint
+                            self.say(f"backward() of {self.describe(root)} {self.location(caller)}")
+                            self.say(f"  {len(steps)} steps, one per node, from {steps.names[root]} "
+                                     f"back to the leaves. n: next step, c: continue, h: help.")
                         if at_break and self.countdown != 0:
                             self.say(f"breakpoint: {at_break}")
                         self.stopped = stopped_here = True
@@ -139,7 +140,8 @@ class Debugger(cmd.Cmd):
             self.error(f"autograd.debug: could not write the player of the backward() "
                        f"{self.location(caller)} to {path}: {type(e).__name__}: {e}")
             return
-        self.say(f"autograd.debug: wrote {path}: the backward() of {self.describe(root)} "
+        name = node_names(root)[root]  # as the prompt would name it: its label, else L
+        self.say(f"autograd.debug: wrote {path}: the backward() of {self.describe(root, name)} "
                  f"{self.location(caller)}")
 
     # -- describing things ---------------------------------------------------------------------
@@ -158,9 +160,9 @@ class Debugger(cmd.Cmd):
             return self.steps.names[node]
         return node.label or (node.op or "leaf")
 
-    def describe(self, node: Value) -> str:
+    def describe(self, node: Value, name: str | None = None) -> str:
         kind = f"{node.op}" if node.op else "leaf"
-        return f"{self.name(node)} ({kind}, data {format_number(node.data)})"
+        return f"{name or self.name(node)} ({kind}, data {format_number(node.data)})"
 
     def show_status(self) -> None:
         steps, step = self.steps, self.step
@@ -182,18 +184,29 @@ class Debugger(cmd.Cmd):
                 return key
         return None
 
-    def find(self, label: str) -> list[Value]:
+    def find(self, label: str, *, quiet: bool = False) -> list[Value]:
         """The nodes of this pass whose label or name is label; prints help when there are none."""
         assert self.steps is not None
         names = self.steps.names
         found = [n for n in self.steps.nodes if n.label == label or names[n] == label]
-        if not found:
-            known = sorted({*names.values(), *(n.label for n in self.steps.nodes if n.label)})
-            close = difflib.get_close_matches(label, known, n=3, cutoff=0.5)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
+        if not found and not quiet:
+            known = self.known()
             shown = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
-            self.error(f"no node labelled {label!r} in this graph{hint} (nodes: {shown})")
+            self.error(f"no node labelled {label!r} in this graph{self.close_to(label)} "
+                       f"(nodes: {shown})")
         return found
+
+    def known(self) -> list[str]:
+        assert self.steps is not None
+        return sorted({*self.steps.names.values(), *(n.label for n in self.steps.nodes if n.label)})
+
+    def close_to(self, label: str) -> str:
+        """'; did you mean z?' when label looks like a typo of a node's name, else ''."""
+        close = difflib.get_close_matches(label, self.known(), n=3, cutoff=0.5)
+        return f"; did you mean {', '.join(close)}?" if close else ""
+
+    def not_here(self, label: str) -> str:
+        return f"not in this graph; will stop if a later pass has it{self.close_to(label)}"
 
     def node_line(self, node: Value) -> str:
         assert self.steps is not None
@@ -230,7 +243,7 @@ class Debugger(cmd.Cmd):
         return True
 
     def do_break(self, arg: str) -> None:
-        """b(reak) [LABEL]: stop when the node LABEL is reached; without LABEL, list breakpoints."""
+        """b(reak) [LABEL]: stop at the node LABEL, in this pass or a later one; or list them."""
         label = arg.strip()
         if not label:
             if self.breakpoints:
@@ -238,11 +251,10 @@ class Debugger(cmd.Cmd):
             else:
                 self.say("no breakpoints; set one with: break LABEL")
             return
-        if not self.find(label):
-            return
+        note = "" if self.find(label, quiet=True) else f" ({self.not_here(label)})"
         if label not in self.breakpoints:
             self.breakpoints.append(label)
-        self.say(f"breakpoint set: stop at {label}")
+        self.say(f"breakpoint set: stop at {label}{note}")
 
     def do_clear(self, arg: str) -> None:
         """cl(ear) [LABEL]: remove the breakpoint on LABEL, or all of them."""
@@ -381,9 +393,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--html", metavar="FILE",
                         help="write the HTML player of the first backward() to FILE (with --all: "
                              "of each, as FILE-2.html, ...) instead of prompting")
-    parser.add_argument("script", metavar="SCRIPT", help="the Python script to run")
-    parser.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS", help="its arguments")
+    # SCRIPT is optional to argparse only so that its missing is reported here, without calling
+    # the optional ARGS required as well
+    parser.add_argument("script", nargs="?", metavar="SCRIPT", help="the Python script to run")
+    parser.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
+                        help="its arguments (optional)")
     opts = parser.parse_args(argv)
+    if opts.script is None:
+        parser.error(f"give the SCRIPT to run (its ARGS are optional), e.g. {PROG} train.py")
 
     script = os.path.abspath(opts.script)
     if not os.path.isfile(script):
