@@ -280,6 +280,16 @@ def test_no_arguments_is_a_usage_error_that_asks_for_the_script(tmp_path):
     assert "ARGS" not in done.stderr.split("error:")[1].split("(")[0]
 
 
+def test_a_script_below_the_current_directory_is_shown_by_its_relative_path(script, tmp_path):
+    done = run(script, cwd=tmp_path)  # script is tmp_path/scripts/train.py
+    assert "backward() of loss (tanh, data 0.7616) at scripts/train.py:12: loss.backward()" in done.stdout
+
+
+def test_a_script_elsewhere_is_shown_by_its_full_path(script):
+    done = run(script)  # from tmp_path/elsewhere
+    assert f"backward() of loss (tanh, data 0.7616) at {script}:12: loss.backward()" in done.stdout
+
+
 def test_commands_can_come_from_a_pipe(script):
     done = run(script, stdin="n\np z\n")
     assert "> step 2/4: z (*)" in done.stdout

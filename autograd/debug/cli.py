@@ -67,6 +67,7 @@ class Debugger(cmd.Cmd):
         self.step: Step | None = None
         self.done: set[Value] = set()
         self.countdown = 0         # stop when it reaches 0; continue: -1 (breakpoints only)
+        self.cwd = os.getcwd()     # file names below it are shown relative to it
 
     # -- output --------------------------------------------------------------------------------
     def say(self, text: str = "") -> None:
@@ -145,15 +146,16 @@ class Debugger(cmd.Cmd):
                  f"{self.location(caller)}")
 
     # -- describing things ---------------------------------------------------------------------
-    @staticmethod
-    def location(frame: FrameType | None) -> str:
+    def location(self, frame: FrameType | None) -> str:
+        """'at FILE:LINE: source', FILE relative to the starting directory when it is below it."""
         if frame is None:
             return ""
         import linecache
 
         code = frame.f_code
         source = linecache.getline(code.co_filename, frame.f_lineno).strip()
-        return f"at {code.co_filename}:{frame.f_lineno}" + (f": {source}" if source else "")
+        return (f"at {_shown_path(code.co_filename, self.cwd)}:{frame.f_lineno}"
+                + (f": {source}" if source else ""))
 
     def name(self, node: Value) -> str:
         if self.steps is not None and node in self.steps.names:
@@ -354,6 +356,18 @@ class Debugger(cmd.Cmd):
         if self.lastcmd:
             return self.onecmd(self.lastcmd)
         return False
+
+
+def _shown_path(filename: str, cwd: str) -> str:
+    """filename relative to cwd when it is below it (examples/train.py, as the user typed it),
+    else as it is; like the traceback of `python examples/train.py` run from cwd."""
+    path, cwd = os.path.realpath(filename), os.path.realpath(cwd)  # /tmp may be a symlink
+    try:
+        if os.path.commonpath([path, cwd]) != cwd:
+            return filename
+    except ValueError:  # another drive, or a mix of absolute and relative paths
+        return filename
+    return os.path.relpath(path, cwd)
 
 
 def _path(root: Value, target: Value) -> list[Value]:
