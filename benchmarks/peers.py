@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from .workloads import (CHAIN_FACTOR, CHAIN_SHIFT, MOONS_ALPHA, TWO_NODE_DATA, TWO_NODE_LR,
                         TWO_NODE_W1, TWO_NODE_W2, Rep, clock, flat, mlp_weights, moons_lr,
-                        pairwise_sum, two_moons, wide_inputs)
+                        pairwise_sum, two_moons, value_chain, value_wide, wide_inputs)
 
 __all__ = ["Micrograd", "Torch", "Floats"]
 
@@ -49,37 +49,11 @@ class Micrograd:
 
     def chain(self, n: int) -> Rep:
         from micrograd.engine import Value
-
-        def rep(t: dict, probe: Callable[[], None]) -> tuple:
-            t0 = clock()
-            x = Value(1.0)
-            y = x
-            for _ in range(n):
-                y = y * CHAIN_FACTOR + CHAIN_SHIFT
-            t["forward"] = clock() - t0
-            probe()
-            t0 = clock()
-            y.backward()  # recursive build_topo: RecursionError past ~500 steps
-            t["backward"] = clock() - t0
-            return y.data, x.grad
-        return rep
+        return value_chain(Value, n)
 
     def wide(self, n: int) -> Rep:
         from micrograd.engine import Value
-        xs_data, ws_data = wide_inputs(n)
-
-        def rep(t: dict, probe: Callable[[], None]) -> tuple:
-            t0 = clock()
-            xs = [Value(x) for x in xs_data]
-            ws = [Value(w) for w in ws_data]
-            s = pairwise_sum([x * w for x, w in zip(xs, ws)])
-            t["forward"] = clock() - t0
-            probe()
-            t0 = clock()
-            s.backward()
-            t["backward"] = clock() - t0
-            return s.data, ws[-1].grad
-        return rep
+        return value_wide(Value, n)
 
     def moons(self, points: int) -> Rep:
         from micrograd.engine import Value

@@ -141,6 +141,45 @@ TWO_NODE_LR = 0.5
 
 
 # ---------------------------------------------------------------------------------------------
+# The chain and the wide sum read the same in every engine whose scalars are Value objects with
+# + * .backward() .data .grad (chainrule and micrograd): one body serves both.
+
+def value_chain(Value: Any, n: int) -> Rep:
+    """y = y*1.0001 + 0.5, n times, from a Value leaf x; backward from y."""
+    def rep(t: dict, probe: Callable[[], None]) -> tuple:
+        t0 = clock()
+        x = Value(1.0)
+        y = x
+        for _ in range(n):
+            y = y * CHAIN_FACTOR + CHAIN_SHIFT
+        t["forward"] = clock() - t0
+        probe()
+        t0 = clock()
+        y.backward()  # micrograd's recursive build_topo: RecursionError past ~500 steps
+        t["backward"] = clock() - t0
+        return y.data, x.grad
+    return rep
+
+
+def value_wide(Value: Any, n: int) -> Rep:
+    """The pairwise sum of n products x_i * w_i of Value leaves; backward from the sum."""
+    xs_data, ws_data = wide_inputs(n)
+
+    def rep(t: dict, probe: Callable[[], None]) -> tuple:
+        t0 = clock()
+        xs = [Value(x) for x in xs_data]
+        ws = [Value(w) for w in ws_data]
+        s = pairwise_sum([x * w for x, w in zip(xs, ws)])
+        t["forward"] = clock() - t0
+        probe()
+        t0 = clock()
+        s.backward()
+        t["backward"] = clock() - t0
+        return s.data, ws[-1].grad
+    return rep
+
+
+# ---------------------------------------------------------------------------------------------
 # chainrule
 
 class Chainrule:
@@ -159,37 +198,11 @@ class Chainrule:
 
     def chain(self, n: int) -> Rep:
         from autograd import Value
-
-        def rep(t: dict, probe: Callable[[], None]) -> tuple:
-            t0 = clock()
-            x = Value(1.0)
-            y = x
-            for _ in range(n):
-                y = y * CHAIN_FACTOR + CHAIN_SHIFT
-            t["forward"] = clock() - t0
-            probe()
-            t0 = clock()
-            y.backward()
-            t["backward"] = clock() - t0
-            return y.data, x.grad
-        return rep
+        return value_chain(Value, n)
 
     def wide(self, n: int) -> Rep:
         from autograd import Value
-        xs_data, ws_data = wide_inputs(n)
-
-        def rep(t: dict, probe: Callable[[], None]) -> tuple:
-            t0 = clock()
-            xs = [Value(x) for x in xs_data]
-            ws = [Value(w) for w in ws_data]
-            s = pairwise_sum([x * w for x, w in zip(xs, ws)])
-            t["forward"] = clock() - t0
-            probe()
-            t0 = clock()
-            s.backward()
-            t["backward"] = clock() - t0
-            return s.data, ws[-1].grad
-        return rep
+        return value_wide(Value, n)
 
     def moons(self, points: int) -> Rep:
         from autograd import Value
