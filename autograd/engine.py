@@ -6,10 +6,10 @@ Everything here only reads the operands and local derivatives stored on each Val
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Protocol, Sequence, TypeVar
 
 from . import value as _value
-from .value import DERIVATIVES, Value, _as_float, _describe
+from .value import DERIVATIVES, Value, _as_float, _describe, _value_list
 
 __all__ = ["topological_order", "backward", "grad", "no_grad", "is_grad_enabled"]
 
@@ -78,7 +78,7 @@ def backward(root: Value, grad: float = 1.0) -> None:
     _check_value(root, "backward() root")
     seed = _check_seed(grad)
     if _hooks.anomaly is not None:  # detect_anomaly(): a pass that checks every step (check.py)
-        _hooks.anomaly.backward(root, seed)  # type: ignore[attr-defined]
+        _hooks.anomaly.backward(root, seed)
         return
     order = topological_order(root)
     root._g = seed
@@ -99,21 +99,6 @@ def backward(root: Value, grad: float = 1.0) -> None:
         raise
 
 
-def _check_inputs(inputs: Any) -> list[Value]:
-    if isinstance(inputs, Value):
-        raise TypeError("grad(output, inputs): inputs must be a list of Values, got one Value; "
-                        "write [x]")
-    try:
-        items = list(inputs)
-    except TypeError:
-        raise TypeError(f"grad(output, inputs): inputs must be a list of Values, "
-                        f"got {_describe(inputs)}") from None
-    for i, x in enumerate(items):
-        if not isinstance(x, Value):
-            raise TypeError(f"grad(output, inputs): inputs[{i}] must be a Value, got {_describe(x)}")
-    return items
-
-
 def grad(output: Value, inputs: Sequence[Value] | Iterable[Value], *,
          create_graph: bool = False) -> list[Value]:
     """d output / d x for each x in inputs, as Values, without touching any .grad.
@@ -123,20 +108,20 @@ def grad(output: Value, inputs: Sequence[Value] | Iterable[Value], *,
     differentiated again, to any order.
     """
     _check_value(output, "grad() output")
-    xs = _check_inputs(inputs)
+    xs = _value_list(inputs, "grad(output, inputs)", "inputs")
     if not create_graph and _hooks.anomaly is not None:  # detect_anomaly(): a checked pass
-        return _hooks.anomaly.grad(output, xs)  # type: ignore[attr-defined]
+        return _hooks.anomaly.grad(output, xs)
     order = topological_order(output)
     if not create_graph:
-        wanted = {id(x) for x in xs}
-        found: dict[int, float] = {}
+        wanted = set(xs)
+        found: dict[Value, float] = {}
         output._g = 1.0
         try:
             for node in reversed(order):
                 g = node._g
                 node._g = 0.0
-                if id(node) in wanted:
-                    found[id(node)] = g
+                if node in wanted:
+                    found[node] = g
                 da = node._da
                 if da is not None:
                     node._a._g += da * g
@@ -147,31 +132,22 @@ def grad(output: Value, inputs: Sequence[Value] | Iterable[Value], *,
             for node in order:
                 node._g = 0.0
             raise
-        return [Value(found.get(id(x), 0.0)) for x in xs]
+        return [Value(found.get(x, 0.0)) for x in xs]
 
-    # create_graph: upstream gradients are Values (or the float 1.0 at the root).
-    grads: dict[int, Any] = {id(output): 1.0}
+    # create_graph: the same rules applied to Values; upstream gradients are Values (or the
+    # float 1.0 at the root), so every result is itself differentiable.
+    grads: dict[Value, Any] = {output: 1.0}
     for node in reversed(order):
-        g = grads.get(id(node))
-        if g is None or node.op == "":
+        g = grads.get(node)
+        if g is None or not node.op:
             continue
         rules = DERIVATIVES[node.op]
-        a, b = node._a, node._b
-        operands = [(a, node._da, rules[0])]
-        if len(rules) == 2:
-            operands.append((b, node._db, rules[1]))
-        for parent, stored, rule in operands:
-            if stored is None:  # a constant operand, not a parent
-                continue
-            local = rule(a, b, node) if len(rules) == 2 else rule(a, node)
-            contribution = _times(local, g)
-            key = id(parent)
-            grads[key] = contribution if key not in grads else grads[key] + contribution
-    out = []
-    for x in xs:
-        g = grads.get(id(x), 0.0)
-        out.append(g if isinstance(g, Value) else Value(g))
-    return out
+        args = (node._a, node) if len(rules) == 1 else (node._a, node._b, node)
+        for parent, stored, rule in zip((node._a, node._b), (node._da, node._db), rules):
+            if stored is not None:  # None: a constant operand, not a parent
+                contribution = _times(rule(*args), g)
+                grads[parent] = contribution if parent not in grads else grads[parent] + contribution
+    return [g if isinstance(g, Value) else Value(g) for g in (grads.get(x, 0.0) for x in xs)]
 
 
 def _times(local: Any, g: Any) -> Any:
@@ -235,11 +211,20 @@ class no_grad:
         return wrapper  # type: ignore[return-value]
 
 
+class _AnomalyMode(Protocol):
+    """What detect_anomaly() installs (check.py): a check of each new op result, and the
+    checked passes that backward() and grad() hand over to while it is on."""
+
+    def __call__(self, out: Value) -> None: ...
+    def backward(self, root: Value, seed: float) -> None: ...
+    def grad(self, output: Value, inputs: list[Value]) -> list[Value]: ...
+
+
 class _Hooks:
     """Runs the per-node hooks that are on (anomaly mode, then no_grad) on each new op result."""
 
     def __init__(self) -> None:
-        self.anomaly: Callable[[Value], None] | None = None
+        self.anomaly: _AnomalyMode | None = None
 
     def refresh(self) -> None:
         if self.anomaly is None and _no_grad_depth == 0:

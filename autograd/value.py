@@ -199,6 +199,23 @@ def _describe(x: Any) -> str:
     return f"{type(x).__name__} {text}"
 
 
+def _value_list(items: Any, who: str, name: str, *, hint: str = "", one: str = "x") -> list[Value]:
+    """items as a list of Values, or a TypeError saying that who's argument name takes one."""
+    expected = f"{who}: {name} must be a list of Values{hint}"
+    if isinstance(items, Value):
+        raise TypeError(f"{expected}, got one Value; write [{one}]")
+    if isinstance(items, (str, bytes)):
+        raise TypeError(f"{expected}, got {_describe(items)}")
+    try:
+        values = list(items)
+    except TypeError:
+        raise TypeError(f"{expected}, got {_describe(items)}") from None
+    for i, x in enumerate(values):
+        if not isinstance(x, Value):
+            raise TypeError(f"{who}: {name}[{i}] must be a Value, got {_describe(x)}")
+    return values
+
+
 def _as_float(x: Any) -> float | None:
     """x as a float if it is a real number (int, float, bool, NumPy scalar or size-1 array)."""
     t = type(x)

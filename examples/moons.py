@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _progress import Progress  # noqa: E402
 
-from autograd import no_grad  # noqa: E402
+from autograd import Value, no_grad  # noqa: E402
 from nn import MLP, SGD, hinge_loss  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -36,7 +36,8 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int = 2) -> tuple[list[li
     return X, y
 
 
-def loss_and_accuracy(model: MLP, X: list[list[float]], y: list[int], alpha: float = 1e-4):
+def loss_and_accuracy(model: MLP, X: list[list[float]], y: list[int],
+                      alpha: float = 1e-4) -> tuple[Value, float]:
     """Hinge loss plus alpha * L2 over all parameters, and the training accuracy."""
     scores = [model(x) for x in X]
     data_loss = hinge_loss(scores, y)

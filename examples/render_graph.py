@@ -18,15 +18,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from autograd import save_svg, draw
+from autograd import Value, draw, save_svg
 from nn import MLP, TwoNodeNetwork, hinge_loss, mse_loss
 
 OUT = Path(__file__).resolve().parent / "out"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
-def two_node_network():
-    """C = (y_hat - y)**2 for the course's network on one example, after backward()."""
+def two_node_network() -> tuple[TwoNodeNetwork, Value]:
+    """C = (y_hat - y)**2 for the course's network on one example, before backward()."""
     net = TwoNodeNetwork(w1=0.8, w2=-1.2, b1=0.1, b2=0.3)
     C = mse_loss(net(1.5), 0.2)
     C.label = "C"

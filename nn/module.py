@@ -13,16 +13,12 @@ import random
 from typing import Any, Iterator, Sequence
 
 from autograd import Value
+from autograd.value import _describe
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "DEFAULT_SEED"]
 
 ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid")
 DEFAULT_SEED = 1337  # the default rng makes runs reproducible
-
-
-def _describe(x: Any) -> str:
-    text = repr(x)
-    return f"{type(x).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
 
 
 def _is_number(x: Any) -> bool:

@@ -6,6 +6,7 @@ import math
 from typing import Any, Iterable
 
 from autograd import Value
+from autograd.value import _value_list
 
 from .module import _describe, _is_number
 
@@ -13,19 +14,9 @@ __all__ = ["SGD", "Adam"]
 
 
 def _check_params(params: Any, who: str) -> list[Value]:
-    if isinstance(params, Value):
-        raise TypeError(f"{who} takes a list of Values (e.g. model.parameters()), got one Value; "
-                        f"write [v]")
-    try:
-        ps = list(params)
-    except TypeError:
-        raise TypeError(f"{who} takes a list of Values (e.g. model.parameters()), "
-                        f"got {_describe(params)}") from None
+    ps = _value_list(params, who, "params", hint=" (e.g. model.parameters())", one="v")
     if not ps:
         raise ValueError(f"{who} got an empty list of parameters")
-    for i, p in enumerate(ps):
-        if not isinstance(p, Value):
-            raise TypeError(f"{who}: params[{i}] must be a Value, got {_describe(p)}")
     return ps
 
 

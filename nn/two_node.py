@@ -20,14 +20,14 @@ __all__ = ["TwoNodeNetwork"]
 
 
 def _parameter(x: Any, name: str, default: float) -> Value:
+    """The parameter given (a number or a Value), or default; Module labels it name."""
     if x is None:
-        return Value(default, name)
+        return Value(default)
     if isinstance(x, Value):
-        x.label = name
         return x
     if not _is_number(x):
         raise TypeError(f"TwoNodeNetwork({name}=...) needs a number, got {_describe(x)}")
-    return Value(x, name)
+    return Value(x)
 
 
 class TwoNodeNetwork(Module):

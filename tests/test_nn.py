@@ -377,7 +377,7 @@ def test_training_an_mlp_reduces_the_loss():
     (lambda: SGD([Value(1.0)], lr="fast"), TypeError, "SGD lr must be a number, got str"),
     (lambda: Adam([Value(1.0)], betas=0.9), TypeError, "betas must be a pair"),
     (lambda: Adam([Value(1.0)], betas=(0.9, 1.5)), ValueError, r"Adam betas\[1\] must be in"),
-    (lambda: Adam(None), TypeError, "takes a list of Values"),
+    (lambda: Adam(None), TypeError, r"Adam: params must be a list of Values \(e.g. model.parameters\(\)\), got NoneType"),
 ])
 def test_optimizer_bad_arguments(make, error, message):
     with pytest.raises(error, match=message):
