@@ -71,6 +71,7 @@ from typing import Any, Iterable, Sequence
 import graphviz
 from graphviz.backend import dot_command, rendering
 
+from ._format import format_number
 from .engine import topological_order
 from .value import Value, _describe
 
@@ -218,19 +219,6 @@ def _text(s: str) -> str:
         # Graphviz decodes entities, then expands escapes such as \N and \G: double the backslash.
         lines.append(html.escape(line, quote=True).replace("\\", "\\\\"))
     return "<br/>".join(lines)
-
-
-def _num(x: float) -> str:
-    """A number as the picture shows it: 4 decimals, or scientific notation when very large or small."""
-    if x != x:
-        return "nan"
-    if x in (math.inf, -math.inf):
-        return "inf" if x > 0 else "-inf"
-    if x == 0.0:
-        return "0.0000"
-    if 1e-3 <= abs(x) < 1e5:
-        return f"{x:.4f}"
-    return f"{x:.3e}"
 
 
 def _const(c: float) -> str:
@@ -576,10 +564,10 @@ class _Drawing:
 
     def _data_grad(self, node: Value) -> list[str]:
         """The data cell and (with show_grad) the grad cell, coloured by the gradient's sign and size."""
-        cells = [f'<td align="left">data {_num(node.data)}</td>']
+        cells = [f'<td align="left">data {format_number(node.data)}</td>']
         if self.show_grad:
             cells.append(f'<td align="left" bgcolor="{self.cue.fill(node.grad)}">'
-                         f'grad {_num(node.grad)}</td>')
+                         f'grad {format_number(node.grad)}</td>')
         return cells
 
     def _value(self, where: graphviz.Digraph, i: int) -> None:
@@ -651,7 +639,7 @@ class _Drawing:
             width = max(float(attrs.get("penwidth", "1")), 2.5)
             attrs = {"color": HIGHLIGHT, "penwidth": f"{width:.2f}"}
         if e.local is not None and self.show_local:
-            attrs["label"] = _num(e.local)
+            attrs["label"] = format_number(e.local)
         self.graph.edge(e.tail, e.head, **attrs)
 
 

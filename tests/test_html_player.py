@@ -1,6 +1,7 @@
 """save_html: the self-contained player of a backward pass, checked as a file and in headless Chromium."""
 
 import json
+import math
 import re
 import shutil
 from pathlib import Path
@@ -327,4 +328,40 @@ def test_a_long_pass_keeps_only_the_rows_in_view_and_steps_to_the_end(browser, t
     assert page.evaluate("document.body.dataset.step") == str(n)
     last = page.eval_on_selector("#nodes tbody tr.current", "r => r.cells[0].textContent")
     assert last == "x" and page.inner_text("#status").startswith(f"step {n}/{n}: x (leaf)")
+    page.close()
+
+
+# -- one number format: the page's JavaScript fmt and Python's format_number ----------------------
+
+def js_fmt_source() -> str:
+    """The source of the player's JavaScript fmt(x), cut out of the page's script."""
+    from autograd.debug.html import _JS
+    start = _JS.index("  function fmt(x) {")
+    return _JS[start:_JS.index("\n  }\n", start) + 4]
+
+
+FORMAT_CASES = [0.0, -0.0, 1.0, -3.0, 0.0877, 0.01, -0.00999, 0.005, 0.0001234, -0.000123456,
+                9.9996e-5, 1e-5, 1.234e-7, -2.5e-12, 999999.0, 1e6, -2.5e7, 1.23456e7, 6.02e23,
+                5e-324, 1.7976931348623157e308, math.nan, math.inf, -math.inf]
+
+
+def test_the_players_fmt_writes_numbers_as_format_number_does(browser):
+    from autograd._format import format_number
+    page = browser.new_page()
+    js = page.evaluate(
+        "([src, xs]) => { const fmt = new Function(src + '\\nreturn fmt;')();"
+        " return xs.map((x) => fmt(typeof x === 'string' ? Number(x) : x)); }",
+        [js_fmt_source(), [x if math.isfinite(x) and x != 0.0 else repr(x).replace("inf", "Infinity")
+                           .replace("nan", "NaN") for x in FORMAT_CASES]])
+    page.close()
+    assert js == [format_number(x) for x in FORMAT_CASES]
+
+
+def test_a_tiny_grad_the_page_fills_in_reads_as_in_the_picture(browser, tmp_path):
+    x = Value(3.0, "x")
+    path = save_html(x * 1.234e-5, tmp_path / "tiny.html")  # dL/dx = 1.234e-05
+    page = browser.new_page()
+    page.goto(path.as_uri())
+    page.keyboard.press("End")
+    assert grad_text(page, 0) == "grad 1.234e-05"
     page.close()

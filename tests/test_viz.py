@@ -161,11 +161,19 @@ def test_non_finite_numbers_are_written_out():
     assert "data nan" in texts(parse(to_svg(y))["v1"][0])
 
 
-def test_small_and_large_numbers_use_scientific_notation():
+def test_numbers_are_written_as_format_number_writes_them():
+    # the debugger's rule (autograd._format): 4 decimals in [1e-2, 1e6), else 4 significant digits
     x = Value(123456.0, label="x")
     y = x * 1e-9
-    assert texts(parse(to_svg(y, show_grad=False))["v1"][0]) == ["data 1.235e-04"]
-    assert texts(parse(to_svg(y, show_grad=False))["v0"][0]) == ["x", "data 1.235e+05"]
+    assert texts(parse(to_svg(y, show_grad=False))["v1"][0]) == ["data 0.0001235"]
+    assert texts(parse(to_svg(y, show_grad=False))["v0"][0]) == ["x", "data 123456.0000"]
+
+
+def test_small_and_large_numbers_use_scientific_notation():
+    x = Value(1.23456e7, label="x")
+    y = x * 1e-13
+    assert texts(parse(to_svg(y, show_grad=False))["v1"][0]) == ["data 1.235e-06"]
+    assert texts(parse(to_svg(y, show_grad=False))["v0"][0]) == ["x", "data 1.235e+07"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -217,19 +217,22 @@ _JS = r"""
   const D = JSON.parse(document.getElementById("trace-data").textContent);
   const T = D.trace, names = D.names, steps = T.steps, N = steps.length;
   const num = (x) => (typeof x === "string" ? (x === "nan" ? NaN : x === "inf" ? Infinity : -Infinity) : x);
+  // The twin of autograd._format.format_number (Python): the same rule, so the numbers the
+  // page fills in match the SVG's and the explanations'.  Change both together.  (Only an exact
+  // binary tie at the last digit can round differently: JS rounds it up, Python to even.)
   function fmt(x) {
     if (Number.isNaN(x)) return "nan";
     if (x === Infinity) return "inf";
     if (x === -Infinity) return "-inf";
+    if (Object.is(x, -0)) return "-0.0000";
     const a = Math.abs(x);
     if (x === 0 || (a >= 1e-2 && a < 1e6)) return x.toFixed(4);
-    let s = x.toPrecision(4);
-    if (s.indexOf("e") >= 0) {  // 1.234e-7 -> 1.234e-07, as Python prints it
-      s = s.replace(/e([+-])(\d)$/, "e$10$2");
-    } else if (s.indexOf(".") >= 0) {
-      s = s.replace(/0+$/, "").replace(/\.$/, "");
-    }
-    return s;
+    // Python's "{:.4g}": 4 significant digits, exponent form when the exponent is < -4 or >= 4,
+    // trailing zeros dropped, at least two exponent digits (0.005, 0.0001234, 1e-05, 2.5e+07)
+    const trim = (s) => (s.indexOf(".") >= 0 ? s.replace(/\.?0+$/, "") : s);
+    const [m, e] = x.toExponential(3).split("e"), exp = +e;
+    if (exp >= -4 && exp < 4) return trim(x.toFixed(3 - exp));
+    return trim(m) + "e" + (exp < 0 ? "-" : "+") + String(Math.abs(exp)).padStart(2, "0");
   }
 
   // The SVG: node groups by id (their <title> is v{i}), grad text elements inside them.

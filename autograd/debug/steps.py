@@ -11,10 +11,10 @@ terms; it is the moment its gradient is complete and added to its .grad.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Iterator, Mapping
 
+from .._format import format_number
 from ..engine import _check_seed, _check_value, topological_order
 from ..value import Value
 
@@ -22,17 +22,6 @@ __all__ = ["backward_steps", "BackwardSteps", "Step", "Term", "node_names", "for
 
 # Readable words for the operator ops, used in the names of unlabelled nodes (mul#5, add#7).
 _OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
-
-
-def format_number(x: float) -> str:
-    """x with four decimals (0.0877), or four significant digits when tiny or huge (1.234e-07)."""
-    if x != x:
-        return "nan"
-    if x in (math.inf, -math.inf):
-        return "inf" if x > 0 else "-inf"
-    if x == 0.0 or 1e-2 <= abs(x) < 1e6:
-        return f"{x:.4f}"
-    return f"{x:.4g}"
 
 
 def node_names(root: Value, order: list[Value] | None = None) -> dict[Value, str]:
