@@ -294,18 +294,13 @@ class _AnomalyHook:
     def grad(self, output: Value, inputs: list[Value]) -> list[Value]:
         """grad(output, inputs) through the stepper, checked like backward(); every .grad is
         left as it was.  Each step's upstream is the g that engine.grad reads: the same floats."""
-        from .debug.steps import backward_steps
+        from .debug.steps import backward_steps, kept_grads
 
         steps = backward_steps(output)
-        saved = [node.grad for node in steps.nodes]
         upstream: dict[Value, float] = {}
-        try:
-            with closing(steps):
-                for step in self._checked(steps, "grad()"):
-                    upstream[step.node] = step.upstream
-        finally:
-            for node, g in zip(steps.nodes, saved):
-                node.grad = g
+        with kept_grads(steps.nodes), closing(steps):
+            for step in self._checked(steps, "grad()"):
+                upstream[step.node] = step.upstream
         return [Value(upstream.get(x, 0.0)) for x in inputs]
 
     def _checked(self, steps: Any, what: str) -> Any:

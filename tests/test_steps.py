@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import Step, Term, Value, backward_steps
-from autograd.debug.steps import format_number, node_names
+from autograd.debug.steps import format_number, kept_grads, node_names
 from autograd.engine import topological_order
 
 
@@ -215,6 +215,17 @@ def test_a_label_used_twice_gets_the_index_to_tell_the_nodes_apart():
 def test_format_number_keeps_four_decimals_or_four_significant_digits():
     assert [format_number(x) for x in (0.0877, -3.0, 0.0, 1.234e-7, 2.5e7, math.nan, math.inf, -math.inf)] \
         == ["0.0877", "-3.0000", "0.0000", "1.234e-07", "2.5e+07", "nan", "inf", "-inf"]
+
+
+def test_kept_grads_puts_every_grad_back_even_when_the_block_fails():
+    a, b, z, L = small_graph()
+    a.grad = 7.0
+    with pytest.raises(RuntimeError, match="inside"):
+        with kept_grads([a, b, z, L]):
+            L.backward()
+            assert a.grad == 7.0 - 2.0
+            raise RuntimeError("inside the block")
+    assert [n.grad for n in (a, b, z, L)] == [7.0, 0.0, 0.0, 0.0]
 
 
 def test_the_two_node_network_steps_read_like_the_course():

@@ -10,11 +10,12 @@ pass, d root / d node.
 from __future__ import annotations
 
 import math
+from contextlib import closing
 from typing import Any
 
 from ..engine import _check_value
 from ..value import Value
-from .steps import Step, backward_steps
+from .steps import Step, backward_steps, kept_grads
 
 __all__ = ["to_json", "json_number", "JSON_VERSION"]
 
@@ -34,16 +35,11 @@ def _run_fresh_pass(root: Value) -> tuple[list[Value], list[Step], list[float]]:
     """The steps of a pass from zero grads, and the grads after it; the graph's .grad restored."""
     steps = backward_steps(root)
     order = steps.nodes[::-1]
-    saved = [node.grad for node in order]
-    try:
+    with kept_grads(order), closing(steps):
         for node in order:
             node.grad = 0.0
         done = list(steps)
         after = [node.grad for node in order]
-    finally:
-        steps.close()
-        for node, g in zip(order, saved):
-            node.grad = g
     return order, done, after
 
 

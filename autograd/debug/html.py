@@ -24,7 +24,7 @@ from typing import Any
 from ..engine import _check_value
 from ..value import Value
 from .export import _document, _run_fresh_pass
-from .steps import format_number, node_names
+from .steps import format_number, kept_grads, node_names
 
 __all__ = ["save_html", "to_html"]
 
@@ -92,14 +92,10 @@ def _picture(root: Value, order: list[Value], after: list[float]) -> tuple[str, 
                 f'than <code>autograd.viz.MAX_SIZE</code> = {limit:,}.</p>')
     # draw the graph holding the grads of the pass (colours and edge widths follow them; the
     # player blanks each grad until its step), then give the graph its own grads back
-    saved = [node.grad for node in order]
-    try:
+    with kept_grads(order):
         for node, g in zip(order, after):
             node.grad = g
         svg = _inline_svg(viz.to_svg(root, fold=fold))
-    finally:
-        for node, g in zip(order, saved):
-            node.grad = g
     return ("folded" if fold else "full"), svg, note
 
 

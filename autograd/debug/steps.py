@@ -11,17 +11,31 @@ terms; it is the moment its gradient is complete and added to its .grad.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from .._format import format_number
 from ..engine import _check_seed, _check_value, topological_order
 from ..value import Value
 
-__all__ = ["backward_steps", "BackwardSteps", "Step", "Term", "node_names", "format_number"]
+__all__ = ["backward_steps", "BackwardSteps", "Step", "Term", "node_names", "format_number",
+           "kept_grads"]
 
 # Readable words for the operator ops, used in the names of unlabelled nodes (mul#5, add#7).
 _OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
+
+
+@contextmanager
+def kept_grads(nodes: Iterable[Value]) -> Iterator[None]:
+    """Save the .grad of every node and put it back when the block ends, however it ends."""
+    nodes = list(nodes)
+    saved = [node.grad for node in nodes]
+    try:
+        yield
+    finally:
+        for node, g in zip(nodes, saved):
+            node.grad = g
 
 
 def node_names(root: Value, order: list[Value] | None = None) -> dict[Value, str]:
