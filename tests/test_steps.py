@@ -217,6 +217,14 @@ def test_format_number_keeps_four_decimals_or_four_significant_digits():
         == ["0.0877", "-3.0000", "0.0000", "1.234e-07", "2.5e+07", "nan", "inf", "-inf"]
 
 
+def test_status_says_where_the_pass_is_with_the_nodes_kind_and_upstream():
+    a, b, z, L = small_graph()
+    steps = list(backward_steps(L))
+    assert steps[1].status(len(steps)) == "step 2/4: z (*), upstream dL/dz = 1.0000"
+    assert steps[3].status(len(steps), data=True) == \
+        "step 4/4: a (leaf), data 2.0000, upstream dL/da = -2.0000"
+
+
 def test_kept_grads_puts_every_grad_back_even_when_the_block_fails():
     a, b, z, L = small_graph()
     a.grad = 7.0

@@ -22,7 +22,7 @@ from types import FrameType, TracebackType
 from typing import Callable, TextIO
 
 from ..value import Value
-from .steps import BackwardSteps, Step, backward_steps, format_number, node_names
+from .steps import BackwardSteps, Step, _base_name, _kind, backward_steps, format_number
 
 __all__ = ["main", "Debugger"]
 
@@ -130,18 +130,17 @@ class Debugger(cmd.Cmd):
                 self.say("\n--KeyboardInterrupt-- (q quits)")
 
     def write_html(self, root: Value, caller: FrameType | None) -> None:
-        from .html import save_html
+        from .html import _save
 
         path = Path(self.html)  # type: ignore[arg-type]
         if self.passes > 1:
             path = path.with_name(f"{path.stem}-{self.passes}{path.suffix}")
         try:
-            save_html(root, path)
+            _, name = _save(root, path)  # name: the root's as the player (and the prompt) names it
         except Exception as e:  # an unwritable path, no Graphviz: report it, let the script go on
             self.error(f"autograd.debug: could not write the player of the backward() "
                        f"{self.location(caller)} to {path}: {type(e).__name__}: {e}")
             return
-        name = node_names(root)[root]  # as the prompt would name it: its label, else L
         self.say(f"autograd.debug: wrote {path}: the backward() of {self.describe(root, name)} "
                  f"{self.location(caller)}")
 
@@ -160,21 +159,15 @@ class Debugger(cmd.Cmd):
     def name(self, node: Value) -> str:
         if self.steps is not None and node in self.steps.names:
             return self.steps.names[node]
-        return node.label or (node.op or "leaf")
+        return _base_name(node, self.steps.root if self.steps is not None else None)
 
     def describe(self, node: Value, name: str | None = None) -> str:
-        kind = f"{node.op}" if node.op else "leaf"
-        return f"{name or self.name(node)} ({kind}, data {format_number(node.data)})"
+        return f"{name or self.name(node)} ({_kind(node)}, data {format_number(node.data)})"
 
     def show_status(self) -> None:
         steps, step = self.steps, self.step
         assert steps is not None and step is not None
-        root = steps.names[steps.root]
-        here = self.name(step.node)
-        kind = step.node.op if step.node.op else "leaf"
-        self.say(f"> step {step.index + 1}/{len(steps)}: {here} ({kind}), data "
-                 f"{format_number(step.node.data)}, upstream d{root}/d{here} = "
-                 f"{format_number(step.upstream)}")
+        self.say(f"> {step.status(len(steps), data=True)}")
         for clause in step.clauses():
             self.say(f"  {clause}")
 
@@ -214,8 +207,7 @@ class Debugger(cmd.Cmd):
         assert self.steps is not None
         steps = self.steps
         where = steps.nodes.index(node) + 1
-        kind = node.op if node.op else "leaf"
-        text = f"{self.name(node)} ({kind}): data {format_number(node.data)}, grad {format_number(node.grad)}"
+        text = f"{self.name(node)} ({_kind(node)}): data {format_number(node.data)}, grad {format_number(node.grad)}"
         if node in self.done:
             current = self.step is not None and node is self.step.node
             return text + (" (complete: this step)" if current else f" (complete: step {where})")
@@ -284,13 +276,12 @@ class Debugger(cmd.Cmd):
         start, stop = max(0, i - 3), min(len(nodes), i + 8)
         for j in range(start, stop):
             node = nodes[j]
-            kind = node.op if node.op else "leaf"
             mark = "->" if j == i else "  "
             if j <= i:
                 state = f"grad {format_number(node.grad)}" + (" (done)" if j < i else "")
             else:
                 state = f"upstream so far {format_number(node._g)}"
-            self.say(f"{mark} {j + 1:>4}  {self.name(node):<20} {kind:<8} data {format_number(node.data):>10}  {state}")
+            self.say(f"{mark} {j + 1:>4}  {self.name(node):<20} {_kind(node):<8} data {format_number(node.data):>10}  {state}")
         if stop < len(nodes):
             self.say(f"   ... {len(nodes) - stop} more step(s)")
 
@@ -300,14 +291,13 @@ class Debugger(cmd.Cmd):
         path = _path(self.steps.root, self.step.node)
         for k, node in enumerate(path):
             mark = "->" if node is self.step.node else "  "
-            kind = node.op if node.op else "leaf"
             extra = ""
             if k + 1 < len(path):
                 child = node
                 parent = path[k + 1]
                 local = dict(zip(child.parents, child.local))[parent]
                 extra = f"   d{self.name(child)}/d{self.name(parent)} = {format_number(local)}"
-            self.say(f"{mark} {'  ' * k}{self.name(node)} ({kind}), data {format_number(node.data)}{extra}")
+            self.say(f"{mark} {'  ' * k}{self.name(node)} ({_kind(node)}), data {format_number(node.data)}{extra}")
 
     def do_graph(self, arg: str) -> None:
         """g(raph) [FILE]: save an SVG of the graph with the current node highlighted."""

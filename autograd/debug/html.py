@@ -24,7 +24,7 @@ from typing import Any
 from ..engine import _check_value
 from ..value import Value
 from .export import _document, _run_fresh_pass
-from .steps import format_number, kept_grads, node_names
+from .steps import kept_grads, node_names
 
 __all__ = ["save_html", "to_html"]
 
@@ -53,16 +53,7 @@ def _player_data(root: Value) -> tuple[dict[str, Any], list[Value], list[float]]
     order, steps, after = _run_fresh_pass(root)
     names = node_names(root, order)
     ids = {node: i for i, node in enumerate(order)}
-    root_name = names[root]
-    count = len(steps)
-    explained = []
-    for step in steps:
-        here = names[step.node]
-        explained.append({
-            "status": (f"step {step.index + 1}/{count}: {here} ({step.node.op or 'leaf'}), "
-                       f"upstream d{root_name}/d{here} = {format_number(step.upstream)}"),
-            "clauses": step.clauses(),
-        })
+    explained = [{"status": step.status(len(steps)), "clauses": step.clauses()} for step in steps]
     data = {
         "trace": _document(order, steps, after),
         "names": [names[node] for node in order],
@@ -116,6 +107,11 @@ def _too_big_note(size: int, folded: int | None, limit: int) -> str:
 
 def to_html(root: Value, *, title: str | None = None) -> str:
     """The player page of root's backward pass, as one string of HTML."""
+    return _page(root, title)[0]
+
+
+def _page(root: Value, title: str | None = None) -> tuple[str, str]:
+    """to_html's page, and the root's name in it (the debugger reports it without naming again)."""
     _check_value(root, "save_html() root")
     data, order, after = _player_data(root)
     kind, svg, note = _picture(root, order, after)
@@ -124,7 +120,8 @@ def to_html(root: Value, *, title: str | None = None) -> str:
     parts = {"TITLE": html.escape(title), "CSS": _CSS, "JS": _JS, "PICTURE": kind,
              "SVG": note + svg, "DATA": _script_json(data)}
     # one pass over the template, so text inside the parts is never taken for a placeholder
-    return re.sub(r"__(TITLE|CSS|JS|PICTURE|SVG|DATA)__", lambda m: parts[m.group(1)], _TEMPLATE)
+    page = re.sub(r"__(TITLE|CSS|JS|PICTURE|SVG|DATA)__", lambda m: parts[m.group(1)], _TEMPLATE)
+    return page, data["names"][data["root"]]
 
 
 def save_html(root: Value, path: str | pathlib.Path) -> pathlib.Path:
@@ -134,10 +131,15 @@ def save_html(root: Value, path: str | pathlib.Path) -> pathlib.Path:
     step's explanation, previous / play / next buttons, and arrow keys.  Like to_json, it shows a
     pass from zero grads and leaves the graph's .grad fields as they were.
     """
-    page = to_html(root)
+    return _save(root, path)[0]
+
+
+def _save(root: Value, path: str | pathlib.Path) -> tuple[pathlib.Path, str]:
+    """save_html's path, and the root's name in the player (for the debugger's report)."""
+    page, root_name = _page(root)
     path = pathlib.Path(path)
     path.write_text(page, encoding="utf-8")
-    return path
+    return path, root_name
 
 
 _CSS = r"""

@@ -38,6 +38,17 @@ def kept_grads(nodes: Iterable[Value]) -> Iterator[None]:
             node.grad = g
 
 
+def _kind(node: Value) -> str:
+    """What made node, as the debugger shows it: its op, or "leaf"."""
+    return node.op or "leaf"
+
+
+def _base_name(node: Value, root: Value | None) -> str:
+    """node's name before any index: its label, "L" for the unlabelled root, else its op's word
+    (mul, tanh, leaf); node_names adds the index that makes it unique."""
+    return node.label or ("L" if node is root else _OP_WORDS.get(node.op, _kind(node)))
+
+
 def node_names(root: Value, order: list[Value] | None = None) -> dict[Value, str]:
     """A short, unique, readable name for every node of root's graph, as the stepper prints them.
 
@@ -49,12 +60,8 @@ def node_names(root: Value, order: list[Value] | None = None) -> dict[Value, str
         order = topological_order(root)
     names: dict[Value, str] = {}
     for i, node in enumerate(order):
-        if node.label:
-            names[node] = node.label
-        elif node is root:
-            names[node] = "L"
-        else:
-            names[node] = f"{_OP_WORDS.get(node.op, node.op or 'leaf')}#{i}"
+        name = _base_name(node, root)
+        names[node] = name if node.label or node is root else f"{name}#{i}"
     counts: dict[str, int] = {}
     for name in names.values():
         counts[name] = counts.get(name, 0) + 1
@@ -75,9 +82,7 @@ class _Context:
 
     def name(self, node: Value) -> str:
         name = self.names.get(node)
-        if name is not None:
-            return name
-        return node.label or ("L" if node is self.root else _OP_WORDS.get(node.op, node.op or "leaf"))
+        return name if name is not None else _base_name(node, self.root)
 
 
 _NO_CONTEXT = _Context(None, {})  # type: ignore[arg-type]
@@ -119,6 +124,16 @@ class Step:
 
     def __str__(self) -> str:
         return "; ".join(self.clauses())
+
+    def status(self, total: int, *, data: bool = False) -> str:
+        """Where the pass is, as the debugger and the player head a step: 'step 2/5: h (tanh),
+        upstream dL/dh = 1.0000' (data=True adds ', data 0.7616' after the kind)."""
+        ctx = self.context
+        root = ctx.name(ctx.root) if ctx.root is not None else "L"
+        here = ctx.name(self.node)
+        shown = f", data {format_number(self.node.data)}" if data else ""
+        return (f"step {self.index + 1}/{total}: {here} ({_kind(self.node)}){shown}, "
+                f"upstream d{root}/d{here} = {format_number(self.upstream)}")
 
     def clauses(self) -> list[str]:
         """The explanation, one clause per term (one clause for a leaf): str(step) joins them."""
