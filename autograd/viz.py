@@ -309,6 +309,7 @@ class _Folding:
         self.owner: list[int] | None = None    # index -> output index of its box, or -1
         self.groups: dict[int, tuple[str, list[int]]] = {}  # first parameter -> neuron, params
         self.group_of: dict[int, int] = {}     # parameter index -> its group's first parameter
+        self.neuron_of: dict[int, str] = {}    # parameter index -> its neuron's name
         if fold:
             self._fold()
 
@@ -337,7 +338,7 @@ class _Folding:
     def _fold(self) -> None:
         order, index = self.order, self.index
         n = len(order)
-        neuron_of: dict[int, str] = {}       # parameter index -> its neuron's name
+        neuron_of = self.neuron_of
         singletons: dict[str, frozenset[str]] = {}
         # fam[i]: the neurons whose parameters node i depends on through unlabelled intermediates
         fam: list[frozenset[str] | None] = [None] * n
@@ -408,17 +409,17 @@ class _Folding:
                 box.tails.setdefault(self.name(j), []).append(j)
 
 
-def _layer_key(box: _Box, order: list[Value]) -> tuple[Any, ...] | None:
-    """What makes neuron calls one Layer call: the same layer name and the same inputs."""
+def _layer_key(box: _Box, order: list[Value], neuron_of: dict[int, str]) -> tuple[Any, ...] | None:
+    """What makes neuron calls one Layer call: the same layer name and the same inputs
+    (neuron_of: _Folding.neuron_of, the parameters found by their labels)."""
     m = _NEURON.match(box.name)
     if not m:
         return None
     inputs = []
     for j in box.inputs:
-        v = order[j]
-        m2 = _PARAMETER.match(v.label) if not v.op and isinstance(v.label, str) else None
-        if m2 and m2["neuron"] == box.name:
+        if neuron_of.get(j) == box.name:
             continue  # the neuron's own parameters
+        v = order[j]
         inputs.append(("leaf", repr(v.data), v.label) if not v.op else ("node", j))
     constants = tuple(repr(c) for k in box.inner for c in order[k].operands
                       if not isinstance(c, Value))
@@ -452,6 +453,7 @@ class _Drawing:
 
         # what to draw
         self.nodes: list[tuple[str, int]] = []   # (kind, index): "value", "op", "box", "group"
+        self.ops_on_path: set[int] = set()       # i of each op node o{i} on the gradient path
         self.edges: list[_Edge] = []
         owner, groups, group_of = folding.owner, folding.groups, folding.group_of
         for i, node in enumerate(order):
@@ -513,6 +515,8 @@ class _Drawing:
             op_on_path |= bool(on_path[j])
             self.edges.append(_Edge(name(j), f"o{i}", node.grad * d, bool(on_path[j]), d))
         self.edges.append(_Edge(f"o{i}", f"v{i}", node.grad, op_on_path, None))
+        if op_on_path:
+            self.ops_on_path.add(i)
 
     def _plan_box(self, box: _Box) -> None:
         """The box v{output} and one edge from each node drawing some of its inputs."""
@@ -535,7 +539,7 @@ class _Drawing:
         where: dict[int, graphviz.Digraph] = {}
         homes: dict[str, set[int]] = {}   # neuron -> clusters of its calls (by id)
         for i, box in folding.boxes.items():
-            key = _layer_key(box, self.order)
+            key = _layer_key(box, self.order, folding.neuron_of)
             if key is None:
                 homes.setdefault(box.name, set()).add(-1)
                 continue
@@ -587,8 +591,7 @@ class _Drawing:
     def _op(self, where: graphviz.Digraph, i: int) -> None:
         """A small oval naming the op, with any constant operand in its place."""
         node = self.order[i]
-        on_path = any(self.on_path[self.index[p]] for p in node.parents)
-        attrs = {"color": HIGHLIGHT, "penwidth": "2"} if on_path else {"color": MUTED}
+        attrs = {"color": HIGHLIGHT, "penwidth": "2"} if i in self.ops_on_path else {"color": MUTED}
         where.node(f"o{i}", label=f"<{_text(_op_text(node))}>", shape="ellipse", style="filled",
                    fillcolor=OP_FILL, fontsize="10", width="0", height="0", margin="0.06,0.02",
                    **attrs)
