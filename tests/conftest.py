@@ -34,3 +34,17 @@ def pytest_runtest_makereport(item, call):
         if any(tool in reason for tool in _REQUIRED_IN_CI):
             report.outcome = "failed"
             report.longrepr = f"skipped, but CHAINRULE_CI=1 requires it to run: {reason}"
+
+
+def small_graph():
+    """L = a*b + a with a = 2, b = -3 (topological order a, b, z, L): dL/da = b + 1 = -2, dL/db = a = 2.
+
+    Shared by the stepper and to_json tests: `from conftest import small_graph`.
+    """
+    from autograd import Value
+
+    a = Value(2.0, "a")
+    b = Value(-3.0, "b")
+    z = a * b
+    z.label = "z"
+    return a, b, z, z + a

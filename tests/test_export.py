@@ -7,15 +7,7 @@ import pytest
 
 from autograd import Value, to_json
 from autograd.engine import topological_order
-
-
-def small_graph():
-    """L = a*b + a with a = 2, b = -3 (topological order a, b, z, L)."""
-    a = Value(2.0, "a")
-    b = Value(-3.0, "b")
-    z = a * b
-    z.label = "z"
-    return a, b, z, z + a
+from conftest import small_graph
 
 
 def test_the_document_has_exactly_the_keys_of_the_api():

@@ -15,7 +15,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def small_graph():
+def tanh_graph():
     """L = tanh(a*b) + a: a reused, a few labelled nodes, an unlabelled root."""
     a = Value(2.0, "a")
     b = Value(-0.25, "b")
@@ -35,14 +35,14 @@ def embedded_data(page: str) -> dict:
 # -- the file ------------------------------------------------------------------------------------
 
 def test_save_html_writes_one_file_and_returns_its_path(tmp_path):
-    *_, L = small_graph()
+    *_, L = tanh_graph()
     path = save_html(L, tmp_path / "pass.html")
     assert isinstance(path, Path) and path == tmp_path / "pass.html"
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
 def test_the_page_loads_nothing_from_anywhere(tmp_path):
-    *_, L = small_graph()
+    *_, L = tanh_graph()
     page = save_html(L, tmp_path / "pass.html").read_text(encoding="utf-8")
     assert not re.search(r"<(script|img|link|iframe)[^>]*\s(src|href)=", page)
     assert "url(" not in page and "@import" not in page
@@ -50,7 +50,7 @@ def test_the_page_loads_nothing_from_anywhere(tmp_path):
 
 
 def test_the_page_embeds_to_json_of_the_pass(tmp_path):
-    *_, L = small_graph()
+    *_, L = tanh_graph()
     data = embedded_data(save_html(L, tmp_path / "pass.html").read_text(encoding="utf-8"))
     assert data["trace"] == to_json(L)
     assert data["names"] == ["a", "b", "z", "h", "L"]
@@ -68,7 +68,7 @@ def test_labels_cannot_break_out_of_the_page(tmp_path):
 
 
 def test_save_html_leaves_the_grads_untouched(tmp_path):
-    a, b, z, h, L = small_graph()
+    a, b, z, h, L = tanh_graph()
     a.grad = 7.0
     save_html(L, tmp_path / "pass.html")
     assert [n.grad for n in (a, b, z, h, L)] == [7.0, 0.0, 0.0, 0.0, 0.0]
@@ -99,12 +99,12 @@ def browser():
 
 @pytest.fixture(scope="module")
 def player_file(tmp_path_factory):
-    return save_html(small_graph()[-1], tmp_path_factory.mktemp("player") / "pass.html")
+    return save_html(tanh_graph()[-1], tmp_path_factory.mktemp("player") / "pass.html")
 
 
 @pytest.fixture
 def player(browser, player_file):
-    """The page of small_graph's pass, opened from file://, with its console collected."""
+    """The page of tanh_graph's pass, opened from file://, with its console collected."""
     path = player_file
     page = browser.new_page(viewport={"width": 1300, "height": 800})
     problems = []
@@ -174,7 +174,7 @@ def test_arrow_right_moves_to_the_next_node_and_its_grad_changes(player):
 
 
 def h_data():
-    return small_graph()[3].data
+    return tanh_graph()[3].data
 
 
 def test_a_reused_value_shows_its_partial_sum_then_its_complete_grad(player):
@@ -183,7 +183,7 @@ def test_a_reused_value_shows_its_partial_sum_then_its_complete_grad(player):
     assert player.evaluate("document.querySelector('#graph g.node text.grad-pending') !== null")
     player.keyboard.press("End")
     assert current(player) == "v0"
-    a_grad = to_json(small_graph()[-1])["nodes"][0]["grad"]
+    a_grad = to_json(tanh_graph()[-1])["nodes"][0]["grad"]
     assert grad_text(player, 0) == f"grad {a_grad:.4f}"
     assert player.evaluate("document.body.dataset.step") == "5"
     assert player.is_disabled("#next") and not player.is_disabled("#prev")
@@ -271,10 +271,10 @@ def test_a_graph_over_max_size_is_saved_at_its_real_size(tmp_path):
 
 @pytest.fixture
 def pictureless(browser, tmp_path, monkeypatch):
-    """The player of small_graph's pass with no picture (MAX_SIZE made tiny), opened."""
+    """The player of tanh_graph's pass with no picture (MAX_SIZE made tiny), opened."""
     from autograd import viz
     monkeypatch.setattr(viz, "MAX_SIZE", 3)
-    path = save_html(small_graph()[-1], tmp_path / "nopicture.html")
+    path = save_html(tanh_graph()[-1], tmp_path / "nopicture.html")
     page = browser.new_page(viewport={"width": 1300, "height": 800})
     problems = []
     page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
@@ -302,7 +302,7 @@ def test_without_a_picture_the_page_says_why_and_the_table_steps_through_the_pas
     assert rows[1][0] == "current done" and rows[1][4] == "1.0000"
     assert rows[2][0] == "pending" and rows[2][4] == "0.7864 \u2026"
     page.keyboard.press("End")
-    a_grad = to_json(small_graph()[-1])["nodes"][0]["grad"]
+    a_grad = to_json(tanh_graph()[-1])["nodes"][0]["grad"]
     assert table_rows(page)[4] == ["current done", "a", "leaf", "2.0000", f"{a_grad:.4f}"]
     page.click("#first")
     assert all(r[0] == "" and r[4] == "" for r in table_rows(page))

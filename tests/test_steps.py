@@ -12,20 +12,12 @@ from hypothesis import strategies as st
 from autograd import Step, Term, Value, backward_steps
 from autograd.debug.steps import format_number, kept_grads, node_names
 from autograd.engine import topological_order
+from conftest import small_graph
 
 
-def same(a: float, b: float) -> bool:
+def bitwise_same(a: float, b: float) -> bool:
     """Bit for bit the same float (nan matches nan)."""
     return struct.pack("<d", a) == struct.pack("<d", b) or (a != a and b != b)
-
-
-def small_graph():
-    """L = a*b + a with a = 2, b = -3: dL/da = b + 1 = -2, dL/db = a = 2."""
-    a = Value(2.0, "a")
-    b = Value(-3.0, "b")
-    z = a * b
-    z.label = "z"
-    return a, b, z, z + a
 
 
 # -- the steps ---------------------------------------------------------------------------------
@@ -299,7 +291,7 @@ def test_stepping_and_backward_agree_bit_for_bit_on_random_graphs(recipe, twice)
         assert [s.node for s in steps] == order_s[::-1]
     assert len(order_b) == len(order_s)
     for nb, ns in zip(order_b, order_s):
-        assert same(nb.grad, ns.grad), (nb, ns)
+        assert bitwise_same(nb.grad, ns.grad), (nb, ns)
         assert ns._g == 0.0
 
 
@@ -311,6 +303,6 @@ def test_each_step_upstream_is_the_grad_backward_gives_its_node(recipe):
     expected = {i: n.grad for i, n in enumerate(topological_order(by_backward))}
     index = {n: i for i, n in enumerate(topological_order(by_steps))}
     for step in backward_steps(by_steps, seed):
-        assert same(step.upstream, expected[index[step.node]])
+        assert bitwise_same(step.upstream, expected[index[step.node]])
         for t in step.terms:
-            assert same(t.contribution, step.upstream * t.local)
+            assert bitwise_same(t.contribution, step.upstream * t.local)
