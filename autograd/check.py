@@ -278,7 +278,7 @@ class _AnomalyHook:
                 lines.append(f"  input {role} = {x.data!r}: {_describe_value(x)}, {_made_text(x)}")
             elif x is not None:
                 lines.append(f"  input {role} = {x!r}: a constant")
-        lines.append(f"  (the new Value is the error's .node; it has no label yet, as labels are "
+        lines.append("  (the new Value is the error's .node; it has no label yet, as labels are "
                      f"set after the op)")
         return "\n".join(lines)
 

@@ -169,7 +169,7 @@ def test_graph_saves_an_svg_with_the_current_node_highlighted(session, script):
     from autograd import viz
     out = command(session, "g step.svg")
     saved = script.parent.parent / "elsewhere" / "step.svg"
-    assert f"wrote step.svg (loss highlighted)" in out
+    assert "wrote step.svg (loss highlighted)" in out
     svg = saved.read_text()
     assert svg.lstrip().startswith("<") and "<svg" in svg and viz.HIGHLIGHT in svg
 
@@ -332,7 +332,7 @@ def test_html_reports_a_player_it_cannot_write_and_the_script_goes_on(script, tm
     out = tmp_path / "no such folder" / "player.html"
     done = run(script, "--html", str(out))
     assert done.returncode == 0, done.stderr
-    assert f"*** autograd.debug: could not write the player of the backward() at " in done.stdout
+    assert "*** autograd.debug: could not write the player of the backward() at " in done.stdout
     assert "FileNotFoundError" in done.stdout and "finished" in done.stdout
 
 
