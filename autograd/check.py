@@ -279,7 +279,7 @@ class _AnomalyHook:
             elif x is not None:
                 lines.append(f"  input {role} = {x!r}: a constant")
         lines.append("  (the new Value is the error's .node; it has no label yet, as labels are "
-                     f"set after the op)")
+                     "set after the op)")
         return "\n".join(lines)
 
     def backward(self, root: Value, seed: float) -> None:
