@@ -12,8 +12,9 @@ import math
 from typing import Any, Callable
 
 from .workloads import (CHAIN_FACTOR, CHAIN_SHIFT, MOONS_ALPHA, TWO_NODE_DATA, TWO_NODE_LR,
-                        TWO_NODE_W1, TWO_NODE_W2, Rep, clock, flat, mlp_weights, moons_lr,
-                        pairwise_sum, two_moons, value_chain, value_wide, wide_inputs)
+                        TWO_NODE_W1, TWO_NODE_W2, Rep, Training, clock, flat, mlp_weights,
+                        moons_lr, pairwise_sum, train_rep, two_moons, value_chain, value_wide,
+                        wide_inputs)
 
 __all__ = ["Micrograd", "Torch", "Floats"]
 
@@ -58,66 +59,55 @@ class Micrograd:
     def moons(self, points: int) -> Rep:
         from micrograd.engine import Value
         from micrograd.nn import MLP
-        X, y = two_moons(points)
         model = MLP(2, [16, 16, 1])
         for p, w in zip(model.parameters(), flat(mlp_weights())):
             p.data = w
-        step = [0]
+        k = 0  # the step, for the learning-rate schedule: one per repetition
 
-        def rep(t: dict, probe: Callable[[], None]) -> tuple:
-            t0 = clock()
+        def forward(X: list, y: list) -> Any:
             inputs = [list(map(Value, xrow)) for xrow in X]
             scores = list(map(model, inputs))
             losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
             data_loss = sum(losses) * (1.0 / len(losses))
             reg_loss = MOONS_ALPHA * sum((p * p for p in model.parameters()))
-            total_loss = data_loss + reg_loss
-            t["forward"] = clock() - t0
-            probe()
-            t0 = clock()
+            return data_loss + reg_loss
+
+        def backward(total_loss: Any) -> None:
             model.zero_grad()
             total_loss.backward()
-            t1 = clock()
-            t["backward"] = t1 - t0
-            learning_rate = moons_lr(step[0])
+
+        def update() -> None:
+            nonlocal k
+            learning_rate = moons_lr(k)
             for p in model.parameters():
                 p.data -= learning_rate * p.grad
-            t["update"] = clock() - t1
-            step[0] += 1
-            return (total_loss.data,)
-        return rep
+            k += 1
+
+        training = Training(forward, backward, update, lambda total_loss: (total_loss.data,))
+        return train_rep(lambda: training, [two_moons(points)])
 
     def two_node(self, steps: int) -> Rep:
         from micrograd.engine import Value
 
-        def rep(t: dict, probe: Callable[[], None]) -> tuple:
+        def start() -> Training:
             w1, b1, w2, b2 = Value(TWO_NODE_W1), Value(0.0), Value(TWO_NODE_W2), Value(0.0)
             params = [w1, b1, w2, b2]
-            forward = backward = update = 0.0
-            loss = None
-            for i in range(steps):
-                x, y = TWO_NODE_DATA[i % len(TWO_NODE_DATA)]
-                t0 = clock()
+
+            def forward(x: float, y: float) -> Any:
                 a1 = _micrograd_sigmoid(w1 * x + b1)
                 y_hat = _micrograd_sigmoid(w2 * a1 + b2)
-                loss = (y_hat - y) ** 2
-                t1 = clock()
-                if i == 0:
-                    probe()
-                t2 = clock()
+                return (y_hat - y) ** 2
+
+            def backward(loss: Any) -> None:
                 for p in params:
                     p.grad = 0
                 loss.backward()
-                t3 = clock()
+
+            def update() -> None:
                 for p in params:
                     p.data -= TWO_NODE_LR * p.grad
-                t4 = clock()
-                forward += t1 - t0
-                backward += t3 - t2
-                update += t4 - t3
-            t["forward"], t["backward"], t["update"] = forward, backward, update
-            return loss.data, w1.data
-        return rep
+            return Training(forward, backward, update, lambda loss: (loss.data, w1.data))
+        return train_rep(start, TWO_NODE_DATA, steps)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,7 +170,6 @@ class Torch:
     def moons(self, points: int) -> Rep:
         torch = _torch()
         f64 = torch.float64
-        X, y = two_moons(points)
         # layers of neurons (w, b), each scalar a 0-dim leaf tensor; ReLU but on the last layer
         layers = [[([torch.tensor(x, dtype=f64, requires_grad=True) for x in w],
                     torch.tensor(b, dtype=f64, requires_grad=True)) for w, b in layer]
@@ -198,67 +187,57 @@ class Torch:
                 x = out
             return x[0]
 
-        step = [0]
+        k = 0  # the step, for the learning-rate schedule: one per repetition
 
-        def rep(t: dict, probe: Callable[[], None]) -> tuple:
-            t0 = clock()
+        def forward(X: list, y: list) -> Any:
             inputs = [[torch.tensor(v, dtype=f64) for v in xrow] for xrow in X]
             scores = list(map(model, inputs))
             losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
             data_loss = sum(losses) * (1.0 / len(losses))
             reg_loss = MOONS_ALPHA * sum((p * p for p in params))
-            total_loss = data_loss + reg_loss
-            t["forward"] = clock() - t0
-            probe()
-            t0 = clock()
+            return data_loss + reg_loss
+
+        def backward(total_loss: Any) -> None:
             for p in params:
                 p.grad = None
             total_loss.backward()
-            t1 = clock()
-            t["backward"] = t1 - t0
-            learning_rate = moons_lr(step[0])
+
+        def update() -> None:
+            nonlocal k
+            learning_rate = moons_lr(k)
             with torch.no_grad():
                 for p in params:
                     p -= learning_rate * p.grad
-            t["update"] = clock() - t1
-            step[0] += 1
-            return (total_loss.item(),)
-        return rep
+            k += 1
+
+        training = Training(forward, backward, update, lambda total_loss: (total_loss.item(),))
+        return train_rep(lambda: training, [two_moons(points)])
 
     def two_node(self, steps: int) -> Rep:
         torch = _torch()
         f64 = torch.float64
 
-        def rep(t: dict, probe: Callable[[], None]) -> tuple:
+        def start() -> Training:
             w1, b1, w2, b2 = (torch.tensor(v, dtype=f64, requires_grad=True)
                               for v in (TWO_NODE_W1, 0.0, TWO_NODE_W2, 0.0))
             params = [w1, b1, w2, b2]
-            forward = backward = update = 0.0
-            loss = None
-            for i in range(steps):
-                x, y = TWO_NODE_DATA[i % len(TWO_NODE_DATA)]
-                t0 = clock()
+
+            def forward(x: float, y: float) -> Any:
                 a1 = torch.sigmoid(w1 * x + b1)
                 y_hat = torch.sigmoid(w2 * a1 + b2)
-                loss = (y_hat - y) ** 2
-                t1 = clock()
-                if i == 0:
-                    probe()
-                t2 = clock()
+                return (y_hat - y) ** 2
+
+            def backward(loss: Any) -> None:
                 for p in params:
                     p.grad = None
                 loss.backward()
-                t3 = clock()
+
+            def update() -> None:
                 with torch.no_grad():
                     for p in params:
                         p -= TWO_NODE_LR * p.grad
-                t4 = clock()
-                forward += t1 - t0
-                backward += t3 - t2
-                update += t4 - t3
-            t["forward"], t["backward"], t["update"] = forward, backward, update
-            return loss.item(), w1.item()
-        return rep
+            return Training(forward, backward, update, lambda loss: (loss.item(), w1.item()))
+        return train_rep(start, TWO_NODE_DATA, steps)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -313,15 +292,15 @@ class Floats:
         return rep
 
     def moons(self, points: int) -> Rep:
-        X, y = two_moons(points)
         layers = [[(list(w), b) for w, b in layer] for layer in mlp_weights()]
         W = [[w for w, _ in layer] for layer in layers]  # W[l][j][k]
         B = [[b for _, b in layer] for layer in layers]  # B[l][j]
         last = len(W) - 1
-        step = [0]
+        gW: list = []
+        gB: list = []
+        step = 0  # for the learning-rate schedule: one per repetition
 
-        def rep(t: dict, probe: Callable[[], None]) -> tuple:
-            t0 = clock()
+        def forward(X: list, y: list) -> tuple:
             caches = []  # per point: the input and pre-activation of every layer
             losses = []
             for xrow, yi in zip(X, y):
@@ -343,13 +322,14 @@ class Floats:
             data_loss = sum(losses) * (1.0 / len(losses))
             reg_loss = MOONS_ALPHA * sum(p * p for Wl in W for w in Wl for p in w) \
                 + MOONS_ALPHA * sum(b * b for Bl in B for b in Bl)
-            total_loss = data_loss + reg_loss
-            t["forward"] = clock() - t0
-            probe()
-            t0 = clock()
+            return data_loss + reg_loss, caches, y  # the loss, and what backward needs
+
+        def backward(out: tuple) -> None:
+            nonlocal gW, gB
+            _, caches, y = out
             gW = [[[0.0] * len(w) for w in Wl] for Wl in W]
             gB = [[0.0] * len(Bl) for Bl in B]
-            scale = 1.0 / len(losses)
+            scale = 1.0 / len(caches)
             for (ins, pres, margin), yi in zip(caches, y):
                 dh = [-yi * scale if margin > 0.0 else 0.0]
                 for l in range(last, -1, -1):
@@ -368,49 +348,45 @@ class Floats:
                         gw[k] += 2.0 * MOONS_ALPHA * w[k]
                 for j in range(len(Bl)):
                     gBl[j] += 2.0 * MOONS_ALPHA * Bl[j]
-            t1 = clock()
-            t["backward"] = t1 - t0
-            learning_rate = moons_lr(step[0])
+
+        def update() -> None:
+            nonlocal step
+            learning_rate = moons_lr(step)
             for Wl, gWl, Bl, gBl in zip(W, gW, B, gB):
                 for w, gw in zip(Wl, gWl):
                     for k in range(len(w)):
                         w[k] -= learning_rate * gw[k]
                 for j in range(len(Bl)):
                     Bl[j] -= learning_rate * gBl[j]
-            t["update"] = clock() - t1
-            step[0] += 1
-            return (total_loss,)
-        return rep
+            step += 1
+
+        training = Training(forward, backward, update, lambda out: (out[0],))
+        return train_rep(lambda: training, [two_moons(points)])
 
     def two_node(self, steps: int) -> Rep:
-        def rep(t: dict, probe: Callable[[], None]) -> tuple:
+        def start() -> Training:
             w1, b1, w2, b2 = TWO_NODE_W1, 0.0, TWO_NODE_W2, 0.0
-            forward = backward = update = 0.0
-            loss = 0.0
-            for i in range(steps):
-                x, y = TWO_NODE_DATA[i % len(TWO_NODE_DATA)]
-                t0 = clock()
+            g_w1 = g_b1 = g_w2 = g_b2 = 0.0
+
+            def forward(x: float, y: float) -> tuple:
                 z1 = w1 * x + b1
                 a1 = _sigmoid(z1)
                 z2 = w2 * a1 + b2
                 y_hat = _sigmoid(z2)
-                loss = (y_hat - y) ** 2
-                t1 = clock()
-                if i == 0:
-                    probe()
-                t2 = clock()
+                return (y_hat - y) ** 2, x, y, a1, y_hat  # the loss, and what backward needs
+
+            def backward(out: tuple) -> None:
+                nonlocal g_w1, g_b1, g_w2, g_b2
+                _, x, y, a1, y_hat = out
                 delta2 = 2.0 * (y_hat - y) * y_hat * (1.0 - y_hat)  # dC/dz2
                 delta1 = delta2 * w2 * a1 * (1.0 - a1)              # dC/dz1
                 g_w2, g_b2, g_w1, g_b1 = delta2 * a1, delta2, delta1 * x, delta1
-                t3 = clock()
+
+            def update() -> None:
+                nonlocal w1, b1, w2, b2
                 w1 -= TWO_NODE_LR * g_w1
                 b1 -= TWO_NODE_LR * g_b1
                 w2 -= TWO_NODE_LR * g_w2
                 b2 -= TWO_NODE_LR * g_b2
-                t4 = clock()
-                forward += t1 - t0
-                backward += t3 - t2
-                update += t4 - t3
-            t["forward"], t["backward"], t["update"] = forward, backward, update
-            return loss, w1
-        return rep
+            return Training(forward, backward, update, lambda out: (out[0], w1))
+        return train_rep(start, TWO_NODE_DATA, steps)

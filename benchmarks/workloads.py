@@ -7,7 +7,8 @@ repetition.  A Rep takes a dict to fill with the seconds spent in each phase ("f
 alive (the memory run measures there; it is a no-op when timing).  It returns a few numbers that
 every engine must agree on (loss, a gradient), so the benchmark also checks that the engines
 computed the same thing.  Phases are written into the dict as they finish, so when an engine
-fails in backward (micrograd's recursion) its forward time is still known.
+fails in backward (micrograd's recursion) its forward time is still known.  The training workloads
+share one timing skeleton, `train_rep`; each engine gives it its own step as a `Training`.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import math
 import random
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
-__all__ = ["Workload", "Rep", "WORKLOADS", "QUICK_WORKLOADS", "clock", "CHAIN_FACTOR",
+__all__ = ["Workload", "Rep", "Training", "train_rep", "WORKLOADS", "QUICK_WORKLOADS", "clock",
+           "CHAIN_FACTOR",
            "CHAIN_SHIFT", "wide_inputs", "pairwise_sum", "two_moons", "mlp_weights", "flat",
            "MOONS_ALPHA", "moons_lr", "TWO_NODE_W1", "TWO_NODE_W2", "TWO_NODE_DATA", "TWO_NODE_LR",
            "Chainrule", "graph_size"]
@@ -180,6 +182,54 @@ def value_wide(Value: Any, n: int) -> Rep:
 
 
 # ---------------------------------------------------------------------------------------------
+# Training: one timing skeleton for every engine, which supplies its own step in its own idiom.
+
+class Training(NamedTuple):
+    """One engine's training step, cut into the phases the benchmark times."""
+
+    forward: Callable[[Any, Any], Any]  # (inputs, targets) -> out: the loss, or what backward needs
+    backward: Callable[[Any], None]     # out -> None: zero the gradients, then backpropagate
+    update: Callable[[], None]          # the optimizer step on those gradients
+    result: Callable[[Any], tuple]      # out -> the check numbers every engine must agree on
+
+
+def train_rep(start: Callable[[], Training], data: Sequence[tuple[Any, Any]], steps: int = 1
+              ) -> Rep:
+    """A Rep of `steps` training steps, step i on data[i % len(data)], each phase timed and summed.
+
+    start() runs untimed at the top of every repetition (a fresh model, or the same one again).
+    Fair to every engine: the data lookup, the probe and the bookkeeping sit outside the timed
+    regions; inside each one the skeleton adds exactly one Python call of the engine's callable.
+    The forward time of the first step is written into the dict at once (see the module doc).
+    """
+    n = len(data)
+
+    def rep(t: dict, probe: Callable[[], None]) -> tuple:
+        forward, backward, update, result = start()
+        forward_s = backward_s = update_s = 0.0
+        out = None
+        for i in range(steps):
+            x, y = data[i % n]
+            t0 = clock()
+            out = forward(x, y)
+            t1 = clock()
+            if i == 0:
+                t["forward"] = t1 - t0  # known even if the first backward fails
+                probe()
+            t2 = clock()
+            backward(out)
+            t3 = clock()
+            update()
+            t4 = clock()
+            forward_s += t1 - t0
+            backward_s += t3 - t2
+            update_s += t4 - t3
+        t["forward"], t["backward"], t["update"] = forward_s, backward_s, update_s
+        return result(out)
+    return rep
+
+
+# ---------------------------------------------------------------------------------------------
 # chainrule
 
 class Chainrule:
@@ -207,61 +257,46 @@ class Chainrule:
     def moons(self, points: int) -> Rep:
         from autograd import Value
         from nn import MLP, hinge_loss
-        X, Y = two_moons(points)
         model = MLP(*MOONS_SIZES, activation="relu")
         for p, w in zip(model.parameters(), flat(mlp_weights())):
             p.data = w
-        step = [0]
+        k = 0  # the step, for the learning-rate schedule: one per repetition
 
-        def rep(t: dict, probe: Callable[[], None]) -> tuple:
-            t0 = clock()
+        def forward(X: list, Y: list) -> Any:
             inputs = [list(map(Value, xrow)) for xrow in X]
             scores = list(map(model, inputs))
             data_loss = hinge_loss(scores, Y)
             reg_loss = MOONS_ALPHA * sum(p * p for p in model.parameters())
-            total_loss = data_loss + reg_loss
-            t["forward"] = clock() - t0
-            probe()
-            t0 = clock()
+            return data_loss + reg_loss
+
+        def backward(total_loss: Any) -> None:
             model.zero_grad()
             total_loss.backward()
-            t1 = clock()
-            t["backward"] = t1 - t0
-            learning_rate = moons_lr(step[0])
+
+        def update() -> None:
+            nonlocal k
+            learning_rate = moons_lr(k)
             for p in model.parameters():
                 p.data -= learning_rate * p.grad
-            t["update"] = clock() - t1
-            step[0] += 1
-            return (total_loss.data,)
-        return rep
+            k += 1
+
+        training = Training(forward, backward, update, lambda total_loss: (total_loss.data,))
+        return train_rep(lambda: training, [two_moons(points)])
 
     def two_node(self, steps: int) -> Rep:
         from nn import SGD, TwoNodeNetwork, mse_loss
 
-        def rep(t: dict, probe: Callable[[], None]) -> tuple:
+        def start() -> Training:
             net = TwoNodeNetwork(w1=TWO_NODE_W1, w2=TWO_NODE_W2)
             opt = SGD(net.parameters(), lr=TWO_NODE_LR)
-            forward = backward = update = 0.0
-            loss = None
-            for i in range(steps):
-                x, y = TWO_NODE_DATA[i % len(TWO_NODE_DATA)]
-                t0 = clock()
-                loss = mse_loss(net(x), y)
-                t1 = clock()
-                if i == 0:
-                    probe()
-                t2 = clock()
+
+            def backward(loss: Any) -> None:
                 opt.zero_grad()
                 loss.backward()
-                t3 = clock()
-                opt.step()
-                t4 = clock()
-                forward += t1 - t0
-                backward += t3 - t2
-                update += t4 - t3
-            t["forward"], t["backward"], t["update"] = forward, backward, update
-            return loss.data, net.w1.data
-        return rep
+            # opt.step wrapped like every engine's update, so each phase costs each engine one call
+            return Training(lambda x, y: mse_loss(net(x), y), backward, lambda: opt.step(),
+                            lambda loss: (loss.data, net.w1.data))
+        return train_rep(start, TWO_NODE_DATA, steps)
 
 
 def graph_size(workload: Workload) -> int:
