@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import functools
 import gc
+import inspect
 import json
 import os
 import platform
@@ -246,27 +248,43 @@ def _add_ratios(rows: list[dict]) -> None:
 # ---------------------------------------------------------------------------------------------
 # The debugging features when off: the per-op hook check, measured directly and by A/B.
 
+HOOK_CHECK_LINES = ("if _hook is not None:", "_hook(out)")  # in value._node, stripped
+
+
+def _strip_hook_check(source: str) -> str:
+    """source without the two lines of HOOK_CHECK_LINES, which must be there, in a row, once."""
+    lines = source.splitlines(keepends=True)
+    at = [i for i, line in enumerate(lines) if line.strip() == HOOK_CHECK_LINES[0]]
+    if len(at) != 1 or at[0] + 1 >= len(lines) or lines[at[0] + 1].strip() != HOOK_CHECK_LINES[1]:
+        raise RuntimeError(f"run.py's A/B expects the lines {HOOK_CHECK_LINES} once, in a row, in "
+                           f"autograd.value._node, which reads:\n{source}"
+                           f"update _strip_hook_check in benchmarks/run.py to match")
+    kept = lines[:at[0]] + lines[at[0] + 2:]
+    if any("_hook" in line for line in kept):
+        raise RuntimeError(f"autograd.value._node uses _hook beyond the lines {HOOK_CHECK_LINES}:"
+                           f"\n{source}update _strip_hook_check in benchmarks/run.py to match")
+    return "".join(kept)
+
+
+@functools.cache
+def _node_without_hook_check() -> Callable:
+    """value._node rebuilt from its own source minus the hook check, its globals the module's
+    (as the original's are), so the A/B differs in that check and nothing else."""
+    from autograd import value
+    source = _strip_hook_check(inspect.getsource(value._node))
+    made: dict[str, Any] = {}
+    exec(compile(source, "<autograd.value._node without the hook check>", "exec"),
+         vars(value), made)
+    return made["_node"]
+
+
 @contextmanager
 def _without_hook_check() -> Iterator[None]:
-    """Swap value._node for a copy without the `if _hook is not None` line: chainrule as it
+    """Swap value._node for a copy without the `if _hook is not None` lines: chainrule as it
     would be if there were no hook mechanism (no detect_anomaly, no no_grad) at all."""
     from autograd import value
     original = value._node
-    Value, new = value.Value, value._new
-
-    def _node(data: float, op: str, a: Any, da: Any, b: Any, db: Any) -> Any:
-        out = new(Value)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        out.op = op
-        out._a = a
-        out._da = da
-        out._b = b
-        out._db = db
-        out._g = 0.0
-        return out
-    value._node = _node
+    value._node = _node_without_hook_check()
     try:
         yield
     finally:

@@ -124,6 +124,32 @@ def test_debugging_features_off_are_measured_against_no_hook_check(report):
         assert entry[run.NO_HOOK_CHECK]["status"] in ("ok", "unavailable")
 
 
+def test_the_ab_copy_of_node_is_the_core_one_without_the_hook_check(monkeypatch):
+    from autograd import value
+    bare = run._node_without_hook_check()
+    assert bare is not value._node and bare.__globals__ is vars(value)
+    called = []
+    monkeypatch.setattr(value, "_hook", called.append)  # the original would call it
+    a, b = Value(2.0), Value(3.0)
+    out = bare(6.0, "*", a, 3.0, b, 2.0)
+    assert called == []
+    assert (out.data, out.grad, out.label, out.op, out._g) == (6.0, 0.0, "", "*", 0.0)
+    assert out.parents == (a, b) and out.local == (3.0, 2.0)
+
+
+def test_the_ab_copy_fails_loudly_when_the_hook_check_reads_differently():
+    changed = ("def _node(a):\n    out = a\n    if _hook is not None:\n"
+               "        out = _hook(out)\n    return out\n")
+    with pytest.raises(RuntimeError, match="update _strip_hook_check"):
+        run._strip_hook_check(changed)
+
+
+def test_the_ab_copy_fails_loudly_when_node_uses_the_hook_elsewhere_too():
+    twice = "def _node(a):\n    if _hook is not None:\n        _hook(out)\n    _hook(out)\n"
+    with pytest.raises(RuntimeError, match="uses _hook beyond"):
+        run._strip_hook_check(twice)
+
+
 def test_missing_peers_are_reported_unavailable(monkeypatch):
     for name in ("torch", "micrograd", "micrograd.engine", "micrograd.nn"):
         monkeypatch.setitem(sys.modules, name, None)  # import now raises ImportError
