@@ -300,30 +300,29 @@ def _hook_check_is_separable() -> str | None:
     return None
 
 
-class _ChainruleVariant(Chainrule):
+class _ChainruleVariant:
     """chainrule with each repetition run inside a context (detect_anomaly(), or the swap above)."""
+
+    KINDS = ("chain", "wide", "moons", "two_node")
 
     def __init__(self, name: str, context: Callable[[], Any]) -> None:
         self.name = name
         self._context = context
 
-    def _inside(self, rep: Callable) -> Callable:
-        def run(t: dict, probe: Callable[[], None]) -> tuple:
-            with self._context():
-                return rep(t, probe)
-        return run
+    def __getattr__(self, kind: str) -> Callable[[int], Callable]:
+        """chainrule's factory for the workload kind, each of its repetitions in the context."""
+        if kind not in self.KINDS:
+            raise AttributeError(f"{type(self).__name__} has no attribute {kind!r}")
+        make, context = getattr(Chainrule(), kind), self._context
 
-    def chain(self, n: int) -> Callable:
-        return self._inside(super().chain(n))
+        def factory(size: int) -> Callable:
+            rep = make(size)
 
-    def wide(self, n: int) -> Callable:
-        return self._inside(super().wide(n))
-
-    def moons(self, points: int) -> Callable:
-        return self._inside(super().moons(points))
-
-    def two_node(self, steps: int) -> Callable:
-        return self._inside(super().two_node(steps))
+            def run(t: dict, probe: Callable[[], None]) -> tuple:
+                with context():
+                    return rep(t, probe)
+            return run
+        return factory
 
 
 NO_HOOK_CHECK = "chainrule, no hook check"
