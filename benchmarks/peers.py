@@ -88,25 +88,30 @@ class Micrograd:
 
     def two_node(self, steps: int) -> Rep:
         from micrograd.engine import Value
+        w1 = b1 = w2 = b2 = None  # each repetition's fresh parameters, made by start()
+        params: list = []
 
         def start() -> Training:
+            nonlocal w1, b1, w2, b2, params
             w1, b1, w2, b2 = Value(TWO_NODE_W1), Value(0.0), Value(TWO_NODE_W2), Value(0.0)
             params = [w1, b1, w2, b2]
+            return training
 
-            def forward(x: float, y: float) -> Any:
-                a1 = _micrograd_sigmoid(w1 * x + b1)
-                y_hat = _micrograd_sigmoid(w2 * a1 + b2)
-                return (y_hat - y) ** 2
+        def forward(x: float, y: float) -> Any:
+            a1 = _micrograd_sigmoid(w1 * x + b1)
+            y_hat = _micrograd_sigmoid(w2 * a1 + b2)
+            return (y_hat - y) ** 2
 
-            def backward(loss: Any) -> None:
-                for p in params:
-                    p.grad = 0
-                loss.backward()
+        def backward(loss: Any) -> None:
+            for p in params:
+                p.grad = 0
+            loss.backward()
 
-            def update() -> None:
-                for p in params:
-                    p.data -= TWO_NODE_LR * p.grad
-            return Training(forward, backward, update, lambda loss: (loss.data, w1.data))
+        def update() -> None:
+            for p in params:
+                p.data -= TWO_NODE_LR * p.grad
+
+        training = Training(forward, backward, update, lambda loss: (loss.data, w1.data))
         return train_rep(start, TWO_NODE_DATA, steps)
 
 
@@ -216,27 +221,32 @@ class Torch:
     def two_node(self, steps: int) -> Rep:
         torch = _torch()
         f64 = torch.float64
+        w1 = b1 = w2 = b2 = None  # each repetition's fresh parameters, made by start()
+        params: list = []
 
         def start() -> Training:
+            nonlocal w1, b1, w2, b2, params
             w1, b1, w2, b2 = (torch.tensor(v, dtype=f64, requires_grad=True)
                               for v in (TWO_NODE_W1, 0.0, TWO_NODE_W2, 0.0))
             params = [w1, b1, w2, b2]
+            return training
 
-            def forward(x: float, y: float) -> Any:
-                a1 = torch.sigmoid(w1 * x + b1)
-                y_hat = torch.sigmoid(w2 * a1 + b2)
-                return (y_hat - y) ** 2
+        def forward(x: float, y: float) -> Any:
+            a1 = torch.sigmoid(w1 * x + b1)
+            y_hat = torch.sigmoid(w2 * a1 + b2)
+            return (y_hat - y) ** 2
 
-            def backward(loss: Any) -> None:
+        def backward(loss: Any) -> None:
+            for p in params:
+                p.grad = None
+            loss.backward()
+
+        def update() -> None:
+            with torch.no_grad():
                 for p in params:
-                    p.grad = None
-                loss.backward()
+                    p -= TWO_NODE_LR * p.grad
 
-            def update() -> None:
-                with torch.no_grad():
-                    for p in params:
-                        p -= TWO_NODE_LR * p.grad
-            return Training(forward, backward, update, lambda loss: (loss.item(), w1.item()))
+        training = Training(forward, backward, update, lambda loss: (loss.item(), w1.item()))
         return train_rep(start, TWO_NODE_DATA, steps)
 
 
@@ -364,29 +374,36 @@ class Floats:
         return train_rep(lambda: training, [two_moons(points)])
 
     def two_node(self, steps: int) -> Rep:
+        w1 = b1 = w2 = b2 = 0.0  # the parameters, reset by start() each repetition
+        x = y = z1 = a1 = z2 = y_hat = 0.0  # the forward's values, which backward reads
+        g_w1 = g_b1 = g_w2 = g_b2 = 0.0  # the gradients, which update reads
+
         def start() -> Training:
+            nonlocal w1, b1, w2, b2
             w1, b1, w2, b2 = TWO_NODE_W1, 0.0, TWO_NODE_W2, 0.0
-            g_w1 = g_b1 = g_w2 = g_b2 = 0.0
+            return training
 
-            def forward(x: float, y: float) -> tuple:
-                z1 = w1 * x + b1
-                a1 = _sigmoid(z1)
-                z2 = w2 * a1 + b2
-                y_hat = _sigmoid(z2)
-                return (y_hat - y) ** 2, x, y, a1, y_hat  # the loss, and what backward needs
+        def forward(xi: float, yi: float) -> float:
+            nonlocal x, y, z1, a1, z2, y_hat
+            x, y = xi, yi
+            z1 = w1 * x + b1
+            a1 = _sigmoid(z1)
+            z2 = w2 * a1 + b2
+            y_hat = _sigmoid(z2)
+            return (y_hat - y) ** 2
 
-            def backward(out: tuple) -> None:
-                nonlocal g_w1, g_b1, g_w2, g_b2
-                _, x, y, a1, y_hat = out
-                delta2 = 2.0 * (y_hat - y) * y_hat * (1.0 - y_hat)  # dC/dz2
-                delta1 = delta2 * w2 * a1 * (1.0 - a1)              # dC/dz1
-                g_w2, g_b2, g_w1, g_b1 = delta2 * a1, delta2, delta1 * x, delta1
+        def backward(loss: float) -> None:
+            nonlocal g_w1, g_b1, g_w2, g_b2
+            delta2 = 2.0 * (y_hat - y) * y_hat * (1.0 - y_hat)  # dC/dz2
+            delta1 = delta2 * w2 * a1 * (1.0 - a1)              # dC/dz1
+            g_w2, g_b2, g_w1, g_b1 = delta2 * a1, delta2, delta1 * x, delta1
 
-            def update() -> None:
-                nonlocal w1, b1, w2, b2
-                w1 -= TWO_NODE_LR * g_w1
-                b1 -= TWO_NODE_LR * g_b1
-                w2 -= TWO_NODE_LR * g_w2
-                b2 -= TWO_NODE_LR * g_b2
-            return Training(forward, backward, update, lambda out: (out[0], w1))
+        def update() -> None:
+            nonlocal w1, b1, w2, b2
+            w1 -= TWO_NODE_LR * g_w1
+            b1 -= TWO_NODE_LR * g_b1
+            w2 -= TWO_NODE_LR * g_w2
+            b2 -= TWO_NODE_LR * g_b2
+
+        training = Training(forward, backward, update, lambda loss: (loss, w1))
         return train_rep(start, TWO_NODE_DATA, steps)

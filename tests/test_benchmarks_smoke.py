@@ -18,7 +18,8 @@ import pytest
 from autograd import Value
 from autograd.engine import topological_order
 from benchmarks import run
-from benchmarks.workloads import chain, graph_size, moons, pairwise_sum, two_node, wide
+from benchmarks.workloads import (Training, chain, graph_size, moons, pairwise_sum, train_rep,
+                                  two_node, wide)
 
 _loaded_before = set(sys.modules)
 TINY = [chain(10), wide(16), moons(4), two_node(3)]
@@ -176,6 +177,37 @@ def test_micrograd_past_its_recursion_limit_is_reported_failing_with_its_forward
     assert row["reason"].startswith("backward: RecursionError")
     assert row["forward_s"] > 0.0
     assert "FAILED in backward: RecursionError" in run.format_report(result)
+
+
+def _recording_training(calls: list, fail_in_backward: bool = False) -> Training:
+    def backward(out):
+        calls.append(("backward", out))
+        if fail_in_backward:
+            raise RecursionError("too deep")
+    return Training(forward=lambda x, y: calls.append(("forward", x, y)) or x * y,
+                    backward=backward, update=lambda: calls.append(("update",)),
+                    result=lambda out: (out,))
+
+
+def test_train_rep_runs_step_i_on_data_i_mod_n_and_probes_after_the_first_forward():
+    calls: list = []
+    probed_after: list = []
+    rep = train_rep(lambda: _recording_training(calls), [(1.0, 2.0), (3.0, 4.0)], steps=3)
+    t: dict = {}
+    assert rep(t, lambda: probed_after.append(list(calls))) == (2.0,)  # the last step's out
+    assert calls == [("forward", 1.0, 2.0), ("backward", 2.0), ("update",),
+                     ("forward", 3.0, 4.0), ("backward", 12.0), ("update",),
+                     ("forward", 1.0, 2.0), ("backward", 2.0), ("update",)]
+    assert probed_after == [[("forward", 1.0, 2.0)]]
+    assert sorted(t) == ["backward", "forward", "update"] and min(t.values()) >= 0.0
+
+
+def test_train_rep_keeps_the_forward_time_when_backward_fails():
+    rep = train_rep(lambda: _recording_training([], fail_in_backward=True), [(1.0, 2.0)])
+    t: dict = {}
+    with pytest.raises(RecursionError):
+        rep(t, lambda: None)
+    assert list(t) == ["forward"]
 
 
 @pytest.mark.parametrize("workload", [chain(7), wide(9), wide(16)], ids=lambda w: w.name)
