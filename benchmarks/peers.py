@@ -12,8 +12,8 @@ import math
 from typing import Any, Callable
 
 from .workloads import (CHAIN_FACTOR, CHAIN_SHIFT, MOONS_ALPHA, TWO_NODE_DATA, TWO_NODE_LR,
-                        TWO_NODE_W1, TWO_NODE_W2, Rep, Training, clock, flat, mlp_weights,
-                        moons_lr, pairwise_sum, train_rep, two_moons, value_chain, value_wide,
+                        TWO_NODE_W1, TWO_NODE_W2, Rep, Training, clock, mlp_weights, moons_lr,
+                        pairwise_sum, train_rep, two_moons, value_chain, value_moons, value_wide,
                         wide_inputs)
 
 __all__ = ["Micrograd", "Torch", "Floats"]
@@ -59,32 +59,11 @@ class Micrograd:
     def moons(self, points: int) -> Rep:
         from micrograd.engine import Value
         from micrograd.nn import MLP
-        model = MLP(2, [16, 16, 1])
-        for p, w in zip(model.parameters(), flat(mlp_weights())):
-            p.data = w
-        k = 0  # the step, for the learning-rate schedule: one per repetition
 
-        def forward(X: list, y: list) -> Any:
-            inputs = [list(map(Value, xrow)) for xrow in X]
-            scores = list(map(model, inputs))
+        def data_loss(scores: list, y: list) -> Any:  # the hinge loss as in micrograd's demo
             losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
-            data_loss = sum(losses) * (1.0 / len(losses))
-            reg_loss = MOONS_ALPHA * sum((p * p for p in model.parameters()))
-            return data_loss + reg_loss
-
-        def backward(total_loss: Any) -> None:
-            model.zero_grad()
-            total_loss.backward()
-
-        def update() -> None:
-            nonlocal k
-            learning_rate = moons_lr(k)
-            for p in model.parameters():
-                p.data -= learning_rate * p.grad
-            k += 1
-
-        training = Training(forward, backward, update, lambda total_loss: (total_loss.data,))
-        return train_rep(lambda: training, [two_moons(points)])
+            return sum(losses) * (1.0 / len(losses))
+        return value_moons(Value, MLP(2, [16, 16, 1]), data_loss, points)
 
     def two_node(self, steps: int) -> Rep:
         from micrograd.engine import Value

@@ -233,6 +233,34 @@ def train_rep(start: Callable[[], Training], data: Sequence[tuple[Any, Any]], st
     return rep
 
 
+def value_moons(Value: Any, model: Any, data_loss: Callable[[list, list], Any], points: int) -> Rep:
+    """micrograd's moons training step for an engine with micrograd's Value and MLP API (chainrule,
+    micrograd); data_loss(scores, labels) is the hinge loss in the engine's own idiom."""
+    for p, w in zip(model.parameters(), flat(mlp_weights())):
+        p.data = w
+    k = 0  # the step, for the learning-rate schedule: one per repetition
+
+    def forward(X: list, Y: list) -> Any:
+        inputs = [list(map(Value, xrow)) for xrow in X]
+        scores = list(map(model, inputs))
+        reg_loss = MOONS_ALPHA * sum(p * p for p in model.parameters())
+        return data_loss(scores, Y) + reg_loss
+
+    def backward(total_loss: Any) -> None:
+        model.zero_grad()
+        total_loss.backward()
+
+    def update() -> None:
+        nonlocal k
+        learning_rate = moons_lr(k)
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        k += 1
+
+    training = Training(forward, backward, update, lambda total_loss: (total_loss.data,))
+    return train_rep(lambda: training, [two_moons(points)])
+
+
 # ---------------------------------------------------------------------------------------------
 # chainrule
 
@@ -261,31 +289,7 @@ class Chainrule:
     def moons(self, points: int) -> Rep:
         from autograd import Value
         from nn import MLP, hinge_loss
-        model = MLP(*MOONS_SIZES, activation="relu")
-        for p, w in zip(model.parameters(), flat(mlp_weights())):
-            p.data = w
-        k = 0  # the step, for the learning-rate schedule: one per repetition
-
-        def forward(X: list, Y: list) -> Any:
-            inputs = [list(map(Value, xrow)) for xrow in X]
-            scores = list(map(model, inputs))
-            data_loss = hinge_loss(scores, Y)
-            reg_loss = MOONS_ALPHA * sum(p * p for p in model.parameters())
-            return data_loss + reg_loss
-
-        def backward(total_loss: Any) -> None:
-            model.zero_grad()
-            total_loss.backward()
-
-        def update() -> None:
-            nonlocal k
-            learning_rate = moons_lr(k)
-            for p in model.parameters():
-                p.data -= learning_rate * p.grad
-            k += 1
-
-        training = Training(forward, backward, update, lambda total_loss: (total_loss.data,))
-        return train_rep(lambda: training, [two_moons(points)])
+        return value_moons(Value, MLP(*MOONS_SIZES, activation="relu"), hinge_loss, points)
 
     def two_node(self, steps: int) -> Rep:
         from nn import SGD, TwoNodeNetwork, mse_loss
