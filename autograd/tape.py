@@ -1,0 +1,583 @@
+"""Tape: record a graph once, replay it at the speed of hand-written floats.
+
+    tape = Tape(loss)               # record: the leaves, the ops in order, the constants
+    loss_value = tape.forward()     # every node again from the leaves' current .data
+    tape.backward()                 # leaf.grad += d loss / d leaf
+
+Replay reads the same registry as the engine (value.py): each op's forward float function and
+its derivative rules.  The rules are evaluated once on a small symbolic type whose operators
+build source text (`1.0 - out * out` for tanh); a rule that looks at its arguments' numbers
+(relu's step, abs's sign) is called as it is.  The recorded ops, in topological order, are cut
+into chunks at places chosen by their content (like rsync's rolling hash), so that repeated
+structure (the same network on each data point, the steps of a chain) gives chunks that look
+alike; each distinct chunk becomes two straight-line Python functions (forward; reverse with the
+chain rule), compiled once and cached by the chunk's structure.  Replay calls them on one flat
+list of floats.  Every float operation is the one the engine does, in the same order (each
+gradient sums its contributions in the engine's order), so a replay equals a rebuild bit for bit.
+
+What is recorded is the graph, not the code: a constant (the 2.0 in x * 2.0) stays what it was,
+and a Python `if` on a Value's data keeps the branch taken when the graph was built.
+
+After forward(), root.data holds the new loss; the other nodes show the replayed numbers once
+sync() writes them (data and local derivatives) back into the recorded Values, which is what
+the debugging views read.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import threading
+from array import array
+from typing import Any, Callable
+
+from . import engine as _engine
+from . import value as _value
+from .engine import _check_seed, topological_order
+from .value import Value, _as_float, _describe
+
+__all__ = ["Tape"]
+
+# Chunks have MIN_CHUNK to MAX_CHUNK nodes (fewer only at the end).
+MIN_CHUNK = 160
+MAX_CHUNK = 1200
+_CACHE_LIMIT = 4096  # compiled chunk pairs kept per process
+
+_INLINE = {operator.add: "({a} + {b})", operator.sub: "({a} - {b})",
+           operator.mul: "({a} * {b})", operator.neg: "(-{a})"}
+
+_grad_lock = threading.Lock()  # leaf .grad adds of different tapes and threads never interleave
+
+
+# ---------------------------------------------------------------------------------------------
+# The registry: the only place this module reads it.
+
+def primitive(op: str) -> tuple[Callable[..., float], tuple[Callable[..., Any], ...]]:
+    """(forward float function, derivative rules) of op, from value.py's registry."""
+    registry = getattr(_value, "PRIMITIVES", None)
+    if registry is not None:
+        p = registry[op]
+        return p.forward, tuple(p.rules)
+    return _value._FORWARD[op], tuple(_value.DERIVATIVES[op])  # type: ignore[attr-defined]
+
+
+def _anomaly_on() -> bool:
+    """Whether detect_anomaly() is active (in this thread, where the engine knows threads)."""
+    enabled = getattr(_engine, "is_anomaly_enabled", None)
+    if enabled is not None:
+        return bool(enabled())
+    return getattr(getattr(_engine, "_hooks", None), "anomaly", None) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules on symbols: the source text of a rule's result.
+
+class _Sym:
+    """An operand as source text: + - * / ** and unary - build text; anything that would
+    look at the number (float(), comparisons, bool) raises, so such a rule is called instead."""
+
+    __slots__ = ("src",)
+
+    def __init__(self, src: str) -> None:
+        self.src = src
+
+    def _op(self, other: Any, fmt: str, swap: bool = False) -> _Sym:
+        a, b = _src(self), _src(other)
+        return _Sym(fmt.format(*((b, a) if swap else (a, b))))
+
+    def __add__(self, o: Any) -> _Sym: return self._op(o, "({} + {})")
+    def __radd__(self, o: Any) -> _Sym: return self._op(o, "({} + {})", True)
+    def __sub__(self, o: Any) -> _Sym: return self._op(o, "({} - {})")
+    def __rsub__(self, o: Any) -> _Sym: return self._op(o, "({} - {})", True)
+    def __mul__(self, o: Any) -> _Sym: return self._op(o, "({} * {})")
+    def __rmul__(self, o: Any) -> _Sym: return self._op(o, "({} * {})", True)
+    def __truediv__(self, o: Any) -> _Sym: return self._op(o, "div({}, {})")
+    def __rtruediv__(self, o: Any) -> _Sym: return self._op(o, "div({}, {})", True)
+    def __pow__(self, o: Any) -> _Sym: return self._op(o, "power({}, {})")
+    def __rpow__(self, o: Any) -> _Sym: return self._op(o, "power({}, {})", True)
+    def __neg__(self) -> _Sym: return _Sym(f"(-{self.src})")
+    def __pos__(self) -> _Sym: return self
+
+    def _refuse(self, *args: Any) -> Any:
+        raise TypeError("a symbolic operand has no number")
+
+    __bool__ = __float__ = __int__ = __index__ = __complex__ = _refuse
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __abs__ = __round__ = _refuse
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _src(x: Any) -> str:
+    if isinstance(x, _Sym):
+        return x.src
+    if type(x) is float or type(x) is int:
+        return f"({float(x)!r})"
+    raise TypeError(f"not an operand: {x!r}")
+
+
+_NAMESPACE: dict[str, Any] = {"div": _value.div, "power": _value.power, "nan": math.nan,
+                              "inf": math.inf}
+
+
+class _Templates:
+    """Source templates ({a} {b} {o}: the operands and the result) of each op's forward value
+    and local derivatives, evaluated from the registry once per recording."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, Any] = {}
+        self.token: list[Any] = []
+        self._by_id: dict[int, str] = {}
+        self._forward: dict[str, str] = {}
+        self._locals: dict[tuple, tuple] = {}
+
+    def _bind(self, f: Any) -> str:
+        name = self._by_id.get(id(f))
+        if name is None:
+            name = self._by_id[id(f)] = f"_f{len(self._by_id)}"
+            self.names[name] = f
+            self.token += [f, getattr(f, "__code__", None)]
+        return name
+
+    def forward(self, op: str) -> str:
+        text = self._forward.get(op)
+        if text is None:
+            f, rules = primitive(op)
+            text = _INLINE.get(f) or (f"{self._bind(f)}({{a}}, {{b}})" if len(rules) == 2
+                                      else f"{self._bind(f)}({{a}})")
+            self._forward[op] = text
+            for rule in rules:
+                self._bind(rule)
+        return text
+
+    def local(self, op: str, a: Any, b: Any) -> tuple[str | None, ...]:
+        """Templates of d out / d a (and d out / d b): None for a constant operand.
+        a, b: None for a Value operand, else the constant's repr."""
+        key = (op, a, b)
+        found = self._locals.get(key)
+        if found is None:
+            _, rules = primitive(op)
+            if len(rules) == 1:
+                args: list[Any] = [_Sym("{a}"), _Sym("{o}")]
+            else:
+                args = [_Sym("{a}") if a is None else float(a),
+                        _Sym("{b}") if b is None else float(b), _Sym("{o}")]
+            found = tuple(None if constant is not None else self._rule(rule, args)
+                          for rule, constant in zip(rules, (a, b)))
+            self._locals[key] = found
+        return found
+
+    def _rule(self, rule: Callable[..., Any], args: list[Any]) -> str:
+        try:
+            return _src(rule(*args))
+        except (TypeError, ValueError, ArithmeticError):  # the rule looks at numbers: call it
+            call_args = ", ".join(_src(x) for x in args)
+            return f"{self._bind(rule)}({call_args})"
+
+
+def _times(local: str, g: str) -> str:
+    if local == "(1.0)":
+        return g
+    if local == "(-1.0)":
+        return f"(-{g})"
+    return f"{local} * {g}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Chunks: structure -> compiled forward and backward
+
+_cache: dict[tuple, tuple[Callable, Callable]] = {}
+_tokens: dict[tuple, int] = {}
+
+
+def _compile(structure: tuple, escaping: bytes, templates: _Templates, n_ext: int
+             ) -> tuple[Callable, Callable]:
+    """Straight-line forward and backward code for one chunk.
+
+    structure: per node (op, a, b), an operand being an int k >= 0 (this chunk's node k), an int
+    -i-1 (external i), a str (a constant's repr) or None.  escaping[k]: node k is also used by
+    a later chunk (or is the root), so its gradient starts from what G holds.
+    """
+    def ref(r: Any, prefix: str = "") -> str:
+        if type(r) is int:
+            return f"{prefix}t{r}" if r >= 0 else f"{prefix}x{-r - 1}"
+        return f"({r})"
+
+    xs = ", ".join(f"x{i}" for i in range(n_ext)) + ","
+    n = len(structure)
+    fwd = [f"def forward(X):", f"    {xs} = X"]
+    for k, (op, a, b) in enumerate(structure):
+        fwd.append(f"    t{k} = " + templates.forward(op).format(a=ref(a), b=ref(b)))
+    fwd.append("    return (" + ", ".join(f"t{k}" for k in range(n)) + ",)")
+
+    ts = ", ".join(f"t{k}" for k in range(n)) + ","
+    es = ", ".join(f"e{i}" for i in range(n_ext)) + ","
+    bwd = ["def backward(T, X, E, G, o):", f"    {ts} = T", f"    {xs} = X", f"    {es} = E"]
+    uses = [0] * n  # contributions each node gets inside the chunk
+    for _, a, b in structure:
+        for r in (a, b):
+            if type(r) is int and r >= 0:
+                uses[r] += 1
+    started = [False] * n
+    name = [f"g{k}" for k in range(n)]  # a gradient that is a copy of another has its name
+    for k in range(n - 1, -1, -1):
+        op, a, b = structure[k]
+        g = name[k]
+        if escaping[k] and not started[k]:
+            bwd.append(f"    {g} = G[o + {k}]")
+        locals_ = templates.local(op, None if type(a) is int else a, None if type(b) is int else b)
+        for r, local in zip((a, b), locals_):
+            if local is None:
+                continue
+            c = _times(local.format(a=ref(a), b=ref(b), o=f"t{k}"), g)
+            if r < 0:
+                bwd.append(f"    G[e{-r - 1}] += {c}")
+            elif started[r]:
+                bwd.append(f"    g{r} += {c}")
+            elif c == g and uses[r] == 1 and not escaping[r] and escaping[k] != _ROOT:
+                name[r] = g  # 0.0 + g is g: a sum from 0.0 is never -0.0 (the root's seed may be)
+                started[r] = True
+            else:  # the first add: to 0.0, or to what later chunks added (engine order)
+                start = f"G[o + {r}]" if escaping[r] else "0.0"
+                bwd.append(f"    g{r} = {start} + {c}")
+                started[r] = True
+    source = "\n".join(fwd) + "\n\n" + "\n".join(bwd) + "\n"
+    namespace = dict(_NAMESPACE)
+    namespace.update(templates.names)
+    exec(compile(source, "<autograd.tape chunk>", "exec"), namespace)
+    return namespace["forward"], namespace["backward"]
+
+
+def _compiled(structure: tuple, escaping: bytes, templates: _Templates, n_ext: int,
+              token: int) -> tuple[Callable, Callable]:
+    key = (structure, escaping, token)
+    found = _cache.get(key)
+    if found is None:
+        if len(_cache) >= _CACHE_LIMIT:
+            _cache.clear()
+        found = _cache[key] = _compile(structure, escaping, templates, n_ext)
+    return found
+
+
+def _getter(E: tuple[int, ...]) -> Callable[[list], tuple]:
+    if len(E) == 1:
+        e = E[0]
+        return lambda v: (v[e],)
+    return operator.itemgetter(*E)
+
+
+class _Chunk:
+    __slots__ = ("start", "size", "forward", "backward", "get", "E")
+
+    def __init__(self, start: int, size: int, forward: Callable, backward: Callable,
+                 E: tuple[int, ...]) -> None:
+        self.start, self.size, self.forward, self.backward = start, size, forward, backward
+        self.E = E
+        self.get = _getter(E)
+
+
+_NONE = -(1 << 62)  # no second operand
+_ROOT = 2  # escaping flag of the root: its gradient is the seed
+
+
+def _record(root: Value, leaves: list[Value], ops: list[Value]) -> list[_Chunk]:
+    """Cut the ops (topological order, slots after the leaves') into chunks and compile them."""
+    n_leaves = len(leaves)
+    n = n_leaves + len(ops)
+    slot: dict[Value, int] = {node: i for i, node in enumerate(leaves)}
+    templates = _Templates()
+    op_names = sorted({node.op for node in ops})
+    for name in op_names:
+        templates.forward(name)  # binds every function the chunks may call
+    token = _tokens.setdefault(tuple(templates.token), len(_tokens))
+    code = {name: i for i, name in enumerate(op_names)}
+    consts: dict[str, int] = {}  # a constant's repr -> its number
+    # Pass 1: each op node's operands as slots (>= 0) or constants (-k-1), and a hash of its
+    # shape (op and operand distances), which is the same wherever the structure repeats.
+    known: dict[float, int] = {}  # nonzero numbers (0.0 == -0.0 and nan != nan: by repr)
+
+    def constant(x: Any) -> int:
+        x = float(x)
+        k = -consts.setdefault(repr(x), len(consts)) - 1
+        if x == x and x != 0.0:
+            known[x] = k
+        return k
+
+    opcode = array("b")
+    A = array("q")
+    B = array("q")
+    H = array("q")
+    put_op, put_a, put_b, put_h = opcode.append, A.append, B.append, H.append
+    s = n_leaves
+    before = -1
+    for node in ops:
+        slot[node] = s
+        c = code[node.op]
+        operands = node.operands
+        x = operands[0]
+        if isinstance(x, Value):
+            pa = slot[x]
+            da = s - pa if pa >= n_leaves else -1
+        else:
+            pa = known.get(x) or constant(x)
+            da = pa - 1
+        if len(operands) == 1:
+            pb = db = _NONE
+        else:
+            x = operands[1]
+            if isinstance(x, Value):
+                pb = slot[x]
+                db = s - pb if pb >= n_leaves else -1
+            else:
+                pb = known.get(x) or constant(x)
+                db = pb - 1
+        put_op(c)
+        put_a(pa)
+        put_b(pb)
+        put_h(hash((c, before, da, db)))
+        before = c
+        s += 1
+    del slot
+    const_text = list(consts)
+    # Pass 2: the cuts.  Each chunk ends at the node of smallest hash among its possible ends
+    # (MIN_CHUNK..MAX_CHUNK nodes): wherever the structure repeats, so do the cuts.
+    bounds = []
+    start = n_leaves
+    while start < n:
+        if n - start <= MAX_CHUNK:
+            end = n
+        else:
+            window = H[start - n_leaves + MIN_CHUNK - 1:start - n_leaves + MAX_CHUNK]
+            end = start + MIN_CHUNK + window.index(min(window))
+        bounds.append((start, end))
+        start = end
+    del H
+    # Pass 3: each chunk's structure (operands relative to it) and its external slots.
+    escaping = bytearray(n)
+    if root.op:
+        escaping[n - 1] = _ROOT
+    seen: dict[tuple, tuple] = {}  # one copy of each structure (a chain repeats one)
+    pending = []
+    for start, end in bounds:
+        ext: dict[int, int] = {}
+        nodes = []
+        put = nodes.append
+        for j in range(start - n_leaves, end - n_leaves):
+            pa = A[j]
+            pb = B[j]
+            if pa >= start:
+                ra: Any = pa - start
+            elif pa >= 0:
+                ra = ext.get(pa)
+                if ra is None:
+                    ra = ext[pa] = len(ext)
+                ra = -ra - 1
+            else:
+                ra = const_text[-pa - 1]
+            if pb >= start:
+                rb: Any = pb - start
+            elif pb >= 0:
+                rb = ext.get(pb)
+                if rb is None:
+                    rb = ext[pb] = len(ext)
+                rb = -rb - 1
+            elif pb == _NONE:
+                rb = None
+            else:
+                rb = const_text[-pb - 1]
+            put((op_names[opcode[j]], ra, rb))
+        for p in ext:
+            escaping[p] = escaping[p] or 1
+        structure = tuple(nodes)
+        pending.append((start, seen.setdefault(structure, structure), tuple(ext)))
+    del A, B, opcode
+    for p in range(n_leaves):
+        escaping[p] = 0
+    chunks = []
+    for start, structure, external in pending:
+        flags = bytes(escaping[start:start + len(structure)])
+        forward, backward = _compiled(structure, flags, templates, len(external), token)
+        chunks.append(_Chunk(start, len(structure), forward, backward, external))
+    return chunks
+
+
+# ---------------------------------------------------------------------------------------------
+# Tape
+
+def _leaf_data(leaves: list[Value]) -> list[float]:
+    v = [leaf.data for leaf in leaves]
+    for i, x in enumerate(v):
+        if type(x) is not float:
+            f = _as_float(x) if not isinstance(x, Value) else None
+            if f is None:
+                raise TypeError(f"Tape.forward(): leaf {leaves[i].label or i!r} has data "
+                                f"{_describe(x)}; a leaf's .data must be a number "
+                                f"(int, float or bool)")
+            v[i] = f
+    return v
+
+
+class Tape:
+    """A recorded graph, replayed from its leaves' current .data (see the module docstring)."""
+
+    def __init__(self, root: Value) -> None:
+        if not isinstance(root, Value):
+            raise TypeError(f"Tape() records the graph of a Value, got {_describe(root)}")
+        order = topological_order(root)
+        self._root = root
+        self._leaves = [node for node in order if not node.op]
+        ops = [node for node in order if node.op]
+        self._n = len(order)
+        self._chunks = _record(root, self._leaves, ops)
+        self._root_slot = self._n - 1 if root.op else self._leaves.index(root)
+        self._v: list[float] | None = None  # the last replay's values, by slot
+
+    @property
+    def leaves(self) -> list[Value]:
+        """The recorded graph's leaves (parameters, inputs), in topological order."""
+        return list(self._leaves)
+
+    def __repr__(self) -> str:
+        return (f"Tape({self._n} nodes, {len(self._leaves)} leaves, "
+                f"{len(self._chunks)} chunks, root={self._root!r})")
+
+    def forward(self) -> float:
+        """Every node again from the leaves' current .data; sets and returns root.data."""
+        v = _leaf_data(self._leaves)
+        if _anomaly_on():
+            v = self._checked_forward(v)
+        else:
+            for chunk in self._chunks:
+                v += chunk.forward(chunk.get(v))
+        self._v = v
+        out = v[self._root_slot]
+        self._root.data = out
+        return out
+
+    def backward(self, grad: float = 1.0) -> None:
+        """leaf.grad += grad * d root / d leaf for every leaf, at the values of the last
+        forward() (recording counts as one)."""
+        seed = _check_seed(grad)
+        v = self._values()
+        if _anomaly_on():
+            G = self._checked_backward(v, seed)
+        else:
+            G = [0.0] * self._n
+            G[self._root_slot] = seed
+            for chunk in reversed(self._chunks):
+                o = chunk.start
+                chunk.backward(v[o:o + chunk.size], chunk.get(v), chunk.E, G, o)
+        with _grad_lock:
+            for leaf, g in zip(self._leaves, G):
+                leaf.grad += g
+
+    def sync(self) -> None:
+        """Write the last replay's numbers into the recorded Values: each node's .data and its
+        local derivatives (what .local, backward(), the stepper and every picture read)."""
+        v = self._values()
+        order = topological_order(self._root)
+        slot = self._slots(order)
+        for node in self._leaves:
+            node.data = v[slot[node]]
+        for node in order:
+            if node.op:
+                a, b, out, local = self._local(node, slot, v)
+                node.data = out
+                _set_local(node, local)
+
+    # -- the slow paths: one node at a time, the rules called on floats ------------------------
+    def _values(self) -> list[float]:
+        if self._v is None:  # never replayed: the recorded numbers
+            self._v = [node.data for node in self._ordered()]
+        return self._v
+
+    def _ordered(self) -> list[Value]:
+        order = topological_order(self._root)
+        return self._leaves + [node for node in order if node.op]
+
+    def _slots(self, order: list[Value]) -> dict[Value, int]:
+        slot = {node: i for i, node in enumerate(self._leaves)}
+        s = len(self._leaves)
+        for node in order:
+            if node.op:
+                slot[node] = s
+                s += 1
+        return slot
+
+    @staticmethod
+    def _operands(node: Value, slot: dict[Value, int], v: list[float]) -> list[float]:
+        return [v[slot[x]] if isinstance(x, Value) else float(x) for x in node.operands]
+
+    def _local(self, node: Value, slot: dict[Value, int], v: list[float]
+               ) -> tuple[float, float | None, float, list[float]]:
+        """(a, b, out, d out / d parent for each parent) of node at the values v."""
+        f, rules = primitive(node.op)
+        xs = self._operands(node, slot, v)
+        out = v[slot[node]]
+        local = [rule(*xs, out) for rule, x in zip(rules, node.operands) if isinstance(x, Value)]
+        return xs[0], xs[1] if len(xs) > 1 else None, out, local
+
+    def _checked_forward(self, v: list[float]) -> list[float]:
+        """forward() under detect_anomaly(): node by node, raising AnomalyError at the first
+        op that makes NaN or inf from finite inputs."""
+        order = topological_order(self._root)
+        slot = self._slots(order)
+        for node in order:
+            if not node.op:
+                continue
+            f, _ = primitive(node.op)
+            xs = self._operands(node, slot, v)
+            out = f(*xs)
+            v.append(out)
+            if not math.isfinite(out) and all(math.isfinite(x) for x in xs):
+                raise _anomaly(f"Tape.forward(): {node.op} made {out!r} from finite "
+                               f"input{'s' if len(xs) > 1 else ''} "
+                               f"{' and '.join(repr(x) for x in xs)}", node, self._root, order)
+        return v
+
+    def _checked_backward(self, v: list[float], seed: float) -> list[float]:
+        """backward() under detect_anomaly(): the engine's loop, raising AnomalyError at the
+        first step that makes a gradient NaN or inf."""
+        order = topological_order(self._root)
+        slot = self._slots(order)
+        if not math.isfinite(seed):
+            raise _anomaly(f"Tape.backward() was called with a non-finite grad {seed!r}",
+                           self._root, self._root, order)
+        G = [0.0] * self._n
+        G[self._root_slot] = seed
+        for node in reversed(order):
+            if not node.op:
+                continue
+            g = G[slot[node]]
+            _, _, _, local = self._local(node, slot, v)
+            for parent, d in zip(node.parents, local):
+                p = slot[parent]
+                G[p] += d * g
+                if not math.isfinite(d * g) or not math.isfinite(G[p]):
+                    raise _anomaly(f"Tape.backward() made the gradient of {{parent}} {G[p]!r} "
+                                   f"at {{node}} ({node.op}, data {v[slot[node]]!r}, upstream "
+                                   f"{g!r}, local derivative {d!r})", node, self._root, order,
+                                   parent)
+        return G
+
+
+def _anomaly(message: str, node: Value, root: Value, order: list[Value],
+             parent: Value | None = None) -> Exception:
+    from .check import AnomalyError  # check builds on the engine, as the tape does
+    from .names import node_names
+    names = node_names(root, order)
+    text = message.replace("{node}", names[node])
+    if parent is not None:
+        text = text.replace("{parent}", names[parent])
+    label = f" ('{node.label}')" if node.label else ""
+    text += f"\n  node {names[node]}{label}: op {node.op}, recorded by Tape; tape.sync() shows " \
+            f"the replayed numbers in every view"
+    return AnomalyError(text, node, None)
+
+
+def _set_local(node: Value, local: list[float]) -> None:
+    """Store node's local derivatives, aligned with .parents (core internals: _da, _db)."""
+    if node._da is not None:  # type: ignore[attr-defined]
+        node._da = local[0]  # type: ignore[attr-defined]
+        if node._db is not None:  # type: ignore[attr-defined]
+            node._db = local[1]  # type: ignore[attr-defined]
+    elif node._db is not None:  # type: ignore[attr-defined]
+        node._db = local[0]  # type: ignore[attr-defined]
