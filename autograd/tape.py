@@ -148,20 +148,17 @@ class _Templates:
                 self._bind(rule)
         return text
 
-    def local(self, op: str, a: Any, b: Any) -> tuple[str | None, ...]:
-        """Templates of d out / d a (and d out / d b): None for a constant operand.
-        a, b: None for a Value operand, else the constant's repr."""
-        key = (op, a, b)
+    def local(self, op: str, a_constant: bool, b_constant: bool) -> tuple[str | None, ...]:
+        """Templates of d out / d a (and d out / d b); None for a constant operand, which is
+        not a parent (its number is a local of the chunk, like an operand's)."""
+        key = (op, a_constant, b_constant)
         found = self._locals.get(key)
         if found is None:
             _, rules = primitive(op)
-            if len(rules) == 1:
-                args: list[Any] = [_Sym("{a}"), _Sym("{o}")]
-            else:
-                args = [_Sym("{a}") if a is None else float(a),
-                        _Sym("{b}") if b is None else float(b), _Sym("{o}")]
-            found = tuple(None if constant is not None else self._rule(rule, args)
-                          for rule, constant in zip(rules, (a, b)))
+            args = [_Sym("{a}"), _Sym("{o}")] if len(rules) == 1 else \
+                [_Sym("{a}"), _Sym("{b}"), _Sym("{o}")]
+            found = tuple(None if constant else self._rule(rule, args)
+                          for rule, constant in zip(rules, (a_constant, b_constant)))
             self._locals[key] = found
         return found
 
@@ -188,29 +185,31 @@ _cache: dict[tuple, tuple[Callable, Callable]] = {}
 _tokens: dict[tuple, int] = {}
 
 
-def _compile(structure: tuple, escaping: bytes, templates: _Templates, n_ext: int
-             ) -> tuple[Callable, Callable]:
+def _compile(structure: tuple, escaping: bytes, templates: _Templates, n_ext: int,
+             n_const: int) -> tuple[Callable, Callable]:
     """Straight-line forward and backward code for one chunk.
 
     structure: per node (op, a, b), an operand being an int k >= 0 (this chunk's node k), an int
-    -i-1 (external i), a str (a constant's repr) or None.  escaping[k]: node k is also used by
+    -i-1 (external i), a str ("c3": the chunk's constant 3) or None.  escaping[k]: node k is also used by
     a later chunk (or is the root), so its gradient starts from what G holds.
     """
     def ref(r: Any, prefix: str = "") -> str:
         if type(r) is int:
             return f"{prefix}t{r}" if r >= 0 else f"{prefix}x{-r - 1}"
-        return f"({r})"
+        return str(r)
 
     xs = ", ".join(f"x{i}" for i in range(n_ext)) + ","
+    cs = [f"    {', '.join(f'c{i}' for i in range(n_const))}, = K"] if n_const else []
     n = len(structure)
-    fwd = [f"def forward(X):", f"    {xs} = X"]
+    fwd = ["def forward(X, K):", f"    {xs} = X", *cs]
     for k, (op, a, b) in enumerate(structure):
         fwd.append(f"    t{k} = " + templates.forward(op).format(a=ref(a), b=ref(b)))
     fwd.append("    return (" + ", ".join(f"t{k}" for k in range(n)) + ",)")
 
     ts = ", ".join(f"t{k}" for k in range(n)) + ","
     es = ", ".join(f"e{i}" for i in range(n_ext)) + ","
-    bwd = ["def backward(T, X, E, G, o):", f"    {ts} = T", f"    {xs} = X", f"    {es} = E"]
+    bwd = ["def backward(T, X, E, G, o, K):", f"    {ts} = T", f"    {xs} = X", f"    {es} = E",
+           *cs]
     uses = [0] * n  # contributions each node gets inside the chunk
     for _, a, b in structure:
         for r in (a, b):
@@ -223,7 +222,7 @@ def _compile(structure: tuple, escaping: bytes, templates: _Templates, n_ext: in
         g = name[k]
         if escaping[k] and not started[k]:
             bwd.append(f"    {g} = G[o + {k}]")
-        locals_ = templates.local(op, None if type(a) is int else a, None if type(b) is int else b)
+        locals_ = templates.local(op, type(a) is str, type(b) is str)
         for r, local in zip((a, b), locals_):
             if local is None:
                 continue
@@ -247,13 +246,13 @@ def _compile(structure: tuple, escaping: bytes, templates: _Templates, n_ext: in
 
 
 def _compiled(structure: tuple, escaping: bytes, templates: _Templates, n_ext: int,
-              token: int) -> tuple[Callable, Callable]:
+              n_const: int, token: int) -> tuple[Callable, Callable]:
     key = (structure, escaping, token)
     found = _cache.get(key)
     if found is None:
         if len(_cache) >= _CACHE_LIMIT:
             _cache.clear()
-        found = _cache[key] = _compile(structure, escaping, templates, n_ext)
+        found = _cache[key] = _compile(structure, escaping, templates, n_ext, n_const)
     return found
 
 
@@ -265,12 +264,15 @@ def _getter(E: tuple[int, ...]) -> Callable[[list], tuple]:
 
 
 class _Chunk:
-    __slots__ = ("start", "size", "forward", "backward", "get", "E")
+    """Nodes start..start+size-1: their compiled code, their external operands' slots (E) and
+    their constants (K)."""
+
+    __slots__ = ("start", "size", "forward", "backward", "get", "E", "K")
 
     def __init__(self, start: int, size: int, forward: Callable, backward: Callable,
-                 E: tuple[int, ...]) -> None:
+                 E: tuple[int, ...], K: tuple[float, ...]) -> None:
         self.start, self.size, self.forward, self.backward = start, size, forward, backward
-        self.E = E
+        self.E, self.K = E, K
         self.get = _getter(E)
 
 
@@ -336,7 +338,7 @@ def _record(root: Value, leaves: list[Value], ops: list[Value]) -> list[_Chunk]:
         before = c
         s += 1
     del slot
-    const_text = list(consts)
+    const_value = [float(text) for text in consts]
     # Pass 2: the cuts.  Each chunk ends at the node of smallest hash among its possible ends
     # (MIN_CHUNK..MAX_CHUNK nodes): wherever the structure repeats, so do the cuts.
     bounds = []
@@ -358,6 +360,7 @@ def _record(root: Value, leaves: list[Value], ops: list[Value]) -> list[_Chunk]:
     pending = []
     for start, end in bounds:
         ext: dict[int, int] = {}
+        kx: dict[int, int] = {}  # the constants' numbers, chunk-local
         nodes = []
         put = nodes.append
         for j in range(start - n_leaves, end - n_leaves):
@@ -371,7 +374,10 @@ def _record(root: Value, leaves: list[Value], ops: list[Value]) -> list[_Chunk]:
                     ra = ext[pa] = len(ext)
                 ra = -ra - 1
             else:
-                ra = const_text[-pa - 1]
+                ra = kx.get(pa)
+                if ra is None:
+                    ra = kx[pa] = len(kx)
+                ra = f"c{ra}"
             if pb >= start:
                 rb: Any = pb - start
             elif pb >= 0:
@@ -382,20 +388,25 @@ def _record(root: Value, leaves: list[Value], ops: list[Value]) -> list[_Chunk]:
             elif pb == _NONE:
                 rb = None
             else:
-                rb = const_text[-pb - 1]
+                rb = kx.get(pb)
+                if rb is None:
+                    rb = kx[pb] = len(kx)
+                rb = f"c{rb}"
             put((op_names[opcode[j]], ra, rb))
         for p in ext:
             escaping[p] = escaping[p] or 1
         structure = tuple(nodes)
-        pending.append((start, seen.setdefault(structure, structure), tuple(ext)))
+        pending.append((start, seen.setdefault(structure, structure), tuple(ext),
+                        tuple(const_value[-k - 1] for k in kx)))
     del A, B, opcode
     for p in range(n_leaves):
         escaping[p] = 0
     chunks = []
-    for start, structure, external in pending:
+    for start, structure, external, constants in pending:
         flags = bytes(escaping[start:start + len(structure)])
-        forward, backward = _compiled(structure, flags, templates, len(external), token)
-        chunks.append(_Chunk(start, len(structure), forward, backward, external))
+        forward, backward = _compiled(structure, flags, templates, len(external),
+                                      len(constants), token)
+        chunks.append(_Chunk(start, len(structure), forward, backward, external, constants))
     return chunks
 
 
@@ -446,7 +457,7 @@ class Tape:
             v = self._checked_forward(v)
         else:
             for chunk in self._chunks:
-                v += chunk.forward(chunk.get(v))
+                v += chunk.forward(chunk.get(v), chunk.K)
         self._v = v
         out = v[self._root_slot]
         self._root.data = out
@@ -464,7 +475,7 @@ class Tape:
             G[self._root_slot] = seed
             for chunk in reversed(self._chunks):
                 o = chunk.start
-                chunk.backward(v[o:o + chunk.size], chunk.get(v), chunk.E, G, o)
+                chunk.backward(v[o:o + chunk.size], chunk.get(v), chunk.E, G, o, chunk.K)
         with _grad_lock:
             for leaf, g in zip(self._leaves, G):
                 leaf.grad += g
