@@ -29,7 +29,8 @@ import math
 import operator
 import threading
 from array import array
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import engine as _engine
 from . import value as _value
@@ -267,7 +268,7 @@ class _Chunk:
     """Nodes start..start+size-1: their compiled code, their external operands' slots (E) and
     their constants (K)."""
 
-    __slots__ = ("start", "size", "forward", "backward", "get", "E", "K")
+    __slots__ = ("E", "K", "backward", "forward", "get", "size", "start")
 
     def __init__(self, start: int, size: int, forward: Callable, backward: Callable,
                  E: tuple[int, ...], K: tuple[float, ...]) -> None:
@@ -361,7 +362,7 @@ def _record(root: Value, leaves: list[Value], ops: list[Value]) -> list[_Chunk]:
     for start, end in bounds:
         ext: dict[int, int] = {}
         kx: dict[int, int] = {}  # the constants' numbers, chunk-local
-        nodes = []
+        nodes: list[tuple] = []
         put = nodes.append
         for j in range(start - n_leaves, end - n_leaves):
             pa = A[j]
@@ -490,7 +491,7 @@ class Tape:
             node.data = v[slot[node]]
         for node in order:
             if node.op:
-                a, b, out, local = self._local(node, slot, v)
+                out, local = self._local(node, slot, v)
                 node.data = out
                 _set_local(node, local)
 
@@ -518,13 +519,13 @@ class Tape:
         return [v[slot[x]] if isinstance(x, Value) else float(x) for x in node.operands]
 
     def _local(self, node: Value, slot: dict[Value, int], v: list[float]
-               ) -> tuple[float, float | None, float, list[float]]:
-        """(a, b, out, d out / d parent for each parent) of node at the values v."""
-        f, rules = primitive(node.op)
+               ) -> tuple[float, list[float]]:
+        """(out, d out / d parent for each parent) of node at the values v."""
+        rules = primitive(node.op)[1]
         xs = self._operands(node, slot, v)
         out = v[slot[node]]
         local = [rule(*xs, out) for rule, x in zip(rules, node.operands) if isinstance(x, Value)]
-        return xs[0], xs[1] if len(xs) > 1 else None, out, local
+        return out, local
 
     def _checked_forward(self, v: list[float]) -> list[float]:
         """forward() under detect_anomaly(): node by node, raising AnomalyError at the first
@@ -558,7 +559,7 @@ class Tape:
             if not node.op:
                 continue
             g = G[slot[node]]
-            _, _, _, local = self._local(node, slot, v)
+            local = self._local(node, slot, v)[1]
             for parent, d in zip(node.parents, local):
                 p = slot[parent]
                 G[p] += d * g

@@ -17,15 +17,27 @@ import sys
 import tempfile
 import timeit
 import tracemalloc
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence, TextIO
+from typing import Any, TextIO
 
 from .workloads import Chainrule, Workload, clock, graph_size
 
-__all__ = ["run_benchmarks", "measure_engine", "worker", "debug_off_cost", "flag_check_ns",
-           "PHASES", "MAX_RUNS", "MAX_RUNS_FOR_HUGE", "MIN_SECONDS", "HUGE", "AGREE_RTOL",
-           "ANOMALY_ON"]
+__all__ = [
+    "AGREE_RTOL",
+    "ANOMALY_ON",
+    "HUGE",
+    "MAX_RUNS",
+    "MAX_RUNS_FOR_HUGE",
+    "MIN_SECONDS",
+    "PHASES",
+    "debug_off_cost",
+    "flag_check_ns",
+    "measure_engine",
+    "run_benchmarks",
+    "worker",
+]
 
 PHASES = ("forward", "backward", "update")
 MAX_RUNS_FOR_HUGE = 3     # a workload of 1e6 steps or more is timed at most this many times
@@ -72,7 +84,7 @@ def _gc_timer() -> Iterator[_GcTimer]:
 
 class _MallInfo2(ctypes.Structure):
     _fields_ = [(name, ctypes.c_size_t) for name in
-                "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+                ["arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost"]]
 
 
 def _c_heap_reader() -> Callable[[], int] | None:

@@ -8,11 +8,29 @@ Constants and Python branches are frozen at recording, so the data of each step 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from .workloads import (CHAIN_FACTOR, CHAIN_SHIFT, MOONS_ALPHA, MOONS_SIZES, TWO_NODE_DATA,
-                        TWO_NODE_LR, TWO_NODE_W1, TWO_NODE_W2, Rep, Training, clock, flat,
-                        mlp_weights, moons_lr, pairwise_sum, train_rep, two_moons, wide_inputs)
+from .workloads import (
+    CHAIN_FACTOR,
+    CHAIN_SHIFT,
+    MOONS_ALPHA,
+    MOONS_SIZES,
+    TWO_NODE_DATA,
+    TWO_NODE_LR,
+    TWO_NODE_W1,
+    TWO_NODE_W2,
+    Rep,
+    Training,
+    clock,
+    flat,
+    mlp_weights,
+    moons_lr,
+    pairwise_sum,
+    train_rep,
+    two_moons,
+    wide_inputs,
+)
 
 __all__ = ["Replay"]
 

@@ -6,8 +6,8 @@ Everything here reads the dict that measure.run_benchmarks() returns; nothing is
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .measure import AGREE_RTOL, ANOMALY_ON, HUGE, MAX_RUNS_FOR_HUGE
 

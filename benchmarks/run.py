@@ -21,20 +21,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence, TextIO
+from typing import Any, TextIO
 
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import measure  # noqa: E402
-from benchmarks.measure import MAX_RUNS, MIN_SECONDS, worker  # noqa: E402
-from benchmarks.peers import Floats, Micrograd, Torch  # noqa: E402
-from benchmarks.replay import Replay  # noqa: E402
-from benchmarks.report import evaluate_targets, format_report  # noqa: E402
-from benchmarks.workloads import QUICK_WORKLOADS, WORKLOADS, Chainrule, Workload  # noqa: E402
+from benchmarks import measure
+from benchmarks.measure import MAX_RUNS, MIN_SECONDS, worker
+from benchmarks.peers import Floats, Micrograd, Torch
+from benchmarks.replay import Replay
+from benchmarks.report import evaluate_targets, format_report
+from benchmarks.workloads import QUICK_WORKLOADS, WORKLOADS, Chainrule, Workload
 
-__all__ = ["ENGINES", "run_benchmarks", "format_report", "main", "MAX_RUNS"]
+__all__ = ["ENGINES", "MAX_RUNS", "format_report", "main", "run_benchmarks"]
 
 ENGINES = [Chainrule(), Replay(), Micrograd(), Torch(), Floats()]
 
@@ -54,7 +55,7 @@ def _select(items: Sequence[Any], names: str | None, what: str) -> list[Any]:
     if not names:
         return list(items)
     wanted = [n.strip() for n in names.split(",") if n.strip()]
-    known = {getattr(i, "name"): i for i in items}
+    known = {i.name: i for i in items}
     unknown = [n for n in wanted if n not in known]
     if unknown:
         raise SystemExit(f"unknown {what} {', '.join(unknown)}; choose from {', '.join(known)}")

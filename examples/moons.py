@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _progress import Progress  # noqa: E402
+from _progress import Progress
 
-from autograd import Tape, Value, no_grad  # noqa: E402
-from nn import MLP, SGD, hinge_loss  # noqa: E402
+from autograd import Tape, Value, no_grad
+from nn import MLP, SGD, hinge_loss
 
 OUT = Path(__file__).resolve().parent / "out"
 
