@@ -1,6 +1,7 @@
 """Pictures: draw / to_svg / save_svg, rendered by dot and by graphviz-pure, read back as XML."""
 
 import os
+import re
 import shutil
 import stat
 import sys
@@ -12,6 +13,7 @@ import pytest
 
 from autograd import Value, draw, save_svg, to_svg, viz
 from autograd.engine import topological_order
+from autograd.viz import render
 from nn import MLP, TwoNodeNetwork, hinge_loss, mse_loss
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -20,7 +22,7 @@ REAL_WHICH = shutil.which
 
 def hide_dot(monkeypatch):
     """Make draw's renderer search behave as if Graphviz's dot were not installed."""
-    monkeypatch.setattr(viz.shutil, "which",
+    monkeypatch.setattr(render.shutil, "which",
                         lambda name, *a, **k: None if name == "dot" else REAL_WHICH(name, *a, **k))
 
 
@@ -83,17 +85,69 @@ def names(root):
 # What is drawn
 
 def test_value_node_shows_label_data_and_grad(renderer):
-    a, b, L = product()
+    a, _b, L = product()
     items = parse(to_svg(L))
     assert texts(items[names(L)[a]][0]) == ["a", "data 2.0000", "grad -3.0000"]
     assert texts(items[names(L)[L]][0]) == ["L", "data -6.0000", "grad 1.0000"]
 
 
-def test_unlabelled_value_shows_data_and_grad_only():
+def test_unlabelled_value_is_named_after_the_variable_that_holds_it(renderer):
     x = Value(0.5)
     y = x.exp()
-    items = parse(to_svg(y, show_grad=False))
-    assert texts(items["v0"][0]) == ["data 0.5000"]
+    svg = to_svg(y, show_grad=False)
+    items = parse(svg)
+    assert texts(items["v0"][0]) == ["x", "data 0.5000"]
+    assert texts(items["v1"][0]) == ["y", "data 1.6487"]
+
+
+def test_unlabelled_value_without_a_variable_is_named_by_its_op_and_position(renderer):
+    def build():
+        return (Value(0.5) * 2.0).exp()   # no variable holds the leaf or the product
+    svg = to_svg(build(), show_grad=False)
+    items = parse(svg)
+    assert [texts(items[f"v{i}"][0])[0] for i in range(3)] == ["leaf#0", "mul#1", "L"]
+
+
+def test_names_are_those_of_every_view():
+    from autograd.names import caller_scope, node_names
+    w1 = Value(0.8, label="w1")
+    x = Value(1.5)
+    z1 = w1 * x
+    a1 = z1.sigmoid()
+    C = (a1 - 0.2) ** 2
+    source = draw(C).source
+    names = node_names(C, None, caller_scope())
+    assert [names[v] for v in topological_order(C)] == ["w1", "x", "z1", "a1", "sub#4", "C"]
+    for name in names.values():
+        assert f">{name}<" in source
+
+
+def name_cell(svg, title):
+    """The <text> element of node title's name (its first text)."""
+    return next(nodes(parse(svg))[title].iter(SVG + "text"))
+
+
+def test_labels_inferred_names_and_op_names_look_different(renderer):
+    a = Value(2.0, label="a")
+    b = Value(-3.0)
+    product = a * b
+    svg = to_svg(product * 1.0)   # v0 a: label; v1 b, v2 product: variables; v3: L, an op name
+    label, variable, op = name_cell(svg, "v0"), name_cell(svg, "v1"), name_cell(svg, "v3")
+    assert (label.text, variable.text, op.text) == ("a", "b", "L")
+    assert label.get("font-weight") == "bold" and label.get("font-style") is None
+    assert variable.get("font-style") == "italic" and variable.get("font-weight") is None
+    assert op.get("font-style") == "italic" and op.get("fill") == viz.style.MUTED
+    assert variable.get("fill") != op.get("fill")
+
+
+def test_a_label_wins_over_a_variable_and_is_never_changed():
+    y = Value(1.0, label="given") * 2.0
+    y.label = "result"
+    assert texts(parse(to_svg(y))["v1"][0])[0] == "result"
+    assert y.label == "result"
+    x = Value(1.0)
+    draw(x * 3.0)
+    assert x.label == ""
 
 
 def test_op_node_sits_between_operands_and_result(renderer):
@@ -125,16 +179,17 @@ def test_repeated_operand_gets_one_edge_per_use():
 
 
 @pytest.mark.parametrize("make, text", [
-    (lambda x: x * 2.0, "* 2"),
-    (lambda x: 2.0 * x, "2 *"),
-    (lambda x: 1 - x, "1 -"),
-    (lambda x: x - 0.5, "- 0.5"),
-    (lambda x: x ** 2, "** 2"),
-    (lambda x: 2 ** x, "2 **"),
-    (lambda x: x / 4, "/ 4"),
+    (lambda x: x * 2.0, "* 2.0000"),
+    (lambda x: 2.0 * x, "2.0000 *"),
+    (lambda x: 1 - x, "1.0000 -"),
+    (lambda x: x - 0.5, "- 0.5000"),
+    (lambda x: x ** 2, "** 2.0000"),
+    (lambda x: 2 ** x, "2.0000 **"),
+    (lambda x: x / 4, "/ 4.0000"),
+    (lambda x: x * 1e-9, "* 1e-09"),
     (lambda x: x.tanh(), "tanh"),
 ])
-def test_constant_operand_is_written_where_it_stands(make, text):
+def test_constant_operand_is_written_where_it_stands_in_the_one_number_format(make, text):
     y = make(Value(0.5, label="x"))
     assert texts(parse(to_svg(y))["o1"][0]) == [text]
 
@@ -165,14 +220,14 @@ def test_numbers_are_written_as_format_number_writes_them():
     # the debugger's rule (autograd._format): 4 decimals in [1e-2, 1e6), else 4 significant digits
     x = Value(123456.0, label="x")
     y = x * 1e-9
-    assert texts(parse(to_svg(y, show_grad=False))["v1"][0]) == ["data 0.0001235"]
+    assert texts(parse(to_svg(y, show_grad=False))["v1"][0]) == ["y", "data 0.0001235"]
     assert texts(parse(to_svg(y, show_grad=False))["v0"][0]) == ["x", "data 123456.0000"]
 
 
 def test_small_and_large_numbers_use_scientific_notation():
     x = Value(1.23456e7, label="x")
     y = x * 1e-13
-    assert texts(parse(to_svg(y, show_grad=False))["v1"][0]) == ["data 1.235e-06"]
+    assert texts(parse(to_svg(y, show_grad=False))["v1"][0]) == ["y", "data 1.235e-06"]
     assert texts(parse(to_svg(y, show_grad=False))["v0"][0]) == ["x", "data 1.235e+07"]
 
 
@@ -180,7 +235,7 @@ def test_small_and_large_numbers_use_scientific_notation():
 # Options
 
 def test_show_local_writes_each_edges_local_derivative(renderer):
-    a, b, L = product()
+    _a, _b, L = product()
     items = parse(to_svg(L, show_local=True))
     assert texts(items["v0->o2"][0]) == ["-3.0000"]   # dL/da = b
     assert texts(items["v1->o2"][0]) == ["2.0000"]    # dL/db = a
@@ -188,7 +243,7 @@ def test_show_local_writes_each_edges_local_derivative(renderer):
 
 
 def test_show_local_is_off_by_default():
-    a, b, L = product()
+    _a, _b, L = product()
     items = parse(to_svg(L))
     assert all(texts(g[0]) == [] for t, g in items.items() if "->" in t)
 
@@ -201,13 +256,13 @@ def test_show_local_uses_the_stored_local_derivatives():
 
 
 def test_show_grad_false_hides_grads():
-    a, b, L = product()
+    _a, _b, L = product()
     svg = to_svg(L, show_grad=False)
     assert "grad" not in "".join(t for g in parse(svg).values() for t in texts(g[0]) if t)
 
 
 def test_rankdir_is_passed_to_graphviz():
-    a, b, L = product()
+    _a, _b, L = product()
     assert "rankdir=TB" in draw(L, rankdir="TB").source
     assert "rankdir=LR" in draw(L).source
 
@@ -234,14 +289,14 @@ def test_highlight_takes_a_list():
 
 
 def test_highlighted_node_is_drawn_thicker_than_the_path():
-    a, b, L = product()
+    a, _b, L = product()
     source = draw(L, highlight=a).source
     assert f'border="3" cellborder="0" cellspacing="0" cellpadding="3" columns="*" rows="*" ' \
            f'color="{viz.HIGHLIGHT}"' in source.split("\n\tv0 ")[1].split("\n")[0]
 
 
 def test_gradient_sign_colours_the_grad_cell():
-    a, b, L = product()   # a.grad = -3, b.grad = 2
+    _a, _b, L = product()   # a.grad = -3, b.grad = 2
     source = draw(L).source
     a_fill = source.split("grad -3.0000")[0].rsplit('bgcolor="', 1)[1][:7]
     b_fill = source.split("grad 2.0000")[0].rsplit('bgcolor="', 1)[1][:7]
@@ -250,7 +305,7 @@ def test_gradient_sign_colours_the_grad_cell():
 
 
 def test_edge_width_grows_with_the_gradient_it_carries(renderer):
-    a, b, L = product()   # a's edge carries dL/da = -3, b's carries 2
+    _a, _b, L = product()   # a's edge carries dL/da = -3, b's carries 2
     items = parse(to_svg(L))
     wide, narrow = items["v0->o2"][0], items["v1->o2"][0]
     assert stroke_width(wide) > stroke_width(narrow) > 1.0
@@ -308,7 +363,9 @@ def test_same_graph_gives_the_same_source():
         y = (w * x + 0.1).sigmoid()
         y.backward()
         return y
-    assert draw(build(), show_local=True).source == draw(build(), show_local=True).source
+    def source():   # no variable holds the root: both are named alike
+        return draw(build(), show_local=True).source
+    assert source() == source()
 
 
 def test_same_mlp_graph_gives_the_same_folded_source():
@@ -317,7 +374,9 @@ def test_same_mlp_graph_gives_the_same_folded_source():
         loss = (net([0.5, -1.0]) - 1.0) ** 2
         loss.backward()
         return loss
-    assert draw(build(), fold=True).source == draw(build(), fold=True).source
+    def source():
+        return draw(build(), fold=True).source
+    assert source() == source()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -332,7 +391,7 @@ def small_mlp_loss():
 
 
 def test_fold_draws_each_neuron_call_as_one_named_box(renderer):
-    net, out, loss = small_mlp_loss()
+    _net, out, loss = small_mlp_loss()
     items = nodes(parse(to_svg(loss, fold=True)))
     v = names(loss)
     boxes = {texts(g)[0]: t for t, g in items.items()
@@ -345,7 +404,7 @@ def test_fold_draws_each_neuron_call_as_one_named_box(renderer):
 
 
 def test_fold_draws_each_neurons_parameters_as_one_node(renderer):
-    net, out, loss = small_mlp_loss()
+    net, _out, loss = small_mlp_loss()
     items = nodes(parse(to_svg(loss, fold=True)))
     v = names(loss)
     neuron = net.layers[1].neurons[0]
@@ -357,7 +416,7 @@ def test_fold_draws_each_neurons_parameters_as_one_node(renderer):
 
 
 def test_fold_hides_the_nodes_inside_a_call():
-    net, out, loss = small_mlp_loss()
+    _net, _out, loss = small_mlp_loss()
     items = nodes(parse(to_svg(loss, fold=True)))
     assert sorted(t[0] for t in items) == ["o"] * 2 + ["p"] * 3 + ["v"] * 5
     # drawn: 3 neuron boxes, out - 1 and its square (with their 2 ops), 3 parameter nodes
@@ -407,7 +466,7 @@ def declared(source):
 
 
 def test_fold_puts_a_layer_calls_neurons_and_their_parameters_in_its_cluster():
-    net, out, loss = small_mlp_loss()
+    net, _out, loss = small_mlp_loss()
     v = names(loss)
     hidden = [h for h in topological_order(loss) if h.label.startswith("layers.0.") and h.op]
     first = [min(int(v[p][1:]) for p in n.parameters()) for n in net.layers[0].neurons]
@@ -433,7 +492,7 @@ def test_fold_without_nn_labels_draws_everything():
 
 
 def test_fold_highlight_inside_a_call_highlights_the_box():
-    net, out, loss = small_mlp_loss()
+    _net, out, loss = small_mlp_loss()
     inner = out.parents[0]   # w0*h0 + w1*h1, inside the output neuron's call
     items = parse(to_svg(loss, fold=True, highlight=inner))
     assert viz.HIGHLIGHT in strokes(items[names(loss)[out]][0])
@@ -498,13 +557,13 @@ def test_rankdir_must_be_known():
 
 
 def test_highlight_must_be_in_the_graph():
-    a, b, L = product()
+    _a, _b, L = product()
     with pytest.raises(ValueError, match="not in the graph"):
         draw(L, highlight=Value(1.0))
 
 
 def test_highlight_must_be_values():
-    a, b, L = product()
+    a, _b, L = product()
     with pytest.raises(TypeError, match="highlight"):
         draw(L, highlight="a")
     with pytest.raises(TypeError, match="highlight"):
@@ -537,16 +596,16 @@ def test_graphviz_pure_is_used_without_dot(monkeypatch):
 
 
 def graphviz_pure_program():
-    found = REAL_WHICH("graphviz-pure") or viz._renderers()[-1]
+    found = REAL_WHICH("graphviz-pure") or render.programs()[-1]
     assert "graphviz-pure" in found, "graphviz-pure is a dependency of chainrule"
     return found
 
 
 def only_in(monkeypatch, folder):
     """Make the renderer search find programs in folder alone: not on PATH, no scripts folder."""
-    monkeypatch.setattr(viz.shutil, "which", lambda name, *a, path=None, **k:
+    monkeypatch.setattr(render.shutil, "which", lambda name, *a, path=None, **k:
                         REAL_WHICH(name, path=path) if path == str(folder) else None)
-    monkeypatch.setattr(viz.sysconfig, "get_path", lambda *a, **k: None)
+    monkeypatch.setattr(render.sysconfig, "get_path", lambda *a, **k: None)
 
 
 def test_graphviz_pure_is_found_next_to_python(monkeypatch, tmp_path):
@@ -561,7 +620,7 @@ def test_graphviz_pure_is_found_in_the_scripts_folder(monkeypatch, tmp_path):
     scripts.mkdir()
     os.symlink(graphviz_pure_program(), scripts / "graphviz-pure")
     only_in(monkeypatch, scripts)
-    monkeypatch.setattr(viz.sysconfig, "get_path", lambda name, *a: str(scripts))
+    monkeypatch.setattr(render.sysconfig, "get_path", lambda name, *a: str(scripts))
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
     assert "graphviz-pure" in generator(to_svg(Value(1.0)))
 
@@ -570,7 +629,7 @@ def test_broken_dot_falls_back_to_graphviz_pure(monkeypatch, tmp_path):
     fake = tmp_path / "dot"
     fake.write_text("#!/bin/sh\necho 'dot: broken' >&2\nexit 3\n")
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setattr(viz.shutil, "which", lambda name, *a, **k:
+    monkeypatch.setattr(render.shutil, "which", lambda name, *a, **k:
                         str(fake) if name == "dot" else REAL_WHICH(name, *a, **k))
     assert "graphviz-pure" in generator(to_svg(Value(1.0)))
 
@@ -583,7 +642,7 @@ def test_no_renderer_says_how_to_install_one(monkeypatch, tmp_path):
 
 
 def test_save_svg_writes_the_picture_and_returns_its_path(tmp_path):
-    a, b, L = product()
+    _a, _b, L = product()
     path = save_svg(L, tmp_path / "L.svg", show_local=True)
     assert path == tmp_path / "L.svg" and isinstance(path, Path)
     assert texts(parse(path.read_text(encoding="utf-8"))["v0->o2"][0]) == ["-3.0000"]
@@ -591,13 +650,13 @@ def test_save_svg_writes_the_picture_and_returns_its_path(tmp_path):
 
 
 def test_draw_returns_a_graphviz_digraph():
-    a, b, L = product()
+    _a, _b, L = product()
     assert isinstance(draw(L), graphviz.Digraph)
 
 
 def test_jupyter_display_works_without_dot(monkeypatch, tmp_path):
     no_dot_on_path(monkeypatch, tmp_path)
-    a, b, L = product()
+    _a, _b, L = product()
     g = draw(L)
     bundle = g._repr_mimebundle_()
     assert list(bundle) == ["image/svg+xml"]
@@ -636,7 +695,7 @@ def no_dot_on_path(monkeypatch, tmp_path):
 
 
 def test_pipe_returns_svg_bytes_from_the_renderer(renderer):
-    a, b, L = product()
+    _a, _b, L = product()
     svg = draw(L).pipe(format="svg")
     assert isinstance(svg, bytes)
     assert texts(parse(svg)["v0"][0])[0] == "a"
@@ -645,7 +704,7 @@ def test_pipe_returns_svg_bytes_from_the_renderer(renderer):
 
 def test_pipe_with_an_encoding_returns_text_without_dot(monkeypatch, tmp_path):
     no_dot_on_path(monkeypatch, tmp_path)
-    a, b, L = product()
+    _a, _b, L = product()
     svg = draw(L).pipe(format="svg", encoding="utf-8")
     assert isinstance(svg, str) and "graphviz-pure" in generator(svg)
     assert texts(parse(svg)["v1"][0])[0] == "b"
@@ -653,73 +712,279 @@ def test_pipe_with_an_encoding_returns_text_without_dot(monkeypatch, tmp_path):
 
 def test_pipe_writes_png_without_dot(monkeypatch, tmp_path):
     no_dot_on_path(monkeypatch, tmp_path)
-    a, b, L = product()
+    _a, _b, L = product()
     assert draw(L).pipe(format="png")[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_to_svg_is_the_graphs_pipe():
-    a, b, L = product()
+    _a, _b, L = product()
     piped = draw(L, show_local=True).pipe(format="svg", encoding="utf-8")
     assert to_svg(L, show_local=True) == piped
 
 
-def test_render_writes_the_file_and_returns_its_path(renderer, tmp_path):
-    a, b, L = product()
+def test_render_is_graphvizs_own_and_runs_dot(tmp_path):
+    if REAL_WHICH("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    _a, _b, L = product()
     g = draw(L)
     path = g.render(directory=tmp_path, format="svg")
     assert path == os.fspath(tmp_path / "chainrule.gv.svg")   # graphviz: the source's name + .svg
     assert (tmp_path / "chainrule.gv").read_text(encoding="utf-8") == g.source
-    svg = Path(path).read_text(encoding="utf-8")
-    assert texts(parse(svg)["v0"][0])[0] == "a"
-    assert ("graphviz-pure" in generator(svg)) == (renderer == "graphviz-pure")
+    assert texts(parse(Path(path).read_text(encoding="utf-8"))["v0"][0])[0] == "a"
 
 
-def test_render_to_an_outfile_writes_png_without_dot(monkeypatch, tmp_path):
-    no_dot_on_path(monkeypatch, tmp_path)
-    a, b, L = product()
-    path = draw(L).render(outfile=tmp_path / "L.png")
-    assert path == os.fspath(tmp_path / "L.png")
-    assert (tmp_path / "L.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert (tmp_path / "L.gv").exists()   # the source, saved next to it as graphviz does
-
-
-def test_render_cleanup_leaves_only_the_picture_without_dot(monkeypatch, tmp_path):
-    no_dot_on_path(monkeypatch, tmp_path)
-    a, b, L = product()
-    path = draw(L).render("L", directory=tmp_path / "out", format="svg", cleanup=True)
-    assert path == os.fspath(tmp_path / "out" / "L.svg")
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["L.svg"]
-
-
-def test_view_renders_then_opens_the_picture_without_dot(monkeypatch, tmp_path):
-    no_dot_on_path(monkeypatch, tmp_path)
-    a, b, L = product()
-    g = draw(L)
-    g.format = "svg"
-    opened = []
-    monkeypatch.setattr(g, "_view", lambda path, *, format, quiet: opened.append((path, format)))
-    path = g.view(directory=tmp_path)
-    assert opened == [(path, "svg")] and "graphviz-pure" in generator(Path(path).read_text())
+def test_graph_overrides_only_pipe_of_graphvizs_machinery():
+    own = {name for name in vars(viz.Graph) if not name.startswith("__")}
+    assert own == {"pipe", "_repr_svg_"}
 
 
 def test_a_format_graphviz_pure_lacks_is_graphvizs_error_saying_what_to_pass(monkeypatch, tmp_path):
     no_dot_on_path(monkeypatch, tmp_path)
-    a, b, L = product()
+    _a, _b, L = product()
     with pytest.raises(graphviz.CalledProcessError, match='(?s)"pdf" not recognized.*format="svg"'):
         draw(L).pipe(format="pdf")
-    with pytest.raises(graphviz.CalledProcessError, match='"pdf" not recognized'):
-        draw(L).render(directory=tmp_path, format="pdf")
 
 
 def test_pipe_without_any_renderer_is_graphvizs_executable_not_found(monkeypatch, tmp_path):
     only_in(monkeypatch, tmp_path)   # an empty folder
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
-    a, b, L = product()
+    _a, _b, L = product()
     with pytest.raises(graphviz.ExecutableNotFound, match="pip install graphviz-pure"):
         draw(L).pipe(format="svg")
 
 
-def test_render_without_a_format_writes_svg_with_either_program(tmp_path):
-    path = draw(Value(2.0, label="x") * 3.0).render(tmp_path / "graph")
-    assert path.endswith("graph.svg")
-    ET.parse(path)
+# ---------------------------------------------------------------------------------------------
+# Any str is a label (API.md): shown escaped, as typed, in SVG that parses as XML
+
+@pytest.mark.parametrize("label, shown", [
+    ("a\ufffeb", "a\\ufffeb"),                       # not XML: broke both renderers
+    ("a\uffffb", "a\\uffffb"),
+    ("a\ud800b\udfffc", "a\\ud800b\\udfffc"),        # lone surrogates
+    ("a\x00b\x1b\x7fc\x85", "a\\x00b\\x1b\\x7fc\\x85"),
+    ("\u202eright-to-left", "\\u202eright-to-left"),  # would reorder the text after it
+    ("a\u2028b", "a\\u2028b"),
+    ('<b>x</b> & "q" \'s\'', '<b>x</b> & "q" \'s\''),
+    ("😀 ∂L/∂w", "😀 ∂L/∂w"),
+])
+def test_any_str_label_shows_as_typed(renderer, label, shown, tmp_path):
+    x = Value(1.0, label=label)
+    y = x * 2.0
+    assert texts(parse(to_svg(y))["v0"][0])[0] == shown
+    saved = save_svg(y, tmp_path / "y.svg").read_text(encoding="utf-8")
+    assert texts(parse(saved)["v0"][0])[0] == shown
+
+
+def test_any_str_shows_in_folded_names_and_layer_frames(renderer):
+    w = Value(0.5, label="\uffff.neurons.0.w.0")
+    out = (w * 2.0).tanh()
+    out.label = "\uffff.neurons.0"
+    items = parse(to_svg(out, fold=True))
+    assert texts(items["v2"][0])[0] == "\\uffff.neurons.0"
+    assert [texts(g[0])[0] for t, g in items.items() if t.startswith("cluster")] == ["\\uffff"]
+
+
+def test_a_million_character_label_is_shortened_saying_by_how_much(renderer):
+    x = Value(1.0, label="x" * 1_000_000)
+    svg = to_svg(x * 2.0)
+    shown = texts(parse(svg)["v0"][0])
+    assert shown[0] == "x" * viz.style.LABEL_CHARS
+    assert shown[1].strip() == f"… +{1_000_000 - viz.style.LABEL_CHARS:,} characters"
+    assert len(svg) < 20_000   # a box of a readable size, not one millions of points wide
+    assert len(x.label) == 1_000_000
+
+
+def test_a_label_of_many_lines_shows_its_first_lines():
+    x = Value(1.0, label="line\n" * 100_000)
+    shown = texts(parse(to_svg(x))["v0"][0])
+    assert shown[:viz.style.LABEL_LINES] == ["line"] * viz.style.LABEL_LINES
+    hidden = 500_000 - (5 * viz.style.LABEL_LINES - 1)   # all but 8 lines and the 7 breaks
+    assert shown[viz.style.LABEL_LINES].strip() == f"… +{hidden:,} characters"
+
+
+def test_input_a_program_cannot_draw_is_reported_as_such_not_as_a_broken_install(renderer):
+    with pytest.raises(graphviz.CalledProcessError) as failed:
+        render.pipe("digraph { a [label=<\uffff>] }")   # raw DOT that no escaping went into
+    message = str(failed.value)
+    assert "not on this input" in message and "not well-formed" in message
+    assert "install" not in message
+
+
+def test_a_broken_program_is_still_reported_as_broken(monkeypatch, tmp_path):
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\necho 'dot: broken' >&2\nexit 3\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setattr(render.shutil, "which", lambda name, *a, **k:
+                        str(fake) if name == "dot" else None)
+    with pytest.raises(graphviz.CalledProcessError, match="(?s)dot: broken.*pip install graphviz-pure"):
+        to_svg(Value(1.0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Colour, numbers and fonts
+
+def test_no_colour_before_any_gradient_exists(renderer):
+    a, b = Value(2.0), Value(3.0)
+    product = a * b
+    total = product + 1.0   # backward never ran: every grad is 0
+    edges = [g[0] for t, g in parse(to_svg(total)).items() if "->" in t]
+    assert len(edges) == 5
+    assert all(strokes(e) == {viz.style.EDGE} and stroke_width(e) == 1.0 for e in edges)
+    fills = re.findall(r'bgcolor="([^"]*)">grad ', draw(total).source)
+    assert fills == ["#ffffff"] * 4
+
+
+def test_every_number_in_a_picture_is_written_by_format_number():
+    from autograd._format import format_number
+    x = Value(1.23456e-7, label="x")
+    y = (x * 3.5 + 0.1) ** 2
+    y.backward()
+    svg = to_svg(y, show_local=True)
+    numbers = [word for g in parse(svg).values() for t in texts(g[0]) if t
+               for word in t.split() if word[0].isdigit() or word[0] == "-" and word != "-"]
+    assert numbers and all(n == format_number(float(n)) for n in numbers), numbers
+
+
+def test_text_is_laid_out_in_dejavu_sans_and_shown_with_a_stack_no_wider(renderer):
+    _a, _b, L = product()
+    assert 'fontname="DejaVu Sans"' in draw(L).source and "Arial" not in draw(L).source
+    svg = to_svg(L, show_local=True)
+    families = {t.get("font-family") for t in ET.fromstring(svg).iter(SVG + "text")}
+    assert families == {viz.style.FONT_STACK}
+    assert viz.style.FONT_STACK.startswith("'DejaVu Sans', Verdana")
+
+
+# ---------------------------------------------------------------------------------------------
+# picture(): the drawing other views ask for; picture_plan(): the one size policy
+
+def test_picture_shows_the_grads_it_is_given_and_leaves_grad_alone():
+    a, b, L = product()
+    svg = viz.picture(L, grads={a: 5.0, b: 0.0, L: 0.0}).pipe(format="svg", encoding="utf-8")
+    assert texts(parse(svg)["v0"][0])[-1] == "grad 5.0000"
+    assert (a.grad, b.grad, L.grad) == (-3.0, 2.0, 1.0)
+
+
+def neuron_graph():
+    """n * n, n = tanh(w0*x + w1*y + b) labelled as nn labels a neuron call: 34 nodes and
+    edges drawn whole, 12 folded."""
+    x, y = Value(1.5, "x"), Value(2.0, "y")
+    w0, w1, b = Value(0.5, "n.w.0"), Value(-0.3, "n.w.1"), Value(0.1, "n.b")
+    n = (w0 * x + w1 * y + b).tanh()
+    n.label = "n"
+    return n * n
+
+
+def test_picture_plan_is_the_whole_graph_when_it_fits():
+    plan = viz.picture_plan(neuron_graph())
+    assert (plan.kind, plan.fold, plan.size, plan.message) == ("full", False, 34, "")
+
+
+def test_picture_plan_folds_when_only_that_fits(monkeypatch):
+    monkeypatch.setattr(viz, "MAX_SIZE", 20)
+    plan = viz.picture_plan(neuron_graph())
+    assert (plan.kind, plan.fold, plan.size, plan.folded, plan.limit) == ("folded", True, 34, 12, 20)
+    assert plan.message.startswith("Drawn folded")
+
+
+def test_picture_plan_draws_nothing_when_nothing_fits_and_says_what_to_do(monkeypatch):
+    monkeypatch.setattr(viz, "MAX_SIZE", 10)
+    plan = viz.picture_plan(neuron_graph())
+    assert (plan.kind, plan.fold, plan.size, plan.folded) == ("none", False, 34, 12)
+    assert "smaller part" in plan.message and "fold=True still gives 12" in plan.message
+
+
+def test_max_size_is_one_limit_set_from_the_package(monkeypatch):
+    monkeypatch.setattr(viz, "MAX_SIZE", 33)
+    assert viz.size.MAX_SIZE == 33 == viz.picture_plan(neuron_graph()).limit
+    with pytest.raises(ValueError, match="pass fold=True .*\\(12 then\\)"):
+        draw(neuron_graph())
+    viz.size.MAX_SIZE = 34
+    assert viz.MAX_SIZE == 34 and draw(neuron_graph())
+
+
+def test_draw_asks_the_same_plan():
+    plan = viz.picture_plan(neuron_graph(), fold=True)
+    assert (plan.kind, plan.size) == ("folded", 12)
+
+
+# ---------------------------------------------------------------------------------------------
+# The house
+
+def test_viz_reads_values_through_public_properties_and_no_private_names():
+    import ast
+    private_fields = {"_a", "_b", "_da", "_db", "_g"}
+    for path in Path(viz.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute):
+                assert node.attr not in private_fields, f"{path.name}: .{node.attr}"
+            if isinstance(node, ast.ImportFrom) and node.level >= 1 and node.module != "style":
+                for alias in node.names:
+                    assert not alias.name.startswith("_"), f"{path.name} imports {alias.name}"
+
+
+# ---------------------------------------------------------------------------------------------
+# In Chromium with only DejaVu fonts: no text overflows its box
+
+CHROMIUM = "/usr/bin/chromium"
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+
+
+@pytest.fixture(scope="module")
+def dejavu_browser(tmp_path_factory):
+    """Headless Chromium that sees the DejaVu fonts only: a fontconfig of that one folder, with
+    the system's rendering settings (hinting, aliases) from /etc/fonts/conf.d."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = CHROMIUM if Path(CHROMIUM).exists() else REAL_WHICH("chromium")
+    if executable is None:
+        pytest.skip("no chromium installed")
+    if not DEJAVU.is_dir():
+        pytest.skip(f"the DejaVu fonts are not in {DEJAVU}")
+    folder = tmp_path_factory.mktemp("fontconfig")
+    conf = folder / "fonts.conf"
+    conf.write_text(f'<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>'
+                    f'<dir>{DEJAVU}</dir><include ignore_missing="yes">/etc/fonts/conf.d</include>'
+                    f"<cachedir>{folder / 'cache'}</cachedir></fontconfig>\n")
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, env=env, args=[
+            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
+        yield browser
+        browser.close()
+
+
+OVERFLOWS = """() => [...document.querySelectorAll('g.node')].flatMap(g => {
+    const shapes = [...g.querySelectorAll('polygon, ellipse, path')].map(s => s.getBBox());
+    const box = {x0: Math.min(...shapes.map(b => b.x)), y0: Math.min(...shapes.map(b => b.y)),
+                 x1: Math.max(...shapes.map(b => b.x + b.width)),
+                 y1: Math.max(...shapes.map(b => b.y + b.height))};
+    return [...g.querySelectorAll('text')].map(t => [t.textContent, t.getBBox()])
+        .filter(([_, b]) => b.x < box.x0 - 0.5 || b.x + b.width > box.x1 + 0.5
+                            || b.y < box.y0 - 0.5 || b.y + b.height > box.y1 + 0.5)
+        .map(([text, b]) => `${g.querySelector('title').textContent} ${text}: `
+             + `${b.x.toFixed(1)}..${(b.x + b.width).toFixed(1)} outside ${box.x0.toFixed(1)}..${box.x1.toFixed(1)}`);
+})"""
+
+
+def font_pictures():
+    """Bold labels, italic names, grads, local derivatives, folded boxes and parameter tables."""
+    net = TwoNodeNetwork(w1=0.8, w2=-1.2, b1=0.1, b2=0.3)
+    C = mse_loss(net(1.5), 0.2)
+    C.label = "C"
+    C.backward()
+    mlp = MLP(2, [3, 1])
+    x = Value(0.5)
+    loss = (mlp([x, -1.0]) - 1.0) ** 2
+    loss.backward()
+    return [to_svg(C, show_local=True, highlight=net.w1, rankdir="TB"),
+            to_svg(loss, fold=True, show_local=True), to_svg(loss)]
+
+
+def test_no_text_overflows_its_box_with_only_dejavu_fonts(renderer, dejavu_browser):
+    page = dejavu_browser.new_page()
+    try:
+        for svg in font_pictures():
+            page.set_content(f"<!DOCTYPE html><html><body>{svg[svg.index('<svg'):]}</body></html>")
+            family = page.evaluate("() => document.fonts.check('11px \"DejaVu Sans\"')")
+            assert family
+            assert page.evaluate(OVERFLOWS) == []
+    finally:
+        page.close()

@@ -24,7 +24,7 @@ from typing import Any
 from ..engine import _check_value
 from ..value import Value
 from .export import _document, _run_fresh_pass
-from .steps import kept_grads, node_names
+from .steps import node_names
 
 __all__ = ["save_html", "to_html"]
 
@@ -68,25 +68,19 @@ def _picture(root: Value, order: list[Value], after: list[float]) -> tuple[str, 
     only that fits in autograd.viz.MAX_SIZE, or no picture ("none") with a note saying why."""
     from .. import viz  # pictures are drawn by viz, loaded only when a player is made
 
-    index = {node: i for i, node in enumerate(order)}
-    size = viz._Folding(order, index, fold=False).size()
-    limit = viz.MAX_SIZE
-    fold, note, folded = False, "", None
-    if size > limit:
-        folding = viz._Folding(order, index, fold=True)
-        folded = folding.size() if folding.boxes else None
-        if folded is None or folded > limit:
-            return "none", "", _too_big_note(size, folded, limit)
-        fold = True
+    plan = viz.picture_plan(root, order)  # the size policy: whole, else folded, else none
+    size, folded, limit, fold = plan.size, plan.folded, plan.limit, plan.fold
+    note = ""
+    if plan.kind == "none":
+        return "none", "", _too_big_note(size, folded, limit)
+    if fold:
         note = (f'<p class="note">Drawn folded: each nn neuron call is one box (its inner nodes '
                 f'are in the table only), as the whole graph has {size:,} nodes and edges, more '
                 f'than <code>autograd.viz.MAX_SIZE</code> = {limit:,}.</p>')
-    # draw the graph holding the grads of the pass (colours and edge widths follow them; the
-    # player blanks each grad until its step), then give the graph its own grads back
-    with kept_grads(order):
-        for node, g in zip(order, after):
-            node.grad = g
-        svg = _inline_svg(viz.to_svg(root, fold=fold))
+    # draw the graph with the grads of the pass (colours and edge widths follow them; the
+    # player blanks each grad until its step)
+    graph = viz.picture(root, grads=dict(zip(order, after)), fold=fold)
+    svg = _inline_svg(graph.pipe(format="svg", encoding="utf-8", quiet=True))
     return ("folded" if fold else "full"), svg, note
 
 
