@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     C = mse_loss(y_hat, 0.2)
     written = [save_svg(C, out / "two_node_forward.svg", show_grad=False)]
     C.backward()
-    two_node = dict(rankdir="TB", show_local=True, highlight=net.w1)   # the README's picture
+    two_node = {"rankdir": "TB", "show_local": True, "highlight": net.w1}   # the README's picture
     written += [save_svg(C, out / "two_node_graph.svg", **two_node),
                 save_svg(C, out / "two_node_plain.svg")]
 

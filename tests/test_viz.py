@@ -330,7 +330,8 @@ def test_label_text_shows_as_typed(renderer):
     y = x * 2.0
     y.label = "<b>bold?</b> & 'quoted'"
     items = parse(to_svg(y))   # ET.fromstring: the SVG is well-formed XML
-    assert texts(items["v0"][0])[0] == NASTY
+    shown = texts(items["v0"][0])
+    assert len(NASTY) > viz.style.LABEL_WIDTH and "".join(shown[:2]) == NASTY   # wrapped once
     assert texts(items["v1"][0])[0] == "<b>bold?</b> & 'quoted'"
 
 
@@ -787,10 +788,18 @@ def test_a_million_character_label_is_shortened_saying_by_how_much(renderer):
     x = Value(1.0, label="x" * 1_000_000)
     svg = to_svg(x * 2.0)
     shown = texts(parse(svg)["v0"][0])
-    assert shown[0] == "x" * viz.style.LABEL_CHARS
-    assert shown[1].strip() == f"… +{1_000_000 - viz.style.LABEL_CHARS:,} characters"
+    lines = viz.style.LABEL_CHARS // viz.style.LABEL_WIDTH
+    assert shown[:lines] == ["x" * viz.style.LABEL_WIDTH] * lines   # wrapped
+    assert shown[lines].strip() == f"… +{1_000_000 - viz.style.LABEL_CHARS:,} characters"
     assert len(svg) < 20_000   # a box of a readable size, not one millions of points wide
     assert len(x.label) == 1_000_000
+
+
+def test_a_long_line_wraps_and_nothing_is_hidden():
+    label = "".join(chr(ord("a") + i % 26) for i in range(120))
+    shown = texts(parse(to_svg(Value(1.0, label=label)))["v0"][0])
+    assert shown[:3] == [label[:50], label[50:100], label[100:]]
+    assert not any("…" in t for t in shown)
 
 
 def test_a_label_of_many_lines_shows_its_first_lines():

@@ -52,8 +52,10 @@ def dot_graph(order: list[Value], names: Names, folding: Folding, *, targets: li
               grads: Mapping[Value, float] | None = None, rankdir: str = "LR",
               show_grad: bool = True, show_local: bool = False) -> Graph:
     """The Graph of the nodes in order (topological, the root last), named by names, drawn
-    (folded) as folding says; grads: the gradients to show instead of each node's .grad."""
-    grad = [node.grad for node in order] if grads is None else [grads[node] for node in order]
+    (folded) as folding says; grads: the gradients of one pass to show instead of each node's
+    .grad (a node it leaves out got 0.0 from that pass)."""
+    grad = ([node.grad for node in order] if grads is None
+            else [grads.get(node, 0.0) for node in order])
     return _Drawing(order, names, grad, targets, folding, rankdir=rankdir,
                     show_grad=show_grad, show_local=show_local).graph
 

@@ -59,8 +59,8 @@ def picture(root: Value, *, names: Names | None = None, scope: Mapping[str, Any]
             highlight: Value | Sequence[Value] | None = None, fold: bool = False) -> Graph:
     """draw() as another view shows the graph: with that view's names (node_names(root, ...)),
     or names made from scope (the user's variables, autograd.names.caller_scope()); and, when
-    given, the gradients of that view's pass (grads: node -> gradient, for every node of the
-    graph) in place of each .grad."""
+    given, the gradients of that view's pass (grads: node -> gradient; 0.0 for a node it
+    leaves out) in place of each .grad."""
     _check_root(root, "draw()")
     if rankdir not in RANKDIRS:
         raise ValueError(f"draw(rankdir=...) must be one of 'LR', 'TB', 'RL', 'BT', got {rankdir!r}")

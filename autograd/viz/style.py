@@ -6,11 +6,11 @@ Text
     for markup, a line break for each newline, and a visible escape (`\\x00`, `\\ufffe`,
     `\\ud800`) for each character that XML cannot carry or that would hide or reorder the text
     around it (control characters, lone surrogates, the noncharacters U+FFFE/U+FFFF, line and
-    paragraph separators, bidirectional controls).  A picture shows at most LABEL_CHARS
-    characters in LABEL_LINES lines of a label, then says how many more there are
-    (`… +999,800 characters`): a million-character label draws at once, as a box of a
-    readable size, instead of a box millions of points wide.  The whole label is still the
-    Value's .label, in the stepper and in JSON.
+    paragraph separators, bidirectional controls).  A line longer than LABEL_WIDTH characters
+    wraps, and a picture shows at most LABEL_CHARS characters in LABEL_LINES lines of a label,
+    then says how many more there are (`… +999,800 characters`): a million-character label
+    draws at once, as a box of a readable size, instead of a box millions of points wide.
+    The whole label is still the Value's .label, in the stepper and in JSON.
 
 Font
     Graphviz lays text out with the metrics of FONT, DejaVu Sans: Graphviz's dot finds it
@@ -67,6 +67,7 @@ FONT_STACK = "'DejaVu Sans', Verdana, 'Bitstream Vera Sans', sans-serif"  # what
 
 LABEL_CHARS = 200        # characters of a label a picture shows
 LABEL_LINES = 8          # lines of a label a picture shows
+LABEL_WIDTH = 50         # characters in a line of a label before it wraps
 
 # characters shown as a Python escape: C0/C1 controls but tab and newline, lone surrogates,
 # U+FFFE/U+FFFF (not XML), line/paragraph separators, bidirectional controls
@@ -82,17 +83,22 @@ def _line(s: str) -> str:
 
 
 def label_text(label: object) -> str:
-    """label as the text of an HTML-like label that shows it as typed (shortened when long)."""
+    """label as the text of an HTML-like label that shows it as typed: lines longer than
+    LABEL_WIDTH wrapped, and shortened to LABEL_CHARS characters in LABEL_LINES lines."""
     s = label if isinstance(label, str) else str(label)  # .label may be set to anything
     s = s.replace("\r\n", "\n").replace("\r", "\n")
-    lines = s.split("\n", LABEL_LINES)[:LABEL_LINES]
-    shown, room = [], LABEL_CHARS
-    for line in lines:
+    shown: list[str] = []
+    used = 0  # characters of s shown, line breaks included
+    for k, line in enumerate(s.split("\n", LABEL_LINES)[:LABEL_LINES]):
+        room = min(LABEL_CHARS - used - (k > 0), (LABEL_LINES - len(shown)) * LABEL_WIDTH)
         if room <= 0:
             break
-        shown.append(line[:room])
-        room -= len(shown[-1]) + 1
-    hidden = len(s) - sum(len(line) for line in shown) - (len(shown) - 1)
+        part = line[:room]
+        shown += [part[i:i + LABEL_WIDTH] for i in range(0, len(part), LABEL_WIDTH)] or [""]
+        used += len(part) + (k > 0)
+        if len(part) < len(line):
+            break
+    hidden = len(s) - used
     text = "<br/>".join(_line(line) for line in shown)
     if hidden > 0:
         text += f'<font color="{MUTED}"> … +{hidden:,} character{"s" if hidden != 1 else ""}</font>'
