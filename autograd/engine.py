@@ -424,10 +424,15 @@ class no_grad(_ModeContext):
 
 def _each_step_under(context: Callable[[], Any], gen: Any) -> Any:
     """Run the generator gen with context entered around each of its steps (not around the
-    caller's code between them), passing sent values, thrown exceptions and close() through."""
-    with context():
-        response = next(gen)  # StopIteration ends this generator with gen's return value
+    caller's code between them), passing sent values, thrown exceptions and close() through;
+    returns gen's return value."""
+    resume: Callable[[], Any] = gen.__next__
     while True:
+        try:
+            with context():
+                response = resume()
+        except StopIteration as stop:
+            return stop.value
         try:
             request = yield response
         except GeneratorExit:
@@ -435,11 +440,9 @@ def _each_step_under(context: Callable[[], Any], gen: Any) -> Any:
                 gen.close()
             raise
         except BaseException as e:
-            with context():
-                response = gen.throw(e)
+            resume = functools.partial(gen.throw, e)
         else:
-            with context():
-                response = gen.send(request)
+            resume = functools.partial(gen.send, request)
 
 
 # ---------------------------------------------------------------------------------------------
