@@ -217,7 +217,7 @@ def test_non_finite_numbers_are_written_out():
 
 
 def test_numbers_are_written_as_format_number_writes_them():
-    # the debugger's rule (autograd._format): 4 decimals in [1e-2, 1e6), else 4 significant digits
+    # the debugger's rule (autograd._util.format_number): 4 decimals in [1e-2, 1e6), else 4 significant digits
     x = Value(123456.0, label="x")
     y = x * 1e-9
     assert texts(parse(to_svg(y, show_grad=False))["v1"][0]) == ["y", "data 0.0001235"]
@@ -843,7 +843,7 @@ def test_no_colour_before_any_gradient_exists(renderer):
 
 
 def test_every_number_in_a_picture_is_written_by_format_number():
-    from autograd._format import format_number
+    from autograd._util import format_number
     x = Value(1.23456e-7, label="x")
     y = (x * 3.5 + 0.1) ** 2
     y.backward()
@@ -969,7 +969,8 @@ OVERFLOWS = """() => [...document.querySelectorAll('g.node')].flatMap(g => {
         .filter(([_, b]) => b.x < box.x0 - 0.5 || b.x + b.width > box.x1 + 0.5
                             || b.y < box.y0 - 0.5 || b.y + b.height > box.y1 + 0.5)
         .map(([text, b]) => `${g.querySelector('title').textContent} ${text}: `
-             + `${b.x.toFixed(1)}..${(b.x + b.width).toFixed(1)} outside ${box.x0.toFixed(1)}..${box.x1.toFixed(1)}`);
+             + `${b.x.toFixed(1)}..${(b.x + b.width).toFixed(1)} outside `
+             + `${box.x0.toFixed(1)}..${box.x1.toFixed(1)}`);
 })"""
 
 

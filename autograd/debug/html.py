@@ -21,10 +21,11 @@ import pathlib
 import re
 from typing import Any
 
-from ..engine import _check_value
+from ..engine import check_value
+from ..names import Names, caller_scope, node_names
 from ..value import Value
-from .export import _document, _run_fresh_pass
-from .steps import node_names
+from .export import document
+from .steps import fresh_pass
 
 __all__ = ["save_html", "to_html"]
 
@@ -48,22 +49,25 @@ def _inline_svg(svg: str) -> str:
     return head + svg[head_end:]
 
 
-def _player_data(root: Value) -> tuple[dict[str, Any], list[Value], list[float]]:
+def _player_data(root: Value) -> tuple[dict[str, Any], list[Value], list[float], Names]:
     """What the page's script needs: to_json, the node names, each step explained."""
-    order, steps, after = _run_fresh_pass(root)
-    names = node_names(root, order)
+    names = node_names(root, None, caller_scope())
+    run = fresh_pass(root, names)
+    order, steps = run.order, run.steps
+    after = [run.grads[node] for node in order]
     ids = {node: i for i, node in enumerate(order)}
     explained = [{"status": step.status(len(steps)), "clauses": step.clauses()} for step in steps]
     data = {
-        "trace": _document(order, steps, after),
+        "trace": document(run),
         "names": [names[node] for node in order],
         "root": ids[root],
         "explained": explained,
     }
-    return data, order, after
+    return data, order, after, names
 
 
-def _picture(root: Value, order: list[Value], after: list[float]) -> tuple[str, str, str]:
+def _picture(root: Value, order: list[Value], after: list[float],
+             names: Names) -> tuple[str, str, str]:
     """(kind, SVG, note): the whole graph ("full"), each nn neuron call as a box ("folded") when
     only that fits in autograd.viz.MAX_SIZE, or no picture ("none") with a note saying why."""
     from .. import viz  # pictures are drawn by viz, loaded only when a player is made
@@ -78,8 +82,8 @@ def _picture(root: Value, order: list[Value], after: list[float]) -> tuple[str, 
                 f'are in the table only), as the whole graph has {size:,} nodes and edges, more '
                 f'than <code>autograd.viz.MAX_SIZE</code> = {limit:,}.</p>')
     # draw the graph with the grads of the pass (colours and edge widths follow them; the
-    # player blanks each grad until its step)
-    graph = viz.picture(root, grads=dict(zip(order, after)), fold=fold)
+    # player blanks each grad until its step), its nodes named as the table names them
+    graph = viz.picture(root, names=names, grads=dict(zip(order, after)), fold=fold)
     svg = _inline_svg(graph.pipe(format="svg", encoding="utf-8", quiet=True))
     return ("folded" if fold else "full"), svg, note
 
@@ -106,9 +110,9 @@ def to_html(root: Value, *, title: str | None = None) -> str:
 
 def _page(root: Value, title: str | None = None) -> tuple[str, str]:
     """to_html's page, and the root's name in it (the debugger reports it without naming again)."""
-    _check_value(root, "save_html() root")
-    data, order, after = _player_data(root)
-    kind, svg, note = _picture(root, order, after)
+    check_value(root, "save_html() root")
+    data, order, after, names = _player_data(root)
+    kind, svg, note = _picture(root, order, after, names)
     if title is None:
         title = f"Backward pass of {data['names'][data['root']]}"
     parts = {"TITLE": html.escape(title), "CSS": _CSS, "JS": _JS, "PICTURE": kind,

@@ -23,9 +23,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-import graphviz  # type: ignore[import-untyped]
+import graphviz
 
-from .._format import format_number
+from .._util import format_number
 from ..names import Names
 from ..value import Value
 from .fold import Box, Folding, layer_key

@@ -11,9 +11,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .._util import describe
 from ..engine import topological_order
 from ..names import Names, caller_scope, node_names
-from ..value import Value, _describe
+from ..value import Value
 from .drawing import dot_graph
 from .render import Graph
 from .size import picture_plan
@@ -42,7 +43,7 @@ def to_svg(root: Value, **draw_kwargs: Any) -> str:
     """The picture of draw(root, **draw_kwargs) as SVG text."""
     _check_root(root, "to_svg()")
     graph = picture(root, scope=caller_scope(), **draw_kwargs)
-    return graph.pipe(format="svg", encoding="utf-8", quiet=True)  # type: ignore[no-any-return]
+    return graph.pipe(format="svg", encoding="utf-8", quiet=True)
 
 
 def save_svg(root: Value, path: str | os.PathLike[str], **draw_kwargs: Any) -> Path:
@@ -55,7 +56,8 @@ def save_svg(root: Value, path: str | os.PathLike[str], **draw_kwargs: Any) -> P
 
 
 def picture(root: Value, *, names: Names | None = None, scope: Mapping[str, Any] | None = None,
-            grads: Mapping[Value, float] | None = None, rankdir: str = "LR", show_grad: bool = True, show_local: bool = False,
+            grads: Mapping[Value, float] | None = None, rankdir: str = "LR",
+            show_grad: bool = True, show_local: bool = False,
             highlight: Value | Sequence[Value] | None = None, fold: bool = False) -> Graph:
     """draw() as another view shows the graph: with that view's names (node_names(root, ...)),
     or names made from scope (the user's variables, autograd.names.caller_scope()); and, when
@@ -78,7 +80,7 @@ def picture(root: Value, *, names: Names | None = None, scope: Mapping[str, Any]
 
 def _check_root(root: Any, who: str) -> None:
     if not isinstance(root, Value):
-        raise TypeError(f"{who} needs a Value, got {_describe(root)}")
+        raise TypeError(f"{who} needs a Value, got {describe(root)}")
 
 
 def _targets(highlight: Any, index: dict[Value, int]) -> list[int]:
@@ -89,16 +91,16 @@ def _targets(highlight: Any, index: dict[Value, int]) -> list[int]:
     if isinstance(highlight, Value):
         items = [highlight]
     elif isinstance(highlight, (str, bytes)):
-        raise TypeError(f"{expected}, got {_describe(highlight)}")
+        raise TypeError(f"{expected}, got {describe(highlight)}")
     else:
         try:
             items = list(highlight)
         except TypeError:
-            raise TypeError(f"{expected}, got {_describe(highlight)}") from None
+            raise TypeError(f"{expected}, got {describe(highlight)}") from None
     out = []
     for v in items:
         if not isinstance(v, Value):
-            raise TypeError(f"draw(highlight=...) takes Values, got {_describe(v)}")
+            raise TypeError(f"draw(highlight=...) takes Values, got {describe(v)}")
         if v not in index:
             raise ValueError(f"draw(highlight=...): {v!r} is not in the graph of the root "
                              f"(the root does not depend on it)")

@@ -29,7 +29,7 @@ import sysconfig
 from pathlib import Path
 from typing import Any
 
-import graphviz  # type: ignore[import-untyped]
+import graphviz
 
 from .style import FONT, FONT_STACK
 
@@ -147,7 +147,7 @@ class Graph(graphviz.Digraph):
     """A graphviz.Digraph whose pipe() uses dot or graphviz-pure (render.pipe), and with it
     the Jupyter display (graphviz's _repr_mimebundle_ calls pipe())."""
 
-    def pipe(self, format: str | None = None, renderer: str | None = None,  # type: ignore[override]
+    def pipe(self, format: str | None = None, renderer: str | None = None,
              formatter: str | None = None, neato_no_op: bool | int | None = None,
              quiet: bool = False, *, engine: str | None = None,
              encoding: str | None = None) -> Any:
@@ -172,4 +172,4 @@ class Graph(graphviz.Digraph):
 
     def _repr_svg_(self) -> str:
         """The SVG, for front-ends that predate _repr_mimebundle_."""
-        return self.pipe(format="svg", encoding="utf-8")  # type: ignore[no-any-return]
+        return self.pipe(format="svg", encoding="utf-8")

@@ -42,7 +42,7 @@ class PicturePlan:
     folded: int | None        # the folded picture's, when it was counted and there is an nn call
     limit: int                # MAX_SIZE when planned
     message: str
-    folding: Folding = field(repr=False, compare=False)  # of the picture to draw (kind "none": the last tried)
+    folding: Folding = field(repr=False, compare=False)  # the picture's ("none": the last tried)
 
     @property
     def fold(self) -> bool:
