@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from viz_helpers import SVG, names, nodes, parse, product, rgb, stroke_width, strokes, texts, use_renderer
 
-from autograd import Value, draw, to_svg, viz
+from autograd import Value, draw, save_svg, to_svg, viz
 from autograd.engine import topological_order
 from nn import MLP, TwoNodeNetwork, mse_loss
 
@@ -342,9 +342,12 @@ def test_highlight_must_be_values():
         draw(L, highlight=3.0)
 
 
-def test_unknown_option_is_a_type_error():
-    with pytest.raises(TypeError):
+def test_unknown_option_is_a_type_error_listing_draws_options(tmp_path):
+    with pytest.raises(TypeError, match="to_svg.*'colour'.*rankdir, show_grad, show_local"):
         to_svg(Value(1.0), colour="red")
+    with pytest.raises(TypeError, match="save_svg.*'scope'"):
+        save_svg(Value(1.0), tmp_path / "x.svg", scope={})
+    assert not (tmp_path / "x.svg").exists()
 
 
 # ---------------------------------------------------------------------------------------------

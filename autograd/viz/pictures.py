@@ -22,6 +22,7 @@ from .size import picture_plan
 __all__ = ["RANKDIRS", "draw", "picture", "save_svg", "to_svg"]
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
+OPTIONS = ("rankdir", "show_grad", "show_local", "highlight", "fold")  # draw()'s keywords
 
 
 def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local: bool = False,
@@ -40,19 +41,30 @@ def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local
 
 
 def to_svg(root: Value, **draw_kwargs: Any) -> str:
-    """The picture of draw(root, **draw_kwargs) as SVG text."""
+    """The picture of draw(root, **draw_kwargs) as SVG text (draw's options: rankdir,
+    show_grad, show_local, highlight, fold)."""
     _check_root(root, "to_svg()")
-    graph = picture(root, scope=caller_scope(), **draw_kwargs)
+    graph = picture(root, scope=caller_scope(), **_options("to_svg()", draw_kwargs))
     return graph.pipe(format="svg", encoding="utf-8", quiet=True)
 
 
 def save_svg(root: Value, path: str | os.PathLike[str], **draw_kwargs: Any) -> Path:
-    """Write the picture of draw(root, **draw_kwargs) to path as SVG; returns the path."""
+    """Write the picture of draw(root, **draw_kwargs) to path as SVG; returns the path
+    (draw's options: rankdir, show_grad, show_local, highlight, fold)."""
     _check_root(root, "save_svg()")
     path = Path(path)
-    graph = picture(root, scope=caller_scope(), **draw_kwargs)
+    graph = picture(root, scope=caller_scope(), **_options("save_svg()", draw_kwargs))
     path.write_text(graph.pipe(format="svg", encoding="utf-8", quiet=True), encoding="utf-8")
     return path
+
+
+def _options(who: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """kwargs, when each is one of draw()'s options; else a TypeError that lists them."""
+    for key in kwargs:
+        if key not in OPTIONS:
+            raise TypeError(f"{who} got an unexpected keyword argument {key!r}; it takes "
+                            f"draw()'s options: {', '.join(OPTIONS)}")
+    return kwargs
 
 
 def picture(root: Value, *, names: Names | None = None, scope: Mapping[str, Any] | None = None,
