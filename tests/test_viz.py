@@ -353,6 +353,15 @@ def test_unknown_option_is_a_type_error_listing_draws_options(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # picture(): the drawing other views ask for; picture_plan(): the one size policy
 
+def test_picture_names_nodes_as_the_view_that_asks_does():
+    from autograd.names import node_names
+    x = Value(1.0)
+    y = x * 2.0
+    svg = viz.picture(y, names=node_names(y)).pipe(format="svg", encoding="utf-8")   # no scope
+    assert [texts(parse(svg)[f"v{i}"][0])[0] for i in range(2)] == ["leaf#0", "L"]
+    assert [texts(parse(to_svg(y))[f"v{i}"][0])[0] for i in range(2)] == ["x", "y"]
+
+
 def test_picture_shows_the_grads_it_is_given_and_leaves_grad_alone():
     a, b, L = product()
     svg = viz.picture(L, grads={a: 5.0, b: 0.0, L: 0.0}).pipe(format="svg", encoding="utf-8")
