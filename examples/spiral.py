@@ -18,12 +18,11 @@ import random
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# examples/, the script's own folder, is first on sys.path
+from _progress import Progress
 
-from _progress import Progress  # noqa: E402
-
-import autograd  # noqa: E402
-from nn import MLP, Adam, cross_entropy  # noqa: E402
+import autograd
+from nn import MLP, Adam, cross_entropy
 
 OUT = Path(__file__).resolve().parent / "out"
 CLASSES = 3
