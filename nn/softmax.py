@@ -22,10 +22,24 @@ from .module import _describe, _is_operand
 __all__ = ["cross_entropy", "log_softmax", "softmax"]
 
 
+def _as_list(x: Any) -> list[Any] | None:
+    """x as a list when it is a list, a tuple or an array-like (a 1-d NumPy array), else None."""
+    if isinstance(x, (list, tuple)):
+        return list(x)
+    if isinstance(x, (str, bytes, Value)) or not hasattr(x, "__len__") or not hasattr(x, "__iter__"):
+        return None
+    try:
+        return list(x)
+    except TypeError:  # a 0-d NumPy array has __len__ but no length
+        return None
+
+
 def _logits(logits: Any, who: str, where: str = "logits") -> list[Value]:
     """logits as a non-empty list of Values (numbers become leaf Values)."""
-    if not isinstance(logits, (list, tuple)):
+    items = _as_list(logits)
+    if items is None:
         raise TypeError(f"{who} takes a list of logits (numbers or Values), got {_describe(logits)}")
+    logits = items
     if not logits:
         raise ValueError(f"{who}: {where} is empty; expected at least one logit")
     out = []
@@ -83,14 +97,18 @@ def cross_entropy(logits: Any, target: Any) -> Value:
 
     One example: a list of C logits (numbers or Values) and its class, an int in [0, C).
     A batch: a list of such lists, all of the same length C, and a list of as many classes.
+    (Tuples and NumPy arrays do as lists.)
     A class is an int (a bool or a float such as 1.0 is a TypeError, as PyTorch wants integer
     class indices); one out of range is a ValueError.
     """
     who = "cross_entropy"
-    if isinstance(logits, (list, tuple)) and logits and isinstance(logits[0], (list, tuple)):
-        if not isinstance(target, (list, tuple)):
+    batch = _as_list(logits)
+    if batch and _as_list(batch[0]) is not None:
+        logits, targets = batch, _as_list(target)
+        if targets is None:
             raise TypeError(f"{who}: logits is a batch of {len(logits)} examples, so target must "
                             f"be a list of {len(logits)} class indices, got {_describe(target)}")
+        target = targets
         if len(target) != len(logits):
             raise ValueError(f"{who}: logits has {len(logits)} examples but target has "
                              f"{len(target)} class indices")
@@ -105,7 +123,7 @@ def cross_entropy(logits: Any, target: Any) -> Value:
         total = sum(terms[1:], terms[0])
         return total * (1.0 / len(terms)) if len(terms) > 1 else total
     xs = _logits(logits, who)
-    if isinstance(target, (list, tuple)):
+    if _as_list(target) is not None:
         raise TypeError(f"{who}: logits is one example (a list of {len(xs)} logits), so target "
                         f"must be one class index, got {_describe(target)}; for a batch pass a "
                         f"list of lists of logits")

@@ -184,6 +184,17 @@ def test_cross_entropy_takes_numbers_and_tuples():
     assert close(cross_entropy((0.5, -1.25, 2.0, 0.0), 2).data, 0.3344986126036626)
 
 
+def test_numpy_arrays_and_numbers_do_as_lists_and_numbers():
+    np = pytest.importorskip("numpy")
+    assert close(cross_entropy(np.array([0.5, -1.25, 2.0, 0.0]), np.int64(2)).data,
+                 0.3344986126036626)
+    assert close(cross_entropy(np.array([[0.5, -1.25, 2.0, 0.0]] * 2), np.array([2, 2])).data,
+                 0.3344986126036626)
+    assert close(softmax(np.array([1.0, 2.0, 3.0]))[2].data, 0.6652409557748219)
+    with pytest.raises(TypeError, match="takes a list of logits"):
+        softmax(np.float64(1.0))
+
+
 def test_cross_entropy_agrees_with_finite_differences():
     def f(a, b, c, d):
         return cross_entropy([[a, b], [c, d]], [1, 0])
