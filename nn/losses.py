@@ -83,7 +83,8 @@ def _bce_one(p: Any, t: float) -> Any:
             return z * (1.0 - t) + (1.0 + (-z).exp()).log()
         return (1.0 + z.exp()).log() - z * t
     # Otherwise through p itself, so p.grad is dC/dp, the first factor of the chain rule.
-    return -(t * _log_clamped(p) + (1.0 - t) * _log_clamped(1.0 - p))
+    # Written as (-t) log p - (1-t) log(1-p): the same numbers as -(...), but 0.0 where that is -0.0.
+    return (-t) * _log_clamped(p) - (1.0 - t) * _log_clamped(1.0 - p)
 
 
 def binary_cross_entropy(pred: Value | Sequence[Value], target: Any) -> Value:

@@ -90,6 +90,12 @@ def test_bce_of_a_saturated_sigmoid_keeps_its_exact_gradient():
     assert z.grad == -1.0
 
 
+@pytest.mark.parametrize("p, t", [(1.0, 1.0), (0.0, 0.0), (Value(1.0), 1.0), (Value(0.0), 0.0)])
+def test_bce_of_a_perfect_prediction_is_plus_zero(p, t):
+    loss = binary_cross_entropy(p, t).data
+    assert loss == 0.0 and math.copysign(1.0, loss) == 1.0
+
+
 def test_bce_matches_the_formula_inside_0_1():
     p = Value(0.3)
     loss = binary_cross_entropy(p, 0.75)
