@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from autograd import Value
-from autograd.value import _describe
+from autograd._util import describe as _describe
 
 __all__ = ["ACTIVATIONS", "DEFAULT_SEED", "MLP", "Layer", "Module", "Neuron"]
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from autograd import Value
-from autograd.value import _value_list
+from autograd.engine import value_list as _value_list
 
 from .module import _describe, _is_number
 
