@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd import Value
+from autograd._util import describe
 
-from .module import _describe, _is_operand
+from .module import is_operand
 
 __all__ = ["binary_cross_entropy", "hinge_loss", "mse_loss"]
 
@@ -21,7 +22,7 @@ _EPS = 1e-12  # PyTorch's EPSILON in that backward
 
 
 def _pairs(pred: Any, target: Any, who: str) -> list[tuple[Any, Any]]:
-    single = _is_operand(pred)
+    single = is_operand(pred)
     if single:
         if isinstance(target, (list, tuple)):
             raise ValueError(f"{who}: pred is one value but target is a list of {len(target)}")
@@ -29,7 +30,7 @@ def _pairs(pred: Any, target: Any, who: str) -> list[tuple[Any, Any]]:
     else:
         if not isinstance(pred, (list, tuple)) or not isinstance(target, (list, tuple)):
             raise TypeError(f"{who} takes a Value and a number, or two lists of the same length; "
-                            f"got {_describe(pred)} and {_describe(target)}")
+                            f"got {describe(pred)} and {describe(target)}")
         if len(pred) != len(target):
             raise ValueError(f"{who}: pred has {len(pred)} items but target has {len(target)}")
         if not pred:
@@ -37,8 +38,8 @@ def _pairs(pred: Any, target: Any, who: str) -> list[tuple[Any, Any]]:
         pairs = list(zip(pred, target))
     for p, t in pairs:
         for x, what in ((p, "pred"), (t, "target")):
-            if not _is_operand(x):
-                raise TypeError(f"{who}: each {what} must be a number or a Value, got {_describe(x)}")
+            if not is_operand(x):
+                raise TypeError(f"{who}: each {what} must be a number or a Value, got {describe(x)}")
     return pairs
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from autograd import Value
-from autograd._util import describe as _describe
+from autograd._util import describe
 
 __all__ = ["ACTIVATIONS", "DEFAULT_SEED", "MLP", "Layer", "Module", "Neuron"]
 
@@ -23,19 +23,19 @@ ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid")
 DEFAULT_SEED = 1337  # the default rng makes runs reproducible
 
 
-def _is_number(x: Any) -> bool:
+def is_number(x: Any) -> bool:
     """A real number that is not a bool: int, float, or a NumPy scalar."""
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
-def _is_operand(x: Any) -> bool:
+def is_operand(x: Any) -> bool:
     """What a network or a loss takes as one input: a Value or a real number (bools too, as Value)."""
     return isinstance(x, (Value, numbers.Real))
 
 
 def _check_count(n: Any, what: str) -> int:
     if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{what} must be an int, got {_describe(n)}")
+        raise TypeError(f"{what} must be an int, got {describe(n)}")
     if n < 1:
         raise ValueError(f"{what} must be at least 1, got {n}")
     return n
@@ -64,7 +64,7 @@ def _check_rng(rng: Any) -> random.Random:
         return _building_rng() or random.Random(DEFAULT_SEED)
     if not isinstance(rng, random.Random):
         raise TypeError(f"rng must be a random.Random (or None for the fixed default seed), "
-                        f"got {_describe(rng)}")
+                        f"got {describe(rng)}")
     return rng
 
 
@@ -158,17 +158,17 @@ class Module:
 
 
 def _as_inputs(x: Any, nin: int, who: str) -> list[Any]:
-    if _is_operand(x):
+    if is_operand(x):
         x = [x]
     try:
         xs = list(x)
     except TypeError:
-        raise TypeError(f"{who} takes a list of {nin} numbers or Values, got {_describe(x)}") from None
+        raise TypeError(f"{who} takes a list of {nin} numbers or Values, got {describe(x)}") from None
     if len(xs) != nin:
         raise ValueError(f"{who} takes a list of {nin} inputs, got {len(xs)}")
     for i, xi in enumerate(xs):
-        if not _is_operand(xi):
-            raise TypeError(f"{who}: input {i} must be a number or a Value, got {_describe(xi)}")
+        if not is_operand(xi):
+            raise TypeError(f"{who}: input {i} must be a number or a Value, got {describe(xi)}")
     return xs
 
 
@@ -239,7 +239,7 @@ class MLP(Module):
         _check_count(nin, "nin")
         if isinstance(nouts, int) or not isinstance(nouts, (list, tuple)):
             raise TypeError(f"nouts must be a list of layer sizes such as [16, 16, 1], "
-                            f"got {_describe(nouts)}")
+                            f"got {describe(nouts)}")
         if not nouts:
             raise ValueError("nouts must list at least one layer size, got []")
         for i, n in enumerate(nouts):

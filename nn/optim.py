@@ -13,15 +13,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from autograd import Value
-from autograd.engine import value_list as _value_list
+from autograd._util import describe
+from autograd.engine import value_list
 
-from .module import _describe, _is_number
+from .module import is_number
 
 __all__ = ["SGD", "Adam"]
 
 
 def _check_params(params: Any, who: str) -> list[Value]:
-    ps = _value_list(params, who, "params", hint=" (e.g. model.parameters())", one="v")
+    ps = value_list(params, who, "params", hint=" (e.g. model.parameters())", one="v")
     if not ps:
         raise ValueError(f"{who} got an empty list of parameters")
     first: dict[int, int] = {}
@@ -36,8 +37,8 @@ def _check_params(params: Any, who: str) -> list[Value]:
 
 def _check_number(x: Any, what: str, lo: float, hi: float, *, lo_open: bool, hi_open: bool) -> float:
     """x as a float in the interval; TypeError for a non-number, ValueError out of range."""
-    if not _is_number(x):
-        raise TypeError(f"{what} must be a number, got {_describe(x)}")
+    if not is_number(x):
+        raise TypeError(f"{what} must be a number, got {describe(x)}")
     interval = f"{'(' if lo_open else '['}{lo}, {hi}{')' if hi_open else ']'}"
     try:
         value = float(x)
@@ -110,7 +111,7 @@ class Adam(_Optimizer):
         super().__init__(params, "Adam")
         self.lr = _positive(lr, "Adam lr")
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise TypeError(f"Adam betas must be a pair (beta1, beta2), got {_describe(betas)}")
+            raise TypeError(f"Adam betas must be a pair (beta1, beta2), got {describe(betas)}")
         self.betas = (_fraction(betas[0], "Adam betas[0]"), _fraction(betas[1], "Adam betas[1]"))
         self.eps = _check_number(eps, "Adam eps", 0.0, math.inf, lo_open=False, hi_open=True)
         self._m = [0.0] * len(self.params)

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd import Value
+from autograd._util import describe
 
-from .module import _describe, _is_operand
+from .module import is_operand
 
 __all__ = ["cross_entropy", "log_softmax", "softmax"]
 
@@ -38,14 +39,14 @@ def _logits(logits: Any, who: str, where: str = "logits") -> list[Value]:
     """logits as a non-empty list of Values (numbers become leaf Values)."""
     items = _as_list(logits)
     if items is None:
-        raise TypeError(f"{who} takes a list of logits (numbers or Values), got {_describe(logits)}")
+        raise TypeError(f"{who} takes a list of logits (numbers or Values), got {describe(logits)}")
     logits = items
     if not logits:
         raise ValueError(f"{who}: {where} is empty; expected at least one logit")
     out = []
     for i, x in enumerate(logits):
-        if not _is_operand(x):
-            raise TypeError(f"{who}: {where}[{i}] must be a number or a Value, got {_describe(x)}")
+        if not is_operand(x):
+            raise TypeError(f"{who}: {where}[{i}] must be a number or a Value, got {describe(x)}")
         out.append(x if isinstance(x, Value) else Value(x))
     return out
 
@@ -78,7 +79,7 @@ def softmax(logits: Sequence[Value | float]) -> list[Value]:
 def _class_index(t: Any, classes: int, who: str, where: str) -> int:
     if isinstance(t, bool) or not isinstance(t, numbers.Integral):
         raise TypeError(f"{who}: {where} must be a class index, an int in [0, {classes}), "
-                        f"got {_describe(t)}")
+                        f"got {describe(t)}")
     index = int(t)
     if not 0 <= index < classes:
         raise ValueError(f"{who}: {where} must be a class index in [0, {classes}) for "
@@ -107,7 +108,7 @@ def cross_entropy(logits: Any, target: Any) -> Value:
         logits, targets = batch, _as_list(target)
         if targets is None:
             raise TypeError(f"{who}: logits is a batch of {len(logits)} examples, so target must "
-                            f"be a list of {len(logits)} class indices, got {_describe(target)}")
+                            f"be a list of {len(logits)} class indices, got {describe(target)}")
         target = targets
         if len(target) != len(logits):
             raise ValueError(f"{who}: logits has {len(logits)} examples but target has "
@@ -125,6 +126,6 @@ def cross_entropy(logits: Any, target: Any) -> Value:
     xs = _logits(logits, who)
     if _as_list(target) is not None:
         raise TypeError(f"{who}: logits is one example (a list of {len(xs)} logits), so target "
-                        f"must be one class index, got {_describe(target)}; for a batch pass a "
+                        f"must be one class index, got {describe(target)}; for a batch pass a "
                         f"list of lists of logits")
     return _one(xs, _class_index(target, len(xs), who, "target"))
