@@ -52,6 +52,14 @@ def predict(model: MLP, point: list[float]) -> int:
     return max(range(len(out)), key=out.__getitem__)
 
 
+def tape_class() -> type | None:
+    """autograd.Tape, or None in a chainrule that does not have it (yet)."""
+    try:
+        return autograd.Tape
+    except (AttributeError, ImportError):  # a listed but missing lazy module is an ImportError
+        return None
+
+
 def accuracy(model: MLP, X: list[list[float]], y: list[int]) -> float:
     return sum(predict(model, x) == c for x, c in zip(X, y)) / len(y)
 
@@ -61,8 +69,9 @@ def train(model: MLP, X: list[list[float]], y: list[int], steps: int, lr: float,
     """Adam on the mean cross-entropy over the whole set; returns the last loss."""
     opt = Adam(model.parameters(), lr=lr)
     tape = None
-    if not rebuild and hasattr(autograd, "Tape"):
-        tape = autograd.Tape(cross_entropy([model(x) for x in X], y))
+    Tape = None if rebuild else tape_class()
+    if Tape is not None:
+        tape = Tape(cross_entropy([model(x) for x in X], y))
     bar = Progress(steps, "training", stream=sys.stdout)
     loss = math.nan
     for k in range(steps):
@@ -114,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     X, y = make_spiral()
     model = MLP(2, [args.hidden, CLASSES], activation="relu")
-    how = "rebuilding the graph each step" if args.rebuild or not hasattr(autograd, "Tape") \
+    how = "rebuilding the graph each step" if args.rebuild or tape_class() is None \
         else "replaying one Tape"
     print(f"{model}: {len(model.parameters())} parameters, {len(X)} points, {how}")
     loss = train(model, X, y, args.steps, args.lr, args.rebuild)

@@ -11,7 +11,6 @@ import pytest
 from autograd import Value
 from nn import MLP, SGD, Adam, Layer, Module, Neuron, binary_cross_entropy, hinge_loss, mse_loss
 
-
 # -- modules ---------------------------------------------------------------------------------
 
 def test_mlp_named_parameters_are_dotted_paths_in_order():
@@ -259,7 +258,8 @@ def test_the_default_generator_is_per_thread():
     (lambda: Neuron(0), ValueError, "nin must be at least 1, got 0"),
     (lambda: Neuron(2.5), TypeError, "nin must be an int, got float"),
     (lambda: Neuron(True), TypeError, "nin must be an int, got bool"),
-    (lambda: Neuron(2, activation="softmax"), ValueError, "activation must be one of 'linear', 'relu', 'tanh', 'sigmoid', got 'softmax'"),
+    (lambda: Neuron(2, activation="softmax"), ValueError,
+     "activation must be one of 'linear', 'relu', 'tanh', 'sigmoid', got 'softmax'"),
     (lambda: Layer(2, 0), ValueError, "nout must be at least 1"),
     (lambda: MLP(2, 16), TypeError, "nouts must be a list of layer sizes"),
     (lambda: MLP(2, []), ValueError, "nouts must list at least one layer size"),
@@ -451,7 +451,8 @@ def test_training_an_mlp_reduces_the_loss():
     (lambda: SGD([Value(1.0)], lr="fast"), TypeError, "SGD lr must be a number, got str"),
     (lambda: Adam([Value(1.0)], betas=0.9), TypeError, "betas must be a pair"),
     (lambda: Adam([Value(1.0)], betas=(0.9, 1.5)), ValueError, r"Adam betas\[1\] must be in"),
-    (lambda: Adam(None), TypeError, r"Adam: params must be a list of Values \(e.g. model.parameters\(\)\), got NoneType"),
+    (lambda: Adam(None), TypeError,
+     r"Adam: params must be a list of Values \(e.g. model.parameters\(\)\), got NoneType"),
 ])
 def test_optimizer_bad_arguments(make, error, message):
     with pytest.raises(error, match=message):
