@@ -10,4 +10,4 @@ from .export import to_json
 from .player import Player, play, save_html
 from .steps import Step, Term, backward_steps
 
-__all__ = ["backward_steps", "Step", "Term", "save_html", "play", "Player", "to_json"]
+__all__ = ["Player", "Step", "Term", "backward_steps", "play", "save_html", "to_json"]

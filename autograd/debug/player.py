@@ -22,8 +22,9 @@ import html
 import json
 import pathlib
 import re
+from collections.abc import Mapping
 from importlib import resources
-from typing import Any, Mapping
+from typing import Any
 
 from .._format import format_number
 from ..engine import _check_value
@@ -31,14 +32,11 @@ from ..names import caller_scope, node_names
 from ..value import Value
 from .export import to_json
 
-__all__ = ["Player", "play", "save_html", "EXPLAIN_LIMIT"]
+__all__ = ["EXPLAIN_LIMIT", "Player", "play", "save_html"]
 
 # Up to this many nodes the page carries explain(root, node) for every node (it costs a pass
 # per node); above it a click shows the node's step of the pass instead.
 EXPLAIN_LIMIT = 300
-
-_FILES = ("player.html", "player.css", "player.js")
-
 
 def _asset(name: str) -> str:
     """One of the page's files, shipped as package data in autograd/debug/playerfiles/."""

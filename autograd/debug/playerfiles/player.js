@@ -47,7 +47,7 @@
   function setView(v) {
     view = v;
     svg.setAttribute("viewBox", [v.x, v.y, v.w, v.h].join(" "));
-    document.body.dataset.zoom = (home.w / v.w).toFixed(3);
+    document.body.dataset.zoom = Math.round(home.w / v.w * 1000) / 1000;
   }
   function pxPerUnit() { return svg.getScreenCTM().a; }
   function toUser(cx, cy) {
