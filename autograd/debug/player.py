@@ -1,15 +1,16 @@
 """play and save_html: a backward pass played step by step, in a browser or inline in Jupyter.
 
-Data flows one way: the pass (to_json and the stepped pass, which only read the graph) and the
-picture (autograd.viz) become one page -- the JSON view model and the SVG inlined into
-playerfiles/player.html with playerfiles/player.css and player.js (package data, read with
+Data flows one way: the pass (steps.fresh_pass, and to_json's document of it) and the picture
+(autograd.viz), which only read the graph, become one page: the JSON view model and the SVG
+inlined into playerfiles/player.html with player.css and player.js (package data, read with
 importlib.resources as coverage.py reads its htmlfiles/).  Nothing is fetched at view time, so
 the page works from file:// and offline, and inside a sandboxed iframe in Jupyter.
 
 The page gets every number already written by autograd's one number format (format_number):
 its script never formats a number itself.  In the SVG each Value is a <g class="node"> whose
 <title> is v{i}, i its topological index, the id used by to_json.  The player never reads or
-writes any .grad: the grads it shows are those of a fresh pass, from to_json.
+writes any .grad: the grads it shows are those of a fresh pass (what backward() would give from
+zero grads), whatever the graph holds and whatever else runs.
 
 A graph too big for Graphviz is drawn folded (each nn neuron call one box) when that fits, and
 otherwise not drawn: the page then says so, and the side table still steps through the pass.
@@ -17,7 +18,6 @@ otherwise not drawn: the page then says so, and the side table still steps throu
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import json
 import pathlib
@@ -26,11 +26,12 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
-from .._format import format_number
-from ..engine import _check_value
+from .._util import format_number
+from ..engine import check_value
 from ..names import caller_scope, node_names
 from ..value import Value
-from .export import to_json
+from .export import document
+from .steps import fresh_pass
 
 __all__ = ["EXPLAIN_LIMIT", "Player", "play", "save_html"]
 
@@ -78,7 +79,7 @@ def play(root: Value, *, names: Mapping[Value, str] | None = None) -> Player:
     named as in every view: labels, else the caller's variables, else op#position (names=
     overrides that, e.g. for the debugger, which names from the frame that called backward()).
     """
-    _check_value(root, "play() root")
+    check_value(root, "play() root")
     if names is None:
         names = node_names(root, scope=caller_scope())
     return Player(root, _page(root, names), names)
@@ -91,7 +92,7 @@ def save_html(root: Value, path: str | pathlib.Path) -> pathlib.Path:
     grads filling in, previous / play / next and arrow keys, zoom and pan, the step's
     explanation, and d root / d node explained for a clicked node.
     """
-    _check_value(root, "save_html() root")
+    check_value(root, "save_html() root")
     return play(root, names=node_names(root, scope=caller_scope())).save(path)
 
 
@@ -111,13 +112,11 @@ def _page(root: Value, names: Mapping[Value, str]) -> str:
 
 
 def _view_model(root: Value, names: Mapping[Value, str]) -> tuple[dict[str, Any], list[Value]]:
-    """What the page's script reads: to_json of the pass, each node's name, and every text it
-    shows, numbers already formatted (the script never formats one)."""
-    trace = to_json(root)
-    order, steps = _stepped_pass(root, names)
+    """What the page's script reads: to_json's document of a fresh pass (no .grad touched),
+    and every text it shows, numbers already formatted (the script never formats one)."""
+    run = fresh_pass(root, names)
+    order, steps = run.order, run.steps
     ids = {node: i for i, node in enumerate(order)}
-    for node, entry in zip(order, trace["nodes"]):
-        entry["name"] = names[node]
     shown_steps = [{
         "status": step.status(len(steps)),
         "clauses": step.clauses(),
@@ -127,39 +126,15 @@ def _view_model(root: Value, names: Mapping[Value, str]) -> tuple[dict[str, Any]
     } for step in steps]
     root_name = names[root]
     return {
-        "trace": trace,
+        "trace": document(run),
         "root": ids[root],
         "zero": format_number(0.0),
         "data": [format_number(node.data) for node in order],
-        "grad": [format_number(_number(entry["grad"])) for entry in trace["nodes"]],
+        "grad": [format_number(run.grads[node]) for node in order],
         "steps": shown_steps,
         "why": _explanations(root, order, names),
         "whyHead": [f"d{root_name}/d{names[node]}" for node in order],
     }, order
-
-
-def _number(x: float | str) -> float:
-    """A to_json number back to a float ("nan", "inf", "-inf" are strings there)."""
-    return float(x)
-
-
-def _stepped_pass(root: Value, names: Mapping[Value, str]) -> tuple[list[Value], list[Any]]:
-    """The nodes in topological order and the Steps of a fresh pass (from zero), named by names.
-
-    Until autograd.debug.steps.fresh_pass lands this borrows export's pass (which saves and
-    restores the .grad fields); fresh_pass touches no .grad.  The one place to change.
-    """
-    from . import steps as _steps
-
-    fresh = getattr(_steps, "fresh_pass", None)
-    if fresh is not None:
-        done = fresh(root, names=names)
-        return list(done.order), list(done.steps)
-    from .export import _run_fresh_pass  # interim: see the docstring
-
-    order, steps, _ = _run_fresh_pass(root)
-    context = _steps._Context(root, names)
-    return order, [dataclasses.replace(step, context=context) for step in steps]
 
 
 def _explanations(root: Value, order: list[Value], names: Mapping[Value, str]) -> list[str] | None:
