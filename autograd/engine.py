@@ -21,9 +21,10 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from . import value as _value
 from ._util import as_float, describe
@@ -167,7 +168,7 @@ class Sweep:
         get = up.get
         for node in reversed(self.order):
             g = up[node]
-            terms = []
+            terms: list[tuple[Value, float, float, float]] = []
             da = node._da
             if da is not None:  # the same additions, in the same order, as backward()'s loop
                 a = node._a
@@ -405,7 +406,7 @@ class no_grad(_ModeContext):
         if not callable(func):
             raise TypeError(f"no_grad() takes no arguments (use `with no_grad():` or @no_grad), "
                             f"got {describe(func)}")
-        self.__init__()
+        _ModeContext.__init__(self)
         return self(func)
 
     def __call__(self, func: F) -> F:
@@ -424,10 +425,15 @@ class no_grad(_ModeContext):
 
 def _each_step_under(context: Callable[[], Any], gen: Any) -> Any:
     """Run the generator gen with context entered around each of its steps (not around the
-    caller's code between them), passing sent values, thrown exceptions and close() through."""
-    with context():
-        response = next(gen)  # StopIteration ends this generator with gen's return value
+    caller's code between them), passing sent values, thrown exceptions and close() through;
+    returns gen's return value."""
+    resume: Callable[[], Any] = gen.__next__
     while True:
+        try:
+            with context():
+                response = resume()
+        except StopIteration as stop:
+            return stop.value
         try:
             request = yield response
         except GeneratorExit:
@@ -435,11 +441,9 @@ def _each_step_under(context: Callable[[], Any], gen: Any) -> Any:
                 gen.close()
             raise
         except BaseException as e:
-            with context():
-                response = gen.throw(e)
+            resume = functools.partial(gen.throw, e)
         else:
-            with context():
-                response = gen.send(request)
+            resume = functools.partial(gen.send, request)
 
 
 # ---------------------------------------------------------------------------------------------

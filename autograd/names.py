@@ -12,8 +12,9 @@ the names of a graph, so the same node has the same name everywhere.  .label is 
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from types import FrameType
-from typing import Any, Mapping
+from typing import Any
 
 from .engine import topological_order
 from .value import Value

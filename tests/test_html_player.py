@@ -206,7 +206,7 @@ def player(browser, player_file):
     problems = []
     page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("request", lambda r: problems.append(f"request {r.url}") if not r.url.startswith("file:") else None)
+    page.on("request", lambda r: None if r.url.startswith("file:") else problems.append(f"request {r.url}"))
     page.goto(path.as_uri())
     page.problems = problems
     yield page
@@ -305,7 +305,8 @@ def test_play_runs_the_pass_to_the_end(player):
 
 def test_the_side_table_fills_in_with_the_pass(player):
     player.keyboard.press("ArrowRight")
-    rows = player.eval_on_selector_all("#nodes tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
+    rows = player.eval_on_selector_all("#nodes tbody tr",
+                                       "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
     assert [r[0] for r in rows] == ["L", "h", "z", "b", "a"]
     assert rows[0][3] == "1.0000" and rows[1][3].startswith("1.0000")
     assert rows[3][3] == ""
@@ -443,7 +444,7 @@ def chain_graph(n=14):
     """A long chain: drawn left to right it is far wider than any panel."""
     x = Value(0.5, "x")
     y = x
-    for k in range(n):
+    for _ in range(n):
         y = (y * 1.5 + 0.25).tanh()
     return y
 
@@ -517,7 +518,8 @@ def test_the_wheel_zooms_about_the_point_under_the_mouse(browser, chain_file):
     box = rect(page, CANVAS_JS)
     x, y = box["left"] + 300, (box["top"] + box["bottom"]) / 2
     under = ("([x, y]) => { const s = document.querySelector('#canvas svg'), p = s.createSVGPoint();"
-             " p.x = x; p.y = y; const u = p.matrixTransform(s.getScreenCTM().inverse()); return [u.x, u.y]; }")
+             " p.x = x; p.y = y; const u = p.matrixTransform(s.getScreenCTM().inverse());"
+             " return [u.x, u.y]; }")
     before = page.evaluate(under, [x, y])
     page.mouse.move(x, y)
     page.mouse.wheel(0, -300)
