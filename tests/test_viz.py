@@ -363,6 +363,16 @@ def test_picture_names_nodes_as_the_view_that_asks_does():
     assert [texts(own[f"v{i}"][0])[0] for i in range(2)] == ["x", "y"]
 
 
+def test_picture_takes_any_mapping_of_names_and_styles_them_by_where_they_came_from():
+    x, w = Value(1.0), Value(2.0, label="w")
+    y = x * w
+    svg = viz.picture(y, names={x: "x", w: "w", y: "mul#2"}).pipe(format="svg", encoding="utf-8")
+    label, variable, op = name_cell(svg, "v1"), name_cell(svg, "v0"), name_cell(svg, "v2")
+    assert (label.text, variable.text, op.text) == ("w", "x", "mul#2")
+    assert label.get("font-weight") == "bold" and variable.get("font-style") == "italic"
+    assert op.get("fill") == viz.style.MUTED
+
+
 def test_picture_shows_the_grads_it_is_given_and_leaves_grad_alone():
     a, b, L = product()
     svg = viz.picture(L, grads={a: 5.0, b: 0.0, L: 0.0}).pipe(format="svg", encoding="utf-8")

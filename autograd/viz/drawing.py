@@ -20,6 +20,7 @@ gradient is zero.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -47,8 +48,10 @@ from .style import (
 
 __all__ = ["dot_graph"]
 
+_OP_NAME = re.compile(r"[a-z]+#\d+'*")  # mul#6, leaf#0: a name made from an op and a position
 
-def dot_graph(order: list[Value], names: Names, folding: Folding, *, targets: list[int],
+
+def dot_graph(order: list[Value], names: Mapping[Value, str], folding: Folding, *, targets: list[int],
               grads: Mapping[Value, float] | None = None, rankdir: str = "LR",
               show_grad: bool = True, show_local: bool = False) -> Graph:
     """The Graph of the nodes in order (topological, the root last), named by names, drawn
@@ -83,7 +86,8 @@ class _Edge:
 class _Drawing:
     """Builds the Graph in two linear passes: what to draw, then how (the cue needs the maxima)."""
 
-    def __init__(self, order: list[Value], names: Names, grad: list[float], targets: list[int],
+    def __init__(self, order: list[Value], names: Mapping[Value, str], grad: list[float],
+                 targets: list[int],
                  folding: Folding, *, rankdir: str, show_grad: bool, show_local: bool) -> None:
         self.order, self.names, self.grad, self.folding = order, names, grad, folding
         self.index = folding.index
@@ -223,13 +227,23 @@ class _Drawing:
     def _name(self, node: Value) -> str:
         """The node's name: its label in bold, else a variable's name in italics, else its
         op and position (mul#6) in grey italics."""
-        kind = self.names.kind(node)
         text = label_text(self.names[node])
+        kind = self._kind(node)
         if kind == "label":
             return f"<b>{text}</b>"
         if kind == "variable":
             return f"<i>{text}</i>"
         return f'<font color="{MUTED}"><i>{text}</i></font>'
+
+    def _kind(self, node: Value) -> str:
+        """Where node's name came from: the Names' own record, else (a plain mapping of names)
+        "label" for a label, "op" for an op name (mul#6, L), else "variable"."""
+        if isinstance(self.names, Names):
+            return self.names.kind(node)
+        name = self.names[node]
+        if node.label and name == node.label:
+            return "label"
+        return "op" if _OP_NAME.fullmatch(name) or name == "L" else "variable"
 
     def _value(self, where: graphviz.Digraph, i: int) -> None:
         """A Value: [name | data / grad]; leaves (inputs, parameters) are grey."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from .._util import describe
 from ..engine import topological_order
-from ..names import Names, caller_scope, node_names
+from ..names import caller_scope, node_names
 from ..value import Value
 from .drawing import dot_graph
 from .render import Graph
@@ -67,14 +67,14 @@ def _options(who: str, kwargs: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
-def picture(root: Value, *, names: Names | None = None, scope: Mapping[str, Any] | None = None,
-            grads: Mapping[Value, float] | None = None, rankdir: str = "LR",
-            show_grad: bool = True, show_local: bool = False,
+def picture(root: Value, *, names: Mapping[Value, str] | None = None,
+            scope: Mapping[str, Any] | None = None, grads: Mapping[Value, float] | None = None,
+            rankdir: str = "LR", show_grad: bool = True, show_local: bool = False,
             highlight: Value | Sequence[Value] | None = None, fold: bool = False) -> Graph:
-    """draw() as another view shows the graph: with that view's names (node_names(root, ...)),
-    or names made from scope (the user's variables, autograd.names.caller_scope()); and, when
-    given, the gradients of that view's pass (grads: node -> gradient; 0.0 for a node it
-    leaves out) in place of each .grad."""
+    """draw() as another view shows the graph: with that view's names (node_names(root, ...),
+    or any mapping node -> name), or names made from scope (the user's variables,
+    autograd.names.caller_scope()); and, when given, the gradients of that view's pass
+    (grads: node -> gradient; 0.0 for a node it leaves out) in place of each .grad."""
     _check_root(root, "draw()")
     if rankdir not in RANKDIRS:
         raise ValueError(f"draw(rankdir=...) must be one of 'LR', 'TB', 'RL', 'BT', got {rankdir!r}")
