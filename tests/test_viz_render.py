@@ -366,3 +366,18 @@ def test_no_text_overflows_its_box_with_only_dejavu_fonts(renderer, dejavu_brows
             assert page.evaluate(OVERFLOWS) == []
     finally:
         page.close()
+
+
+def test_the_players_filled_grads_fit_their_boxes_with_only_dejavu_fonts(dejavu_browser, tmp_path):
+    from autograd import save_html
+    net = TwoNodeNetwork(w1=0.8, w2=-1.2, b1=0.1, b2=0.3)
+    C = mse_loss(net(1.5), 0.2)
+    path = save_html(C, tmp_path / "pass.html")
+    page = dejavu_browser.new_page(viewport={"width": 1300, "height": 900})
+    try:
+        page.goto(path.as_uri())
+        page.keyboard.press("End")   # every grad filled in, as the player emphasises them
+        assert page.evaluate("document.querySelectorAll('text.grad-filled').length") == 12
+        assert page.evaluate(OVERFLOWS) == []
+    finally:
+        page.close()
