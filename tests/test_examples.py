@@ -35,10 +35,19 @@ def test_moons_reaches_full_training_accuracy():
     assert "100/100" in result.stdout  # the progress bar reached the end
 
 
-@pytest.mark.parametrize("script", ["render_graph.py", "debug_walkthrough.py"])
+@pytest.mark.parametrize("script", ["debug_walkthrough.py"])
 def test_example_runs(script):
     result = run(script)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_render_graph_writes_every_options_picture_into_out(tmp_path):
+    result = run("render_graph.py", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "mlp_folded.svg", "mlp_full.svg", "moons_one_point_folded.svg", "two_node_forward.svg",
+        "two_node_graph.svg", "two_node_plain.svg"]
+    assert "too big to lay out" in result.stdout
 
 
 def test_spiral_learns_three_classes_and_saves_its_regions(tmp_path):
