@@ -405,7 +405,7 @@ class _Writer:
         count = sum(1 if c in self.anchors else self.free[c] for c, _ in self.g.children[n])
         shown = count if count <= MAX_LISTED else 3
         terms = [self.term(a, fs) for a, fs in self.segments(n, shown)]
-        more = f" + ... ({count} terms)" if shown < count else ""
+        more = f" + ... {count - shown} more terms" if shown < count else ""
         names = " + ".join(t[0] for t in terms) + more
         numbers = " + ".join(t[1] for t in terms) + more
         value = format_number(self.g.up[n])
@@ -462,6 +462,7 @@ class _Writer:
     def path_lines(self, lhs: str) -> list[str]:
         g = self.g
         out = []
+        products = []
         for path in Paths(g):
             nodes = _elide([_atom(g.names[n]) for n in path.nodes], " > ")
             factors: Sequence[Factor] = path.factors
@@ -477,6 +478,9 @@ class _Writer:
                 out += [f"  {nodes}", f"  {lhs} = {text} = {product}"]
             else:
                 out.append(f"  {nodes}:  {text} = {product}")
+                products.append(product)
+        if products and not self.deltas:  # with deltas, their last line ends with the sum
+            out.append(f"  {lhs} = {' + '.join(products)} = {format_number(g.up[g.node])}")
         return out
 
 
