@@ -193,7 +193,7 @@ def test_on_random_graphs_the_first_line_gives_the_total_and_the_last_line_ends_
     node = data.draw(st.sampled_from(nodes))
     e = explain(root, node)
     lines = str(e).splitlines()
-    R, T = e.names[root], e.names.get(node, "node")  # outside the graph: named by our variable
+    R, T = e.names[root], e.names.get(node, node.label or "node")  # outside: label, else our variable
     if node is root:
         assert lines == [f"d{R}/d{R} = 1: the derivative of {R} with respect to itself (the seed "
                          f"of back-propagation)"]
