@@ -472,7 +472,8 @@ class _Writer:
                     anchor, factors = n, path.factors[k:]
                     break
             names, numbers, _ = self.term(anchor, factors)
-            product = format_number(path.product)
+            # one path: its product is the total (== it; 0.0 where the engine's 0.0 + -0.0 is)
+            product = format_number(g.up[g.node] if g.count == 1 else path.product)
             text = names if numbers in (names, product) else f"{names} = {numbers}"
             if g.count == 1:
                 out += [f"  {nodes}", f"  {lhs} = {text} = {product}"]

@@ -4,10 +4,13 @@ derivatives, factored with deltas at pre-activations, equal to the engine's grad
 from __future__ import annotations
 
 import math
+import re
 import time
+from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from autograd import Value, backward_steps, grad
 from autograd._format import format_number as fmt
@@ -52,7 +55,7 @@ def close(a: float, b: float, rel: float = 1e-12) -> bool:
 # -- the course ---------------------------------------------------------------------------------
 
 def test_two_node_dC_dw1_reads_as_the_course_with_the_hand_computed_numbers():
-    net, x, C = two_node()
+    net, x, C = two_node()  # noqa: RUF059  (explain names the input after x)
     h = course()
     e = explain(C, net.w1)
     assert close(e.total, h["dC/dw1"])
@@ -66,7 +69,7 @@ def test_two_node_dC_dw1_reads_as_the_course_with_the_hand_computed_numbers():
 
 
 def test_two_node_dC_dw2_is_the_path_product_and_delta2_times_a1():
-    net, x, C = two_node()
+    net, _x, C = two_node()
     h = course()
     e = explain(C, net.w2)
     assert close(e.total, h["dC/dw2"])
@@ -74,11 +77,11 @@ def test_two_node_dC_dw2_is_the_path_product_and_delta2_times_a1():
     assert (f"dC/dw2 = dC/dy_hat * sigmoid'(z2) * a1 = {fmt(h['dC/dy_hat'])} * "
             f"{fmt(h['ds2'])} * {fmt(h['a1'])} = {fmt(h['dC/dw2'])}") in text
     assert f"dC/dw2 = delta2 * a1 = {fmt(h['delta2'])} * {fmt(h['a1'])} = {fmt(h['dC/dw2'])}" in text
-    assert f"dC/dy_hat = 2*sub#" in text
+    assert "dC/dy_hat = 2*sub#" in text
 
 
 def test_two_node_deltas_are_dC_dz_at_z1_and_z2():
-    net, x, C = two_node()
+    net, _x, C = two_node()
     h = course()
     e = explain(C, net.w1)
     assert [(d.name, d.node) for d in e.deltas] == [("delta2", net.z2), ("delta1", net.z1)]
@@ -109,7 +112,7 @@ def test_each_factor_number_is_the_stored_local_derivative_not_recomputed():
 
 
 def test_explain_never_touches_grad():
-    net, x, C = two_node()
+    net, _x, C = two_node()
     nodes = [C, net.y_hat, net.z2, net.a1, net.z1, net.w1, net.w2]
     for i, n in enumerate(nodes):
         n.grad = 100.0 + i
@@ -118,7 +121,7 @@ def test_explain_never_touches_grad():
 
 
 def test_explain_in_the_middle_of_a_stepped_pass_gives_what_it_gives_alone():
-    net, x, C = two_node()
+    net, _x, C = two_node()
     alone = explain(C, net.w1)
     steps = backward_steps(C)
     next(steps)
@@ -195,8 +198,8 @@ def test_on_random_graphs_the_first_line_gives_the_total_and_the_last_line_ends_
     lines = str(e).splitlines()
     R, T = e.names[root], e.names.get(node, node.label or "node")  # outside: label, else our variable
     if node is root:
-        assert lines == [f"d{R}/d{R} = 1: the derivative of {R} with respect to itself (the seed "
-                         f"of back-propagation)"]
+        seed = f"d{R}/d{R} = 1: the derivative of {R} with respect to itself (the seed of "
+        assert lines == [seed + "back-propagation)"]
     elif e.count == 0:
         assert lines[0].startswith(f"d{R}/d{T} = 0: {R} does not depend on {T}")
     else:
@@ -359,7 +362,7 @@ def test_labels_with_spaces_and_control_characters_are_shown_escaped_as_one_fact
 # -- edge cases and bad input -------------------------------------------------------------------
 
 def test_a_node_outside_the_graph_has_derivative_zero_and_says_so():
-    net, x, C = two_node()
+    _net, _x, C = two_node()
     other = Value(1.0, "v")
     e = explain(C, other)
     assert e.total == 0.0 == grad(C, [other])[0].data and e.count == 0 and list(e.paths) == []
@@ -367,7 +370,7 @@ def test_a_node_outside_the_graph_has_derivative_zero_and_says_so():
 
 
 def test_the_root_with_respect_to_itself_is_one():
-    net, x, C = two_node()
+    _net, _x, C = two_node()
     e = explain(C, C)
     assert e.total == 1.0 == grad(C, [C])[0].data and e.count == 1
     assert str(e).startswith("dC/dC = 1")
@@ -384,7 +387,7 @@ def test_bad_input_is_a_clear_type_error(root, node, message):
 
 
 def test_names_given_by_a_caller_override_the_inferred_ones():
-    net, x, C = two_node()
+    net, _x, C = two_node()
     e = explain(C, net.w1, names={C: "Loss"})
     assert str(e).startswith("dLoss/dw1 = ")
 
@@ -395,3 +398,12 @@ def test_paths_index_like_a_sequence():
     assert len(paths) == 16 and paths[-1] == list(paths)[-1] and paths[2:4] == list(paths)[2:4]
     with pytest.raises(IndexError):
         paths[16]
+
+
+def test_the_readme_shows_the_real_output():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    code, shown = re.search(r"```python\n(from autograd import explain\n.*?)```\n\n```text\n(.*?)```",
+                            readme, re.DOTALL).groups()
+    namespace: dict = {"__name__": "__readme__", "explain": explain}
+    exec(compile(code.replace("print(", "result = ("), "README", "exec"), namespace)  # noqa: S102
+    assert str(namespace["result"]) + "\n" == shown

@@ -3,7 +3,8 @@ or the op and position; the same for every view."""
 
 from __future__ import annotations
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from autograd import Value
 from autograd.engine import topological_order
@@ -41,9 +42,9 @@ def test_caller_scope_looks_past_nested_autograd_and_nn_frames():
     # two functions in "library" modules (autograd.fake calls caller_scope, nn.fake calls it);
     # the first frame outside them is this test's
     ns_inner: dict = {"__name__": "autograd.fake", "caller_scope": caller_scope, "found": found}
-    exec("def inner():\n    found.update(caller_scope())\n", ns_inner)
+    exec("def inner():\n    found.update(caller_scope())\n", ns_inner)  # noqa: S102
     ns_outer: dict = {"__name__": "nn.fake", "inner": ns_inner["inner"]}
-    exec("def outer():\n    inner()\n", ns_outer)
+    exec("def outer():\n    inner()\n", ns_outer)  # noqa: S102
     my_node = Value(1.0)
     ns_outer["outer"]()
     assert found.get("my_node") is my_node
