@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-from ._format import format_number
+from ._util import format_number
 from .names import kind
 from .value import Value
 

@@ -71,9 +71,10 @@ from typing import Any, Iterable, Sequence
 import graphviz
 from graphviz.backend import dot_command, rendering
 
-from ._format import format_number
+from ._util import describe as _describe
+from ._util import format_number
 from .engine import topological_order
-from .value import Value, _describe
+from .value import Value
 
 __all__ = ["draw", "to_svg", "save_svg", "Graph", "MAX_SIZE"]
 

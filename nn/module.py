@@ -13,7 +13,7 @@ import random
 from typing import Any, Iterator, Sequence
 
 from autograd import Value
-from autograd.value import _describe
+from autograd._util import describe as _describe
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "DEFAULT_SEED"]
 

@@ -6,7 +6,7 @@ import math
 from typing import Any, Iterable
 
 from autograd import Value
-from autograd.value import _value_list
+from autograd.engine import value_list as _value_list
 
 from .module import _describe, _is_number
 

@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import Value, backward_steps, grad
-from autograd._format import format_number as fmt
-from autograd.explain import MAX_LISTED, explain
+from autograd._util import format_number as fmt
+from autograd.explanation import MAX_LISTED, explain
 from nn import MLP, Neuron, TwoNodeNetwork
 
 
@@ -407,3 +407,11 @@ def test_the_readme_shows_the_real_output():
     namespace: dict = {"__name__": "__readme__", "explain": explain}
     exec(compile(code.replace("print(", "result = ("), "README", "exec"), namespace)  # noqa: S102
     assert str(namespace["result"]) + "\n" == shown
+
+
+def test_from_autograd_import_explain_is_the_function_even_after_its_module_is_loaded():
+    import autograd.explanation
+    from autograd import explain as public
+
+    assert public is explain is autograd.explanation.explain
+    assert callable(public)

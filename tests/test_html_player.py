@@ -346,7 +346,7 @@ FORMAT_CASES = [0.0, -0.0, 1.0, -3.0, 0.0877, 0.01, -0.00999, 0.005, 0.0001234, 
 
 
 def test_the_players_fmt_writes_numbers_as_format_number_does(browser):
-    from autograd._format import format_number
+    from autograd._util import format_number
     page = browser.new_page()
     js = page.evaluate(
         "([src, xs]) => { const fmt = new Function(src + '\\nreturn fmt;')();"

@@ -22,7 +22,9 @@ from types import FrameType, TracebackType
 from typing import Callable, TextIO
 
 from ..value import Value
-from .steps import BackwardSteps, Step, _base_name, _kind, backward_steps, format_number
+from .._util import format_number
+from ..names import kind as _kind
+from .steps import BackwardSteps, Step, backward_steps
 
 __all__ = ["main", "Debugger"]
 
@@ -159,7 +161,7 @@ class Debugger(cmd.Cmd):
     def name(self, node: Value) -> str:
         if self.steps is not None and node in self.steps.names:
             return self.steps.names[node]
-        return _base_name(node, self.steps.root if self.steps is not None else None)
+        return node.label or _kind(node)
 
     def describe(self, node: Value, name: str | None = None) -> str:
         return f"{name or self.name(node)} ({_kind(node)}, data {format_number(node.data)})"
@@ -211,7 +213,7 @@ class Debugger(cmd.Cmd):
         if node in self.done:
             current = self.step is not None and node is self.step.node
             return text + (" (complete: this step)" if current else f" (complete: step {where})")
-        return (text + f" (upstream so far {format_number(node._g)}, "
+        return (text + f" (upstream so far {format_number(self.steps.upstream(node))}, "
                        f"{steps.uses.get(node, 0)} use(s); its step is {where})")
 
     # -- commands --------------------------------------------------------------------------------
@@ -280,7 +282,7 @@ class Debugger(cmd.Cmd):
             if j <= i:
                 state = f"grad {format_number(node.grad)}" + (" (done)" if j < i else "")
             else:
-                state = f"upstream so far {format_number(node._g)}"
+                state = f"upstream so far {format_number(self.steps.upstream(node))}"
             self.say(f"{mark} {j + 1:>4}  {self.name(node):<20} {_kind(node):<8} data {format_number(node.data):>10}  {state}")
         if stop < len(nodes):
             self.say(f"   ... {len(nodes) - stop} more step(s)")

@@ -21,10 +21,26 @@ import pathlib
 import re
 from typing import Any
 
-from ..engine import _check_value
+from contextlib import contextmanager
+from typing import Iterable, Iterator
+
+from ..engine import check_value
+from ..names import caller_scope, node_names
 from ..value import Value
-from .export import _document, _run_fresh_pass
-from .steps import kept_grads, node_names
+from .export import document
+from .steps import fresh_pass
+
+
+@contextmanager
+def kept_grads(nodes: Iterable[Value]) -> Iterator[None]:
+    """Save the .grad of every node and put it back when the block ends, however it ends."""
+    nodes = list(nodes)
+    saved = [node.grad for node in nodes]
+    try:
+        yield
+    finally:
+        for node, g in zip(nodes, saved):
+            node.grad = g
 
 __all__ = ["save_html", "to_html"]
 
@@ -50,12 +66,14 @@ def _inline_svg(svg: str) -> str:
 
 def _player_data(root: Value) -> tuple[dict[str, Any], list[Value], list[float]]:
     """What the page's script needs: to_json, the node names, each step explained."""
-    order, steps, after = _run_fresh_pass(root)
-    names = node_names(root, order)
+    names = node_names(root, None, caller_scope())
+    run = fresh_pass(root, names)
+    order, steps = run.order, run.steps
+    after = [run.grads[node] for node in order]
     ids = {node: i for i, node in enumerate(order)}
     explained = [{"status": step.status(len(steps)), "clauses": step.clauses()} for step in steps]
     data = {
-        "trace": _document(order, steps, after),
+        "trace": document(run),
         "names": [names[node] for node in order],
         "root": ids[root],
         "explained": explained,
@@ -112,7 +130,7 @@ def to_html(root: Value, *, title: str | None = None) -> str:
 
 def _page(root: Value, title: str | None = None) -> tuple[str, str]:
     """to_html's page, and the root's name in it (the debugger reports it without naming again)."""
-    _check_value(root, "save_html() root")
+    check_value(root, "save_html() root")
     data, order, after = _player_data(root)
     kind, svg, note = _picture(root, order, after)
     if title is None:

@@ -1,4 +1,8 @@
-"""explain(root, node): d root / d node spelled out as the course does it.
+"""explain(root, node): d root / d node spelled out as the course does it (the Explanation).
+
+This module is autograd.explanation, not autograd.explain: a submodule named explain would
+shadow the function autograd.explain once imported, so `from autograd import explain` could
+give the module instead.
 
 By the chain rule, d root / d node is the sum, over every path from root down to node, of the
 product of the local derivatives along it (d child / d parent on each edge).  explain() names
@@ -20,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ._format import format_number
+from ._util import describe, format_number
 from .engine import topological_order
 from .names import Names, caller_scope, node_names
 from .paths import Factor, Path, PathGraph, Paths, atom, elide
@@ -293,14 +297,14 @@ def explain(root: Value, node: Value, *, names: Mapping[Value, str] | None = Non
     scope = caller_scope()
     if not isinstance(root, Value):
         raise TypeError(f"explain(root, node): root must be a Value (the output, e.g. the loss), "
-                        f"got {_what(root)}")
+                        f"got {describe(root)}")
     if not isinstance(node, Value):
         hint = "; explain one node at a time" if isinstance(node, (list, tuple)) else ""
         raise TypeError(f"explain(root, node): node must be a Value (e.g. a weight){hint}, "
-                        f"got {_what(node)}")
+                        f"got {describe(node)}")
     if names is not None and not isinstance(names, Mapping):
         raise TypeError(f"explain(..., names=...) takes a mapping from Values to names, "
-                        f"got {_what(names)}")
+                        f"got {describe(names)}")
     order = topological_order(root)
     given = names
     all_names: Mapping[Value, str] = node_names(root, order, scope)
@@ -320,13 +324,6 @@ def explain(root: Value, node: Value, *, names: Mapping[Value, str] | None = Non
     deltas = tuple(Delta(name, z, g.up[z]) for z, name in writer.deltas.items())
     paths: Paths = Paths(g)
     return Explanation(root, node, all_names, g.up[node], g.count, paths, deltas, lines)
-
-
-def _what(x: Any) -> str:
-    text = repr(x)
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return f"{type(x).__name__} {text}"
 
 
 def _unrelated(root: Value, node: Value, names: Mapping[Value, str],
