@@ -234,9 +234,12 @@ class _Writer:
             out.extend(self.path_lines(lhs))
         if self.deltas or self.grouped:
             zs = [g.names[z] for z in self.deltas]
-            if self.deltas:
-                out.append(f"With delta = d{R}/dz at the pre-activations "
+            if self.deltas and all(_Z_NAME.fullmatch(z) for z in zs):  # the course's z1, z2
+                out.append(f"With delta_k = d{R}/dz_k at the pre-activations "
                            f"{elide([atom(z) for z in zs], ', ', 8)}:")
+            elif self.deltas:
+                out.append(f"With a delta = d{R}/dz at each pre-activation z (a weighted sum "
+                           f"that feeds an activation):")
             else:
                 out.append("Where the paths meet:")
             defs = []
@@ -261,7 +264,7 @@ class _Writer:
         out = []
         products = []
         for path in Paths(g):
-            nodes = elide([atom(g.names[n]) for n in path.nodes], " > ")
+            nodes = elide(path_nodes(path, g.names), " > ")
             factors: Sequence[Factor] = path.factors
             anchor = g.root
             for k, n in enumerate(path.nodes):  # dC/dy_hat for the part above the top delta
@@ -280,6 +283,18 @@ class _Writer:
         if products and not self.deltas:  # with deltas, their last line ends with the sum
             out.append(f"  {lhs} = {' + '.join(products)} = {format_number(g.up[g.node])}")
         return out
+
+
+def path_nodes(path: Path, names: Mapping[Value, str]) -> list[str]:
+    """The names of a path's nodes, root first; a node its child uses twice (h in h * h) says
+    which use the path takes: h (1st), h (2nd)."""
+    out = [atom(names[path.nodes[0]])]
+    for f in path.factors:
+        name = atom(names[f.parent])
+        if f.child.parents.count(f.parent) > 1:
+            name += " (1st)" if f.child.parents.index(f.parent) == f.index else " (2nd)"
+        out.append(name)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -334,6 +334,7 @@ def test_a_node_used_twice_has_two_paths():
     e = explain(out, a)
     assert e.count == 2 and [p.factors[0].index for p in e.paths] == [0, 1]
     assert e.total == 6.0
+    assert "  out > a (1st):  a = 3.0000" in str(e) and "  out > a (2nd):  a = 3.0000" in str(e)
 
 
 # -- names come from the caller -----------------------------------------------------------------
