@@ -14,8 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import Any, NamedTuple, overload
 
 from ._util import format_number
 from .names import kind
@@ -29,8 +28,7 @@ _ATOM = re.compile(r"[\w.#']+")
 # ---------------------------------------------------------------------------------------------
 # A path and its factors.
 
-@dataclass(frozen=True)
-class Factor:
+class Factor(NamedTuple):
     """One local derivative along a path: d child / d parent, named by its rule and with its
     number (child.local[index], the float the engine uses)."""
 
@@ -44,18 +42,18 @@ class Factor:
         return f"{self.name} = {format_number(self.value)}"
 
 
-@dataclass(frozen=True)
-class Path:
+class Path(NamedTuple):
     """One path from root down to node: its nodes (root first), the factor on each edge, and
     their product (taken from the root down, as backward() multiplies them)."""
 
     nodes: tuple[Value, ...]
     factors: tuple[Factor, ...]
     product: float
-    names: Mapping[Value, str] = field(default_factory=dict, repr=False, compare=False)
+    names: Mapping[Value, str] | None = None   # the names the text uses (explain's)
 
     def __str__(self) -> str:
-        nodes = elide([atom(self.names.get(n) or n.label or kind(n)) for n in self.nodes], " > ")
+        given = self.names or {}
+        nodes = elide([atom(given.get(n) or n.label or kind(n)) for n in self.nodes], " > ")
         if not self.factors:
             return f"{nodes}: 1"
         names = [f.name for f in self.factors]

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from autograd import Value
 from autograd.engine import topological_order
-from autograd.explanation import explain
+from autograd.explain import explain
 from autograd.names import caller_scope, node_names
 
 GLOBAL_LEAF = Value(4.0)

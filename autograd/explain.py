@@ -1,8 +1,9 @@
-"""explain(root, node): d root / d node spelled out as the course does it (the Explanation).
+"""explain(root, node): d root / d node spelled out as the course does it.
 
-This module is autograd.explanation, not autograd.explain: a submodule named explain would
-shadow the function autograd.explain once imported, so `from autograd import explain` could
-give the module instead.
+autograd/__init__.py imports this module when the package loads (it is cheap: no dataclasses,
+no graphviz), so the name autograd.explain is the function for good.  Loaded lazily, the
+import system would set the package's attribute `explain` to this module whenever anything
+imported `autograd.explain` first, and `from autograd import explain` would give the module.
 
 By the chain rule, d root / d node is the sum, over every path from root down to node, of the
 product of the local derivatives along it (d child / d parent on each edge).  explain() names
@@ -21,8 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._util import describe, format_number
 from .engine import topological_order
@@ -43,8 +43,7 @@ _NEURON_NAME = re.compile(r"(.+\.)?neurons\.\d+")   # an nn neuron's output (a l
 # ---------------------------------------------------------------------------------------------
 # What an explanation is made of, beyond its paths.
 
-@dataclass(frozen=True)
-class Delta:
+class Delta(NamedTuple):
     """delta = d root / d node at a pre-activation node (z1, a neuron's weighted sum)."""
 
     name: str           # delta1, delta(layers.0.neurons.3)
