@@ -25,7 +25,7 @@ def as_float(x: Any) -> float | None:
     else None.  An int beyond float range is +-inf, as IEEE 754 rounds it."""
     t = type(x)
     if t is float:
-        return x  # type: ignore[no-any-return]
+        return x
     if t is int or t is bool or isinstance(x, numbers.Real):
         try:
             return float(x)

@@ -18,7 +18,9 @@ import linecache
 import math
 import os
 import sys
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from types import FrameType
+from typing import Any
 
 from ._util import as_float, describe, format_number
 from .engine import Sweep, anomaly_mode, grad, no_grad, set_anomaly_checker
@@ -195,7 +197,7 @@ _NN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def _made_at(node: Value) -> tuple[tuple[str, int], ...] | None:
     """The frames recorded for node by detect_anomaly(), or None when it was made outside."""
     try:
-        return node._made  # type: ignore[no-any-return]
+        return node._made
     except AttributeError:  # the slot is empty: made outside detect_anomaly()
         return None
 
@@ -203,7 +205,7 @@ def _made_at(node: Value) -> tuple[tuple[str, int], ...] | None:
 def _user_frames() -> tuple[tuple[str, int], ...]:
     """(file, line) of the innermost caller outside autograd, and, when that is inside the nn
     package, of the innermost caller outside nn too (the user's own line)."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_AUTOGRAD_DIR):
         frame = frame.f_back
     if frame is None:

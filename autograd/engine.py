@@ -21,9 +21,10 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from . import value as _value
 from ._util import as_float, describe
@@ -167,7 +168,7 @@ class Sweep:
         get = up.get
         for node in reversed(self.order):
             g = up[node]
-            terms = []
+            terms: list[tuple[Value, float, float, float]] = []
             da = node._da
             if da is not None:  # the same additions, in the same order, as backward()'s loop
                 a = node._a
@@ -405,7 +406,7 @@ class no_grad(_ModeContext):
         if not callable(func):
             raise TypeError(f"no_grad() takes no arguments (use `with no_grad():` or @no_grad), "
                             f"got {describe(func)}")
-        self.__init__()
+        _ModeContext.__init__(self)
         return self(func)
 
     def __call__(self, func: F) -> F:

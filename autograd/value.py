@@ -17,7 +17,8 @@ from __future__ import annotations
 import math
 import operator
 import threading
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from ._util import as_float, describe
 
@@ -243,12 +244,12 @@ def methods(p: Primitive) -> Any:
             b = other.data
             out = f(a, b)
             return _node(out, name, self, da(a, b, out), other, db(a, b, out))
-        b = other if type(other) is float else as_float(other)  # a float constant: the usual case
-        if b is None:
+        c = other if type(other) is float else as_float(other)  # a float constant: the usual case
+        if c is None:
             return NotImplemented
         a = self.data
-        out = f(a, b)
-        return _node(out, name, self, da(a, b, out), b, None)
+        out = f(a, c)
+        return _node(out, name, self, da(a, c, out), c, None)
 
     def reflected(self: Value, other: Any) -> Any:  # other OP self, other a number
         a = other if type(other) is float else as_float(other)
@@ -414,7 +415,7 @@ class Value:
                              + (memo[id(b)] if isinstance(b, Value) else b,) + state[6:])
             memo[id(node)] = new
             keep.append(node)
-        return memo[id(self)]  # type: ignore[no-any-return]
+        return memo[id(self)]
 
     def __getstate__(self) -> tuple[Any, ...]:
         return (self.data, self.grad, self.label, self._a, self._da, self._b, self._db, self.op,
@@ -434,7 +435,8 @@ class Value:
 
 
 def _blank() -> Value:
-    return _new(Value)  # type: ignore[no-any-return]
+    new: Value = _new(Value)
+    return new
 
 
 class _Pickling(threading.local):

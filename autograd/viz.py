@@ -65,8 +65,9 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import graphviz
 from graphviz.backend import dot_command, rendering

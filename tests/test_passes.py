@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from autograd import (AnomalyError, Value, backward_steps, detect_anomaly, grad, gradcheck,
-                      no_grad, to_json)
+from autograd import AnomalyError, Value, backward_steps, detect_anomaly, grad, gradcheck, no_grad, to_json
 from autograd.engine import is_anomaly_enabled, is_grad_enabled, writing_grads
 
 
@@ -50,8 +50,9 @@ def inner_gradcheck(L: Value, a: Value, b: Value) -> Any:
 
 
 def inner_save_html(L: Value, a: Value, b: Value, path: Any = None) -> Any:
-    from autograd import save_html
     import tempfile
+
+    from autograd import save_html
     with tempfile.TemporaryDirectory() as tmp:
         page = save_html(L, f"{tmp}/p.html").read_text(encoding="utf-8")
     assert "-12.0" in page or "-12.0000" in page

@@ -16,14 +16,15 @@ import runpy
 import sys
 import traceback
 from collections import deque
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Callable, TextIO
+from typing import TextIO
 
-from ..value import Value
 from .._util import format_number
 from ..names import kind as _kind
+from ..value import Value
 from .steps import BackwardSteps, Step, backward_steps
 
 __all__ = ["main", "Debugger"]

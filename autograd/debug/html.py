@@ -19,10 +19,9 @@ import html
 import json
 import pathlib
 import re
-from typing import Any
-
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Iterable, Iterator
+from typing import Any
 
 from ..engine import check_value
 from ..names import caller_scope, node_names

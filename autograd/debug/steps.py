@@ -13,8 +13,8 @@ terms; it is the moment its gradient is complete and added to its .grad.
 
 from __future__ import annotations
 
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping
 
 from .._util import format_number
 from ..engine import Sweep, check_seed, check_value, topological_order, writing_grads
@@ -152,7 +152,7 @@ class BackwardSteps:
         """Stop the pass here: the .grad fields keep the steps done so far."""
         self._steps.close()
 
-    def _run(self, apply: bool, ctx: _Context) -> Iterator[Step]:
+    def _run(self, apply: bool, ctx: _Context) -> Generator[Step, None, None]:
         count: dict[Value, int] = {}
         uses = self.uses
         for index, (node, g, sent) in enumerate(self._sweep):
