@@ -291,7 +291,7 @@ def path_nodes(path: Path, names: Mapping[Value, str]) -> list[str]:
     for f in path.factors:
         name = atom(names[f.parent])
         if f.child.parents.count(f.parent) > 1:
-            name += " (1st)" if f.child.parents.index(f.parent) == f.index else " (2nd)"
+            name += " (1st)" if f.child.parents.index(f.parent) == f.slot else " (2nd)"
         out.append(name)
     return out
 

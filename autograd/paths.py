@@ -34,7 +34,7 @@ class Factor(NamedTuple):
 
     child: Value
     parent: Value
-    index: int          # parent is child.parents[index] (a*a has two edges to a)
+    slot: int           # parent is child.parents[slot] (a*a has two edges to a, slots 0 and 1)
     name: str           # sigmoid'(z2), w2, 1, 2*sub#8
     value: float
 
@@ -194,10 +194,11 @@ class PathGraph:
         nodes, factors = [n], []
         product = 1.0
         while n is not self.node:
-            for p, i, d in self.edges[n]:
-                if k < self.below[p]:
+            for edge in self.edges[n]:
+                if k < self.below[edge[0]]:
                     break
-                k -= self.below[p]
+                k -= self.below[edge[0]]
+            p, i, d = edge
             factors.append(self.factor(n, i, d))
             product = d * product
             nodes.append(p)
