@@ -320,16 +320,17 @@ def explain(root: Value, node: Value, *, names: Mapping[Value, str] | None = Non
         raise TypeError(f"explain(..., names=...) takes a mapping from Values to names, "
                         f"got {describe(names)}")
     order = topological_order(root)
-    given = names
-    all_names: Mapping[Value, str] = node_names(root, order, scope)
-    if given:
-        merged = Names()
-        merged.update(all_names)
-        merged.kinds.update(all_names.kinds)  # type: ignore[attr-defined]
-        for n, name in given.items():
-            if n in merged:
-                merged[n] = str(name)
-        all_names = merged
+    all_names: Mapping[Value, str]
+    if names is not None and all(n in names for n in order):  # a view's names (the stepper's)
+        all_names = names
+    else:
+        all_names = node_names(root, order, scope)
+        if names:
+            merged = Names()
+            merged.update(all_names)
+            merged.kinds.update(all_names.kinds)
+            merged.update((n, str(name)) for n, name in names.items() if n in merged)
+            all_names = merged
     if node not in all_names:
         return _unrelated(root, node, all_names, scope)
     g = PathGraph(root, node, all_names, scope, order)
