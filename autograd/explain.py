@@ -1,10 +1,5 @@
 """explain(root, node): d root / d node spelled out as the course does it.
 
-autograd/__init__.py imports this module when the package loads (it is cheap: no dataclasses,
-no graphviz), so the name autograd.explain is the function for good.  Loaded lazily, the
-import system would set the package's attribute `explain` to this module whenever anything
-imported `autograd.explain` first, and `from autograd import explain` would give the module.
-
 By the chain rule, d root / d node is the sum, over every path from root down to node, of the
 product of the local derivatives along it (d child / d parent on each edge).  explain() names
 each factor by its rule (sigmoid'(z2), w2, 1) and gives its number, read from the node's stored
@@ -16,6 +11,11 @@ delta_k = dC/dz_k, and the recursion between them, as the course writes back-pro
 
 Paths are counted (paths.py) and never all listed: more than MAX_LISTED are grouped by the nodes
 they share.  explain() only reads Values; it never touches .grad.
+
+autograd/__init__.py imports this module when the package loads (it is cheap: no dataclasses,
+no graphviz), so the name autograd.explain is the function for good.  Loaded lazily, the
+import system would set the package's attribute `explain` to this module whenever anything
+imported `autograd.explain` first, and `from autograd import explain` would give the module.
 """
 
 from __future__ import annotations
@@ -303,10 +303,19 @@ def explain(root: Value, node: Value, *, names: Mapping[Value, str] | None = Non
     product of the local derivatives along it, each named and with its number, factored with
     deltas (delta = dC/dz) at pre-activations, as the course writes back-propagation.
 
-    str() of the result is a few lines of text; .total equals the engine's gradient; .paths
-    lists the paths.  names (node -> name, e.g. a stepper's) overrides the names explain would
-    give; by default nodes are named by their labels and the caller's variables (C, y_hat, a1).
-    Reads the graph only: no .grad is touched.
+    For the two-node network, print(explain(C, net.w1)) ends with
+
+        dC/dy_hat = 2*sub#10 = 0.2891
+        delta2 = dC/dz2 = dC/dy_hat * sigmoid'(z2) = 0.2891 * 0.2258 = 0.0653
+        delta1 = dC/dz1 = delta2 * w2 * sigmoid'(z1) = 0.0653 * -1.2000 * 0.1683 = -0.0132
+        dC/dw1 = delta1 * x = -0.0132 * 1.5000 = -0.0198
+
+    str() of the result is those few lines; .total is the engine's gradient, bit for bit; .paths
+    the paths (each with .nodes, .factors, .product) and .count how many; .deltas the deltas.
+    Up to 8 paths are listed; more are grouped by the nodes they share (counted, never all
+    listed).  Nodes are named by their labels, else the caller's variables (C, y_hat, a1), else
+    op#position; names (node -> name, e.g. a stepper's) overrides them.  A node root does not
+    depend on has derivative 0, and the text says so.  Reads the graph only: no .grad changes.
     """
     scope = caller_scope()
     if not isinstance(root, Value):
