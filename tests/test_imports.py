@@ -33,7 +33,7 @@ def test_pictures_and_the_debugger_load_on_first_use():
     assert "autograd.debug" in loaded
 
 
-PENDING = {"explain", "Tape"}  # TODO(integration): being built on their branches
+PENDING = {"Tape"}  # TODO(integration): being built on its branch
 
 
 def test_every_public_name_is_there_and_listed():
