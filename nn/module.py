@@ -232,7 +232,14 @@ class Layer(Module):
 
 
 class MLP(Module):
-    """A multi-layer perceptron: hidden layers use activation, the last uses output_activation."""
+    """A multi-layer perceptron: MLP(2, [16, 16, 1]) has two hidden layers of 16 neurons and one output.
+
+    activation (the hidden layers) and output_activation (the last layer) are each one of
+    "linear", "relu", "tanh", "sigmoid" (ACTIVATIONS).  Weights start uniform in [-1, 1], biases
+    at 0; with rng=None they come from random.Random(DEFAULT_SEED), a fixed seed (1337), so every
+    run builds the same model; pass rng=random.Random(seed) for another.  Calling it returns a
+    Value when the last layer has one neuron, else a list.
+    """
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "tanh",
                  output_activation: str = "linear", *, rng: random.Random | None = None):

@@ -18,14 +18,18 @@ def run(script: str, *args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=600, cwd=EXAMPLES.parent, env=env, check=False)
 
 
-def test_two_node_network_agrees_with_the_chain_rule_by_hand_and_trains():
-    result = run("two_node_network.py")
+def test_two_node_network_agrees_with_the_chain_rule_by_hand_and_trains(tmp_path):
+    result = run("two_node_network.py", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("agrees") == 7
     assert "DISAGREES" not in result.stdout
+    assert "delta1 = dC/dz1 = delta2 * w2 * sigmoid'(z1)" in result.stdout  # explain(C, net.w1)
     assert "step  200: C = " in result.stdout
     for name in ("two_node_graph.svg", "two_node_backprop.html"):
-        assert (OUT / name).stat().st_size > 1000
+        assert (tmp_path / name).stat().st_size > 1000
+    svg = (tmp_path / "two_node_graph.svg").read_text()
+    width, height = (float(v) for v in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups())
+    assert height > 2 * width  # top to bottom, as the README shows it
 
 
 def test_moons_reaches_full_training_accuracy():
@@ -35,10 +39,10 @@ def test_moons_reaches_full_training_accuracy():
     assert "100/100" in result.stdout  # the progress bar reached the end
 
 
-@pytest.mark.parametrize("script", ["debug_walkthrough.py"])
-def test_example_runs(script):
-    result = run(script)
+def test_debug_walkthrough_runs(tmp_path):
+    result = run("debug_walkthrough.py", "--out", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "debug_walkthrough.html").exists()
 
 
 def test_render_graph_writes_every_options_picture_into_out(tmp_path):
