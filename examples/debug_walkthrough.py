@@ -16,8 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from autograd import (AnomalyError, Value, backward_steps, detect_anomaly, gradcheck, save_html,
-                      to_json)
+from autograd import AnomalyError, Value, backward_steps, detect_anomaly, gradcheck, save_html, to_json
 from nn import TwoNodeNetwork, mse_loss
 
 OUT = Path(__file__).resolve().parent / "out"

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     z1, a1, z2 = net.z1.data, net.a1.data, net.z2.data
     w2 = net.w2.data
 
-    print("Forward pass, one example (x = %g, y = %g):" % (x, y))
+    print(f"Forward pass, one example (x = {x:g}, y = {y:g}):")
     show("z1", "w1*x + b1", z1)
     show("a1", "sigmoid(z1)", a1)
     show("z2", "w2*a1 + b2", z2)
