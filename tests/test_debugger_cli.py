@@ -132,20 +132,20 @@ def test_break_on_a_label_not_in_this_graph_is_set_for_a_later_pass(session):
 
 
 def test_a_breakpoint_set_ahead_stops_in_the_later_pass_that_has_it(session):
-    command(session, "b L")  # the second backward()'s unlabelled root; the first's is loss
+    command(session, "b again")  # the second backward()'s unlabelled root, named by its variable
     out = command(session, "c")
     assert "-- backward() done: 4 steps" in out
-    header = out.index("backward() of L (exp, data 4.4817) at ")
+    header = out.index("backward() of again (exp, data 4.4817) at ")
     assert "again.backward()" in out
-    assert header < out.index("breakpoint: L") < out.index("> step 1/3: L (exp)")
+    assert header < out.index("breakpoint: again") < out.index("> step 1/3: again (exp)")
 
 
 def test_a_breakpoint_hit_in_a_later_pass_shows_that_passs_header(session):
     command(session, "b w")
     command(session, "c")  # w in the first pass
     out = command(session, "c")
-    assert "backward() of L (exp, data 4.4817) at " in out and "again.backward()" in out
-    assert "3 steps, one per node, from L back to the leaves" in out
+    assert "backward() of again (exp, data 4.4817) at " in out and "again.backward()" in out
+    assert "3 steps, one per node, from again back to the leaves" in out
     assert out.index("again.backward()") < out.index("breakpoint: w") < out.index("> step 3/3: w")
 
 
@@ -220,8 +220,8 @@ def test_all_stops_at_every_backward(script):
     child.expect_exact(PROMPT)
     child.sendline("c")
     child.expect_exact(PROMPT)
-    assert "backward() of L (exp, data 4.4817)" in child.before
-    assert "> step 1/3: L (exp)" in child.before
+    assert "backward() of again (exp, data 4.4817)" in child.before
+    assert "> step 1/3: again (exp)" in child.before
     child.sendeof()
     child.expect(pexpect.EOF)
     assert "finished" in child.before
@@ -269,7 +269,7 @@ def test_html_names_an_unlabelled_root_L_as_the_prompt_does(script, tmp_path):
     out = tmp_path / "player.html"
     done = run(script, "--all", "--html", str(out))
     assert done.returncode == 0, done.stderr
-    assert f"wrote {tmp_path / 'player-2.html'}: the backward() of L (exp, data 4.4817) at " in done.stdout
+    assert f"wrote {tmp_path / 'player-2.html'}: the backward() of again (exp, data 4.4817) at " in done.stdout
 
 
 def test_no_arguments_is_a_usage_error_that_asks_for_the_script(tmp_path):

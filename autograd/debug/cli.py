@@ -16,13 +16,16 @@ import runpy
 import sys
 import traceback
 from collections import deque
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Callable, TextIO
+from typing import TextIO
 
+from .._util import format_number
+from ..names import kind as _kind
 from ..value import Value
-from .steps import BackwardSteps, Step, _base_name, _kind, backward_steps, format_number
+from .steps import BackwardSteps, Step, backward_steps
 
 __all__ = ["main", "Debugger"]
 
@@ -130,13 +133,16 @@ class Debugger(cmd.Cmd):
                 self.say("\n--KeyboardInterrupt-- (q quits)")
 
     def write_html(self, root: Value, caller: FrameType | None) -> None:
-        from .html import _save
+        from ..names import caller_scope, node_names
+        from .player import play
 
         path = Path(self.html)  # type: ignore[arg-type]
         if self.passes > 1:
             path = path.with_name(f"{path.stem}-{self.passes}{path.suffix}")
         try:
-            _, name = _save(root, path)  # name: the root's as the player (and the prompt) names it
+            player = play(root, names=node_names(root, scope=caller_scope(caller)))
+            player.save(path)
+            name = player.names[root]  # the root's name as the player (and the prompt) names it
         except Exception as e:  # an unwritable path, no Graphviz: report it, let the script go on
             self.error(f"autograd.debug: could not write the player of the backward() "
                        f"{self.location(caller)} to {path}: {type(e).__name__}: {e}")
@@ -159,7 +165,7 @@ class Debugger(cmd.Cmd):
     def name(self, node: Value) -> str:
         if self.steps is not None and node in self.steps.names:
             return self.steps.names[node]
-        return _base_name(node, self.steps.root if self.steps is not None else None)
+        return node.label or _kind(node)
 
     def describe(self, node: Value, name: str | None = None) -> str:
         return f"{name or self.name(node)} ({_kind(node)}, data {format_number(node.data)})"
@@ -211,7 +217,7 @@ class Debugger(cmd.Cmd):
         if node in self.done:
             current = self.step is not None and node is self.step.node
             return text + (" (complete: this step)" if current else f" (complete: step {where})")
-        return (text + f" (upstream so far {format_number(node._g)}, "
+        return (text + f" (upstream so far {format_number(self.steps.upstream(node))}, "
                        f"{steps.uses.get(node, 0)} use(s); its step is {where})")
 
     # -- commands --------------------------------------------------------------------------------
@@ -280,7 +286,7 @@ class Debugger(cmd.Cmd):
             if j <= i:
                 state = f"grad {format_number(node.grad)}" + (" (done)" if j < i else "")
             else:
-                state = f"upstream so far {format_number(node._g)}"
+                state = f"upstream so far {format_number(self.steps.upstream(node))}"
             self.say(f"{mark} {j + 1:>4}  {self.name(node):<20} {_kind(node):<8} data {format_number(node.data):>10}  {state}")
         if stop < len(nodes):
             self.say(f"   ... {len(nodes) - stop} more step(s)")
