@@ -34,8 +34,9 @@ from typing import Any
 
 from . import engine as _engine
 from . import value as _value
-from .engine import _check_seed, topological_order
-from .value import Value, _as_float, _describe
+from ._util import as_float, describe
+from .engine import check_seed, topological_order
+from .value import Value
 
 __all__ = ["Tape"]
 
@@ -47,7 +48,13 @@ _CACHE_LIMIT = 4096  # compiled chunk pairs kept per process
 _INLINE = {operator.add: "({a} + {b})", operator.sub: "({a} - {b})",
            operator.mul: "({a} * {b})", operator.neg: "(-{a})"}
 
-_grad_lock = threading.Lock()  # leaf .grad adds of different tapes and threads never interleave
+_grad_lock = threading.Lock()  # without the engine's lock: tapes' leaf adds never interleave
+
+
+def _writing_grads() -> Any:
+    """The engine's lock over .grad (so a tape's adds and a backward()'s never interleave)."""
+    writing = getattr(_engine, "writing_grads", None)
+    return writing() if writing is not None else _grad_lock
 
 
 # ---------------------------------------------------------------------------------------------
@@ -418,10 +425,10 @@ def _leaf_data(leaves: list[Value]) -> list[float]:
     v = [leaf.data for leaf in leaves]
     for i, x in enumerate(v):
         if type(x) is not float:
-            f = _as_float(x) if not isinstance(x, Value) else None
+            f = as_float(x) if not isinstance(x, Value) else None
             if f is None:
                 raise TypeError(f"Tape.forward(): leaf {leaves[i].label or i!r} has data "
-                                f"{_describe(x)}; a leaf's .data must be a number "
+                                f"{describe(x)}; a leaf's .data must be a number "
                                 f"(int, float or bool)")
             v[i] = f
     return v
@@ -432,7 +439,7 @@ class Tape:
 
     def __init__(self, root: Value) -> None:
         if not isinstance(root, Value):
-            raise TypeError(f"Tape() records the graph of a Value, got {_describe(root)}")
+            raise TypeError(f"Tape() records the graph of a Value, got {describe(root)}")
         order = topological_order(root)
         self._root = root
         self._leaves = [node for node in order if not node.op]
@@ -467,7 +474,7 @@ class Tape:
     def backward(self, grad: float = 1.0) -> None:
         """leaf.grad += grad * d root / d leaf for every leaf, at the values of the last
         forward() (recording counts as one)."""
-        seed = _check_seed(grad)
+        seed = check_seed(grad)
         v = self._values()
         if _anomaly_on():
             G = self._checked_backward(v, seed)
@@ -477,7 +484,7 @@ class Tape:
             for chunk in reversed(self._chunks):
                 o = chunk.start
                 chunk.backward(v[o:o + chunk.size], chunk.get(v), chunk.E, G, o, chunk.K)
-        with _grad_lock:
+        with _writing_grads():
             for leaf, g in zip(self._leaves, G):
                 leaf.grad += g
 
@@ -587,9 +594,9 @@ def _anomaly(message: str, node: Value, root: Value, order: list[Value],
 
 def _set_local(node: Value, local: list[float]) -> None:
     """Store node's local derivatives, aligned with .parents (core internals: _da, _db)."""
-    if node._da is not None:  # type: ignore[attr-defined]
-        node._da = local[0]  # type: ignore[attr-defined]
-        if node._db is not None:  # type: ignore[attr-defined]
-            node._db = local[1]  # type: ignore[attr-defined]
-    elif node._db is not None:  # type: ignore[attr-defined]
-        node._db = local[0]  # type: ignore[attr-defined]
+    if node._da is not None:
+        node._da = local[0]
+        if node._db is not None:
+            node._db = local[1]
+    elif node._db is not None:
+        node._db = local[0]

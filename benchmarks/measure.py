@@ -84,7 +84,8 @@ def _gc_timer() -> Iterator[_GcTimer]:
 
 class _MallInfo2(ctypes.Structure):
     _fields_ = [(name, ctypes.c_size_t) for name in
-                ["arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost"]]
+                ["arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+                 "uordblks", "fordblks", "keepcost"]]
 
 
 def _c_heap_reader() -> Callable[[], int] | None:

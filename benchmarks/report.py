@@ -119,12 +119,14 @@ def _ratio(x: float | None) -> str:
 def format_report(report: dict) -> str:
     """The results as plain-text tables (also valid Markdown)."""
     env = report["environment"]
+    where = ("its own fresh Python process" if report.get("isolated")
+             else "this one process, one after the other")
     lines = [
         f"chainrule benchmarks: Python {env['python']} on {env['platform']}, {env['cpu']}, "
         f"{env['cores']} cores; torch {env['torch'] or 'not installed'} (1 thread), "
         f"micrograd {env['micrograd'] or 'not installed'}",
         "",
-        f"- each engine in {'its own fresh Python process' if report.get('isolated') else 'this one process, one after the other'}; "
+        f"- each engine in {where}; "
         f"median of at least {report['repeat']} runs after one warm-up, more until they add "
         f"up to {report.get('min_seconds', 0):g} s (workloads of 1e6 steps: at most "
         f"{MAX_RUNS_FOR_HUGE} runs, no warm-up, bytes per node for chainrule only)",

@@ -20,8 +20,7 @@ from autograd.engine import topological_order
 from benchmarks import run
 from benchmarks.measure import ANOMALY_ON
 from benchmarks.report import TARGETS
-from benchmarks.workloads import (Training, chain, graph_size, moons, pairwise_sum, train_rep,
-                                  two_node, wide)
+from benchmarks.workloads import Training, chain, graph_size, moons, pairwise_sum, train_rep, two_node, wide
 
 _loaded_before = set(sys.modules)
 TINY = [chain(10), wide(16), moons(4), two_node(3)]

@@ -401,8 +401,10 @@ def test_two_threads_replaying_tapes_with_shared_leaves_add_both_contributions()
 
 def test_a_planted_wrong_rule_changes_the_engine_and_a_new_tape_alike(
         monkeypatch: pytest.MonkeyPatch) -> None:
+    def wrong(a: float, out: float) -> float:
+        return 3.0 - out
+
     (rule,) = primitive("tanh")[1]
-    wrong = lambda a, out: 3.0 - out
     monkeypatch.setattr(rule, "__code__", wrong.__code__)
 
     def leaf_grad(through_tape: bool) -> float:
