@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import operator
 import threading
+import weakref
 from array import array
 from collections.abc import Callable
 from typing import Any
@@ -38,7 +39,7 @@ from ._util import as_float, describe
 from .engine import check_seed, topological_order
 from .value import Value
 
-__all__ = ["Tape"]
+__all__ = ["Tape", "sync_pending"]
 
 # Chunks have MIN_CHUNK to MAX_CHUNK nodes (fewer only at the end).
 MIN_CHUNK = 160
@@ -421,6 +422,16 @@ def _record(root: Value, leaves: list[Value], ops: list[Value]) -> list[_Chunk]:
 # ---------------------------------------------------------------------------------------------
 # Tape
 
+_unsynced: weakref.WeakSet[Tape] = weakref.WeakSet()  # replayed since their last sync()
+
+
+def sync_pending() -> None:
+    """sync() every tape replayed since its last sync: what a debugging view calls first, so it
+    shows the replayed numbers.  Costs nothing when no tape is pending."""
+    while _unsynced:
+        for tape in list(_unsynced):
+            tape.sync()
+
 def _leaf_data(leaves: list[Value]) -> list[float]:
     v = [leaf.data for leaf in leaves]
     for i, x in enumerate(v):
@@ -469,6 +480,7 @@ class Tape:
         self._v = v
         out = v[self._root_slot]
         self._root.data = out
+        _unsynced.add(self)
         return out
 
     def backward(self, grad: float = 1.0) -> None:
@@ -491,6 +503,7 @@ class Tape:
     def sync(self) -> None:
         """Write the last replay's numbers into the recorded Values: each node's .data and its
         local derivatives (what .local, backward(), the stepper and every picture read)."""
+        _unsynced.discard(self)
         v = self._values()
         order = topological_order(self._root)
         slot = self._slots(order)

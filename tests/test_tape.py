@@ -302,6 +302,24 @@ def test_backward_steps_after_sync_walk_the_replayed_pass() -> None:
     assert y.data == 0.0
 
 
+def test_sync_pending_syncs_every_replayed_tape_for_the_views() -> None:
+    x = Value(1.0)
+    h = x * 2.0
+    tape = Tape(h.exp())
+    x.data = 3.0
+    tape.forward()
+    assert h.data == 2.0  # not yet
+    tape_module.sync_pending()
+    assert h.data == 6.0 and h.local == (2.0,)
+    x.data = 4.0
+    tape.forward()
+    tape.sync()
+    assert h.data == 8.0
+    h.data = 0.0
+    tape_module.sync_pending()  # synced already: nothing pending
+    assert h.data == 0.0
+
+
 def test_tape_of_a_number_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="Tape.*Value.*float 3.0"):
         Tape(3.0)  # type: ignore[arg-type]
