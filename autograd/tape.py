@@ -42,8 +42,8 @@ from .value import Value
 __all__ = ["Tape", "sync_pending"]
 
 # Chunks have MIN_CHUNK to MAX_CHUNK nodes (fewer only at the end).
-MIN_CHUNK = 160
-MAX_CHUNK = 1200
+MIN_CHUNK = 64
+MAX_CHUNK = 600
 _CACHE_LIMIT = 4096  # compiled chunk pairs kept per process
 
 _INLINE = {operator.add: "({a} + {b})", operator.sub: "({a} - {b})",
