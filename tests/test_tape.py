@@ -16,10 +16,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import autograd.tapecode as tapecode
 from autograd import AnomalyError, Value, backward_steps, detect_anomaly, to_json
 from autograd import tape as tape_module
 from autograd import value as value_module
-from autograd.tape import Tape, primitive
+from autograd.tape import Tape
+from autograd.tapecode import primitive
 
 UNARY: dict[str, Callable[[Any], Any]] = {
     "neg": operator.neg, "abs": abs, "exp": Value.exp, "log": Value.log, "tanh": Value.tanh,
@@ -91,12 +93,12 @@ def programs(draw: Any, max_steps: int = 24) -> Program:
 @contextmanager
 def chunks_of(smallest: int, largest: int) -> Iterator[None]:
     """Record with chunks of this many nodes: small graphs then span several chunks."""
-    saved = tape_module.MIN_CHUNK, tape_module.MAX_CHUNK
-    tape_module.MIN_CHUNK, tape_module.MAX_CHUNK = smallest, largest
+    saved = tapecode.MIN_CHUNK, tapecode.MAX_CHUNK
+    tapecode.MIN_CHUNK, tapecode.MAX_CHUNK = smallest, largest
     try:
         yield
     finally:
-        tape_module.MIN_CHUNK, tape_module.MAX_CHUNK = saved
+        tapecode.MIN_CHUNK, tapecode.MAX_CHUNK = saved
 
 
 def replay(program: Program, first: list[float], then: list[float], seed: float,
@@ -441,9 +443,5 @@ def test_a_planted_wrong_rule_changes_the_engine_and_a_new_tape_alike(
 
 def test_the_tape_reads_the_engines_registry() -> None:
     forward, rules = primitive("*")
-    registry = getattr(value_module, "PRIMITIVES", None)
-    if registry is not None:
-        assert forward is registry["*"].forward and rules == tuple(registry["*"].rules)
-    else:
-        assert forward is value_module._FORWARD["*"]
-        assert rules == value_module.DERIVATIVES["*"]
+    assert forward is value_module.PRIMITIVES["*"].forward
+    assert rules == tuple(value_module.PRIMITIVES["*"].rules)
