@@ -8,6 +8,7 @@ the same autograd and nn as these tests, through a kernelspec written for the ru
 skipping them (tests/conftest.py); the [test] extra brings the Python side, .ci/run the browser.
 """
 
+import html
 import json
 import os
 import re
@@ -26,8 +27,6 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 KERNEL_SECONDS = 60  # the longest any one cell may take (dot and a cold matplotlib included)
-
-nbformat = pytest.importorskip("nbformat")
 
 
 def code_cells(nb):
@@ -52,9 +51,14 @@ def stdout_of(nb, cell_id):
                    if out.output_type == "stream" and out.name == "stdout")
 
 
+@pytest.fixture(scope="module")
+def nbformat():
+    return pytest.importorskip("nbformat")
+
+
 # -- the committed file ------------------------------------------------------------------------------
 
-def test_the_notebook_is_valid_and_committed_without_outputs():
+def test_the_notebook_is_valid_and_committed_without_outputs(nbformat):
     nb = nbformat.read(NOTEBOOK, as_version=4)
     nbformat.validate(nb)
     assert code_cells(nb), "the walkthrough has code"
@@ -63,7 +67,7 @@ def test_the_notebook_is_valid_and_committed_without_outputs():
     assert "widgets" not in nb.metadata  # no saved widget state either
 
 
-def test_the_notebook_shows_each_part_of_the_walkthrough():
+def test_the_notebook_shows_each_part_of_the_walkthrough(nbformat):
     nb = nbformat.read(NOTEBOOK, as_version=4)
     sources = {c.id: c.source for c in code_cells(nb)}
     assert "TwoNodeNetwork(" in sources["forward"] and "C.backward()" in sources["forward"]
@@ -96,7 +100,7 @@ def kernel_manager(home: Path):
 
 
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory):
+def executed(nbformat, tmp_path_factory):
     """The notebook after running every cell in a fresh kernel, in an empty working directory."""
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
@@ -181,7 +185,9 @@ def exported(executed, tmp_path_factory):
     body, _ = exporter.from_notebook_node(executed)
     path = tmp_path_factory.mktemp("html") / "walkthrough.html"
     path.write_text(body, encoding="utf-8")
-    return path, {exporter.require_js_url, exporter.mathjax_url}
+    # the page's own <script src=...>; the player's page is escaped inside its iframe's srcdoc
+    own_scripts = {html.unescape(url) for url in re.findall(r'<script[^>]*\ssrc="(https?://[^"]+)"', body)}
+    return path, own_scripts
 
 
 @pytest.fixture(scope="module")
