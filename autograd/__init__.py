@@ -12,6 +12,7 @@ from typing import Any
 
 from .check import AnomalyError, GradcheckError, detect_anomaly, gradcheck
 from .engine import grad, no_grad
+from .explain import explain  # not lazy: the submodule autograd.explain would shadow the name
 from .value import Value
 
 __all__ = ["Value", "grad", "no_grad",
@@ -25,7 +26,6 @@ _LAZY = {
     "draw": "viz", "to_svg": "viz", "save_svg": "viz",
     "backward_steps": "debug", "Step": "debug", "Term": "debug", "save_html": "debug",
     "to_json": "debug", "play": "debug",
-    "explain": "explain",
     "Tape": "tape",
 }
 

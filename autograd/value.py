@@ -188,13 +188,18 @@ class Primitive(NamedTuple):
 PRIMITIVES: dict[str, Primitive] = {}
 
 
-def primitive(name: str, forward: Callable[..., float], *rules: Callable[..., Any]) -> Any:
+def primitive(name: str, forward: Callable[..., float], *rules: Callable[..., Any],
+              doc: str = "") -> Any:
     """Register a primitive and return the Value method(s) computing it as one graph node:
-    one method for a unary op, (method, reflected method) for a binary one."""
+    one method for a unary op, (method, reflected method) for a binary one; doc is their help."""
     if name in PRIMITIVES:
         raise ValueError(f"primitive {name!r} is registered already")
     p = PRIMITIVES[name] = Primitive(name, forward, rules)
-    return methods(p)
+    made = methods(p)
+    if doc:
+        for method in made if isinstance(made, tuple) else (made,):
+            method.__doc__ = doc
+    return made
 
 
 # Hooks for the modes (no_grad, detect_anomaly; engine.py): None on the fast path, so making a
@@ -275,7 +280,14 @@ class Value:
     # _a, _b: the operands (Value, float constant or None); _da, _db: d self / d operand, None
     # where the operand is not a parent; _g: backward()'s upstream sum (engine.py, under its
     # lock); _made: where detect_anomaly() saw this Value made (check.py), left empty otherwise.
-    __slots__ = ("data", "grad", "label", "op", "_a", "_b", "_da", "_db", "_g", "_made")
+    __slots__ = {
+        "data": "The number this node holds (a float; int and bool are converted).",
+        "grad": "d root / d self summed by backward() (starts at 0.0; zero_grad() resets it).",
+        "label": "Your name for this node, shown by every view (else the variable holding it, "
+                 "else op#n).  chainrule never changes it.",
+        "op": 'The op that made this node: "+", "*", "**", "exp", "tanh", "sigmoid", ...; '
+              '"" for a leaf.',
+        "_a": "", "_b": "", "_da": "", "_db": "", "_g": "", "_made": ""}
 
     data: float
     grad: float
@@ -323,26 +335,46 @@ class Value:
         return (self._a,) if self._b is None else (self._a, self._b)
 
     # -- the primitives: name, forward function, d out / d each operand --------------------------
-    __add__, __radd__ = primitive("+", operator.add, lambda a, b, out: 1.0,
-                                  lambda a, b, out: 1.0)
-    __sub__, __rsub__ = primitive("-", operator.sub, lambda a, b, out: 1.0,
-                                  lambda a, b, out: -1.0)
-    __mul__, __rmul__ = primitive("*", operator.mul, lambda a, b, out: b,
-                                  lambda a, b, out: a)
-    __truediv__, __rtruediv__ = primitive("/", _div, lambda a, b, out: div(1.0, b),
-                                          lambda a, b, out: -div(out, b))
-    __pow__, __rpow__ = primitive("**", _pow, lambda a, b, out: xpowy(b, a, b - 1.0),
-                                  lambda a, b, out: powlog(out, a, b))
-    __neg__ = primitive("neg", operator.neg, lambda a, out: -1.0)
-    __abs__ = primitive("abs", abs, lambda a, out: sign(a))
-    exp = primitive("exp", _exp, lambda a, out: out)
-    log = primitive("log", _log, lambda a, out: div(1.0, a))
-    tanh = primitive("tanh", math.tanh, lambda a, out: 1.0 - out * out)
-    sigmoid = primitive("sigmoid", _sigmoid, lambda a, out: out * (1.0 - out))
-    relu = primitive("relu", _relu, lambda a, out: step(a))
-    sqrt = primitive("sqrt", _sqrt, lambda a, out: div(0.5, out))
-    sin = primitive("sin", _sin, lambda a, out: cos(a))
-    cos = primitive("cos", _cos, lambda a, out: -sin(a))
+    __add__, __radd__ = primitive(
+        "+", operator.add, lambda a, b, out: 1.0, lambda a, b, out: 1.0,
+        doc="self + other as one node (a Value, int or float on either side); "
+            "d/dself = 1, d/dother = 1.")
+    __sub__, __rsub__ = primitive(
+        "-", operator.sub, lambda a, b, out: 1.0, lambda a, b, out: -1.0,
+        doc="self - other; d/dself = 1, d/dother = -1.")
+    __mul__, __rmul__ = primitive(
+        "*", operator.mul, lambda a, b, out: b, lambda a, b, out: a,
+        doc="self * other; d/dself = other, d/dother = self.")
+    __truediv__, __rtruediv__ = primitive(
+        "/", _div, lambda a, b, out: div(1.0, b), lambda a, b, out: -div(out, b),
+        doc="self / other (IEEE 754: x/0 is +-inf or nan, never raises); "
+            "d/dself = 1/other, d/dother = -self/other**2.")
+    __pow__, __rpow__ = primitive(
+        "**", _pow, lambda a, b, out: xpowy(b, a, b - 1.0), lambda a, b, out: powlog(out, a, b),
+        doc="self ** other; Value**Value and 2**v differentiate wrt base and exponent: "
+            "d/dself = other * self**(other-1), d/dother = self**other * log(self) "
+            "(0 where self = 0 and other >= 0, as in PyTorch).")
+    __neg__ = primitive("neg", operator.neg, lambda a, out: -1.0,
+                        doc="-self; derivative -1.")
+    __abs__ = primitive("abs", abs, lambda a, out: sign(a),
+                        doc="abs(self); derivative sign(self) (0 at 0).")
+    exp = primitive("exp", _exp, lambda a, out: out,
+                    doc="e**self (inf on overflow); derivative exp(self), its own value.")
+    log = primitive("log", _log, lambda a, out: div(1.0, a),
+                    doc="Natural log (-inf at 0, nan below); derivative 1/self.")
+    tanh = primitive("tanh", math.tanh, lambda a, out: 1.0 - out * out,
+                     doc="tanh(self); derivative 1 - tanh(self)**2.")
+    sigmoid = primitive("sigmoid", _sigmoid, lambda a, out: out * (1.0 - out),
+                        doc="1/(1+e**-self) as one node, numerically stable (1.0 at 1000, 0.0 at "
+                            "-1000); derivative sigmoid * (1 - sigmoid), the course's sigmoid'(z).")
+    relu = primitive("relu", _relu, lambda a, out: step(a),
+                     doc="max(0, self); derivative 1 above 0, else 0 (0 at 0, as in PyTorch).")
+    sqrt = primitive("sqrt", _sqrt, lambda a, out: div(0.5, out),
+                     doc="sqrt(self) (nan below 0); derivative 1/(2*sqrt(self)).")
+    sin = primitive("sin", _sin, lambda a, out: cos(a),
+                    doc="sin(self); derivative cos(self).")
+    cos = primitive("cos", _cos, lambda a, out: -sin(a),
+                    doc="cos(self); derivative -sin(self).")
 
     def __pos__(self) -> Value:
         """+v is v itself."""

@@ -133,13 +133,16 @@ class Debugger(cmd.Cmd):
                 self.say("\n--KeyboardInterrupt-- (q quits)")
 
     def write_html(self, root: Value, caller: FrameType | None) -> None:
-        from .html import _save
+        from ..names import caller_scope, node_names
+        from .player import play
 
         path = Path(self.html)  # type: ignore[arg-type]
         if self.passes > 1:
             path = path.with_name(f"{path.stem}-{self.passes}{path.suffix}")
         try:
-            _, name = _save(root, path)  # name: the root's as the player (and the prompt) names it
+            player = play(root, names=node_names(root, scope=caller_scope(caller)))
+            player.save(path)
+            name = player.names[root]  # the root's name as the player (and the prompt) names it
         except Exception as e:  # an unwritable path, no Graphviz: report it, let the script go on
             self.error(f"autograd.debug: could not write the player of the backward() "
                        f"{self.location(caller)} to {path}: {type(e).__name__}: {e}")
