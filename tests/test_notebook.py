@@ -25,7 +25,10 @@ NOTEBOOK = Path(__file__).resolve().parent.parent / "examples" / "walkthrough.ip
 SOURCE = Path(autograd.__file__).resolve().parent.parent  # where these tests import autograd from
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+        "--disable-component-update", "--disable-sync", "--no-first-run",
+        # Chromium runs a sandboxed iframe (the player's) in a process of its own, whose requests
+        # Playwright neither sees nor routes; in the page's process they are checked as the page's
+        "--disable-features=IsolateSandboxedIframes"]
 KERNEL_SECONDS = 60  # the longest any one cell may take (dot and a cold matplotlib included)
 
 
