@@ -45,9 +45,13 @@ def test_debug_walkthrough_runs(tmp_path):
     assert (tmp_path / "debug_walkthrough.html").exists()
 
 
-def test_render_graph_runs():
-    result = run("render_graph.py")
+def test_render_graph_writes_every_options_picture_into_out(tmp_path):
+    result = run("render_graph.py", "--out", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "mlp_folded.svg", "mlp_full.svg", "moons_one_point_folded.svg", "two_node_forward.svg",
+        "two_node_graph.svg", "two_node_plain.svg"]
+    assert "too big to lay out" in result.stdout
 
 
 def test_spiral_learns_three_classes_and_saves_its_regions(tmp_path):

@@ -101,7 +101,7 @@ def save_html(root: Value, path: str | pathlib.Path) -> pathlib.Path:
 
 def _page(root: Value, names: Mapping[Value, str]) -> str:
     data, order = _view_model(root, names)
-    kind, svg, note = _picture(root, order)
+    kind, svg, note = _picture(root, order, names)
     data["picture"] = kind
     title = f"Backward pass of {names[root]}"
     parts = {"TITLE": html.escape(title), "CSS": _asset("player.css"), "JS": _asset("player.js"),
@@ -159,29 +159,29 @@ def _script_json(data: Any) -> str:
 # ---------------------------------------------------------------------------------------------
 # The picture
 
-def _picture(root: Value, order: list[Value]) -> tuple[str, str, str]:
+def _picture(root: Value, order: list[Value],
+             names: Mapping[Value, str]) -> tuple[str, str, str]:
     """(kind, SVG, note): the whole graph ("full"), each nn neuron call as a box ("folded") when
     only that fits, or no picture ("none") with a note saying why.
 
-    The one call into autograd.viz's size policy (the limit, and whether folding would fit).
-    The picture is drawn from the graph as it is (read only); the page then shows every grad
-    as the pass gives it and its own colours, so the .grad fields never matter.
+    autograd.viz.picture_plan is the size policy (the limit, and whether folding would fit).
+    The picture is drawn from the graph as it is (read only), its nodes named as the page
+    names them; the page then shows every grad as the pass gives it and its own colours, so
+    the .grad fields never matter.
     """
     from .. import viz  # pictures are drawn by viz, loaded only when a player is made
 
-    index = {node: i for i, node in enumerate(order)}
-    size = viz._Folding(order, index, fold=False).size()
-    limit = viz.MAX_SIZE
-    if size <= limit:
-        return "full", _inline_svg(viz.to_svg(root)), ""
-    folding = viz._Folding(order, index, fold=True)
-    folded = folding.size() if folding.boxes else None
-    if folded is None or folded > limit:
-        return "none", "", _too_big_note(size, folded, limit)
+    plan = viz.picture_plan(root, order)
+    if plan.kind == "none":
+        return "none", "", _too_big_note(plan.size, plan.folded, plan.limit)
+    graph = viz.picture(root, names=names, fold=plan.fold)
+    svg = _inline_svg(graph.pipe(format="svg", encoding="utf-8", quiet=True))
+    if not plan.fold:
+        return "full", svg, ""
     note = (f'<p class="note">Drawn folded: each nn neuron call is one box (its inner nodes are '
-            f'in the table only), as the whole graph has {size:,} nodes and edges, more than '
-            f'<code>autograd.viz.MAX_SIZE</code> = {limit:,}.</p>')
-    return "folded", _inline_svg(viz.to_svg(root, fold=True)), note
+            f'in the table only), as the whole graph has {plan.size:,} nodes and edges, more than '
+            f'<code>autograd.viz.MAX_SIZE</code> = {plan.limit:,}.</p>')
+    return "folded", svg, note
 
 
 def _inline_svg(svg: str) -> str:
