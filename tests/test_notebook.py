@@ -146,6 +146,7 @@ def test_the_graph_shows_inline_as_svg(executed):
     [svg] = outputs_of(executed, "draw", "image/svg+xml")
     assert "<svg" in svg and "</svg>" in svg
     assert ">w1<" in svg and ">grad &#45;0.0198<" in svg  # w1 and its gradient, from this kernel
+    assert ">C<" in svg  # the cost, unlabelled, named after the notebook's variable
 
 
 def test_explain_prints_dC_dw1_with_deltas_and_its_total(executed):
