@@ -23,7 +23,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # would skip for want of one of them fails instead: a green CI then means they were exercised.
 # This holds for a skip inside a test or fixture and for a whole module skipped at import
 # (a module-level importorskip). Optional peers (torch, micrograd) may still skip.
-_REQUIRED_IN_CI = ("dot", "chromium", "numpy", "pexpect", "playwright", "graphviz-pure",
+_REQUIRED_IN_CI = ("dot", "chromium", "DejaVu", "numpy", "pexpect", "playwright", "graphviz-pure",
                    # the notebook's kernel and tools (tests/test_notebook.py)
                    "nbclient", "nbconvert", "nbformat", "ipykernel", "jupyter", "matplotlib")
 
