@@ -1,15 +1,43 @@
 """chainrule's autograd: a scalar-valued reverse-mode autograd engine built for seeing gradients.
 
-Import name `autograd` (distribution `chainrule`); see README.md and API.md.
+Import name `autograd` (distribution `chainrule`); see README.md and API.md.  The engine loads
+with the package; pictures (graphviz), the debugger, explain and Tape load on first use, so
+`import autograd` (and `import nn`) stays cheap.
 """
 
-from .value import Value
-from .engine import grad, no_grad
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from .check import AnomalyError, GradcheckError, detect_anomaly, gradcheck
-from .debug import Step, Term, backward_steps, save_html, to_json
-from .viz import draw, save_svg, to_svg
+from .engine import grad, no_grad
+from .explain import explain  # not lazy: the submodule autograd.explain would shadow the name
+from .value import Value
 
 __all__ = ["Value", "grad", "no_grad",
            "gradcheck", "GradcheckError", "detect_anomaly", "AnomalyError",
            "draw", "to_svg", "save_svg",
-           "backward_steps", "Step", "Term", "save_html", "to_json"]
+           "backward_steps", "Step", "Term", "save_html", "to_json", "play",
+           "explain", "Tape"]
+
+# name -> the module that defines it, imported when the name is first used (PEP 562)
+_LAZY = {
+    "draw": "viz", "to_svg": "viz", "save_svg": "viz",
+    "backward_steps": "debug", "Step": "debug", "Term": "debug", "save_html": "debug",
+    "to_json": "debug", "play": "debug",
+    "Tape": "tape",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later uses skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

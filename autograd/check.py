@@ -3,12 +3,13 @@
 gradcheck compares every derivative that grad() computes with central finite differences
 (order=2: the Hessian from grad(create_graph=True) with finite differences of the gradient).
 
-detect_anomaly() finds where a NaN or an infinity is born.  Inside it, every new Value remembers
-the line of user code that made it, each op checks its result, and backward() runs through the
-stepper (autograd.debug.steps), checking every step.  The first op whose result is NaN or
+detect_anomaly() finds where a NaN or an infinity is born.  Inside it (in the thread that entered
+it), every new Value remembers the line of user code that made it, each op checks its result,
+and backward() and grad() run as a checked engine.Sweep.  The first op whose result is NaN or
 infinite from finite inputs, or the first backward step that makes a gradient NaN or infinite,
-raises AnomalyError with the op, the node, the input values and that line.  Outside the context
-the engine pays nothing beyond the hook check that no_grad already needs.
+raises AnomalyError with the op, the node, the input values and that line.  The engine calls the
+checker registered here at those points; outside the context it pays nothing beyond the hook
+check that no_grad already needs.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ import linecache
 import math
 import os
 import sys
-from contextlib import closing
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from types import FrameType
+from typing import Any
 
-from . import engine as _engine
-from .engine import grad, no_grad
-from .value import Value, _as_float, _describe
+from ._util import as_float, describe, format_number
+from .engine import Sweep, anomaly_mode, grad, no_grad, set_anomaly_checker
+from .names import node_names
+from .value import Value
 
 __all__ = ["gradcheck", "GradcheckError", "detect_anomaly", "AnomalyError"]
 
@@ -43,14 +46,14 @@ class GradcheckError(AssertionError):
 
 def _check_points(inputs: Any) -> tuple[list[float], list[str]]:
     """The numbers to check at and the input labels; Values give their data and label."""
-    if isinstance(inputs, (Value, str, bytes)) or _as_float(inputs) is not None:
+    if isinstance(inputs, (Value, str, bytes)) or as_float(inputs) is not None:
         raise TypeError(f"gradcheck(f, inputs): inputs must be a list of numbers, "
-                        f"got {_describe(inputs)}; write [x]")
+                        f"got {describe(inputs)}; write [x]")
     try:
         items = list(inputs)
     except TypeError:
         raise TypeError(f"gradcheck(f, inputs): inputs must be a list of numbers, "
-                        f"got {_describe(inputs)}") from None
+                        f"got {describe(inputs)}") from None
     if not items:
         raise ValueError("gradcheck(f, inputs): inputs is empty; give at least one number")
     points, labels = [], []
@@ -59,18 +62,18 @@ def _check_points(inputs: Any) -> tuple[list[float], list[str]]:
             points.append(x.data)
             labels.append(x.label or f"x{i}")
             continue
-        p = _as_float(x)
+        p = as_float(x)
         if p is None:
-            raise TypeError(f"gradcheck(f, inputs): inputs[{i}] must be a number, got {_describe(x)}")
+            raise TypeError(f"gradcheck(f, inputs): inputs[{i}] must be a number, got {describe(x)}")
         points.append(p)
         labels.append(f"x{i}")
     return points, labels
 
 
 def _check_tolerance(name: str, x: Any, *, positive: bool) -> float:
-    v = _as_float(x)
+    v = as_float(x)
     if v is None or isinstance(x, bool):
-        raise TypeError(f"gradcheck(): {name} must be a number, got {_describe(x)}")
+        raise TypeError(f"gradcheck(): {name} must be a number, got {describe(x)}")
     if not math.isfinite(v) or v < 0.0 or (positive and v == 0.0):
         need = "> 0" if positive else ">= 0"
         raise ValueError(f"gradcheck(): {name} must be finite and {need}, got {x!r}")
@@ -80,7 +83,7 @@ def _check_tolerance(name: str, x: Any, *, positive: bool) -> float:
 def _evaluate(f: Callable[..., Any], xs: list[Value]) -> Value:
     y = f(*xs)
     if not isinstance(y, Value):
-        raise TypeError(f"gradcheck(): f must return a Value, got {_describe(y)}; "
+        raise TypeError(f"gradcheck(): f must return a Value, got {describe(y)}; "
                         f"build the result from the Values f is given")
     return y
 
@@ -114,7 +117,7 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[float], *, eps: float = 
     raises GradcheckError listing each failing input, its analytic and numeric values and the error.
     """
     if not callable(f):
-        raise TypeError(f"gradcheck(f, inputs): f must be a function of Values, got {_describe(f)}")
+        raise TypeError(f"gradcheck(f, inputs): f must be a function of Values, got {describe(f)}")
     points, labels = _check_points(inputs)
     eps = _check_tolerance("eps", eps, positive=True)
     atol = _check_tolerance("atol", atol, positive=False)
@@ -185,18 +188,16 @@ class AnomalyError(FloatingPointError):
 _AUTOGRAD_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _NN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "nn") + os.sep
 
-# Active while some detect_anomaly() is.  Each Value made inside it keeps the user frames
-# (file, line) that made it in its own _made slot (empty on every other Value), so the record
-# lives exactly as long as the Value: a loop that builds and drops graphs holds no more than
-# one graph's records, and no registry has to be cleared.
-_depth = 0
-_saved: list[Any] = []
+# Each Value made inside detect_anomaly() keeps the user frames (file, line) that made it in its
+# own _made slot (empty on every other Value), so the record lives exactly as long as the Value:
+# a loop that builds and drops graphs holds no more than one graph's records, and no registry
+# has to be cleared.
 
 
 def _made_at(node: Value) -> tuple[tuple[str, int], ...] | None:
     """The frames recorded for node by detect_anomaly(), or None when it was made outside."""
     try:
-        return node._made  # type: ignore[attr-defined, no-any-return]
+        return node._made
     except AttributeError:  # the slot is empty: made outside detect_anomaly()
         return None
 
@@ -204,7 +205,7 @@ def _made_at(node: Value) -> tuple[tuple[str, int], ...] | None:
 def _user_frames() -> tuple[tuple[str, int], ...]:
     """(file, line) of the innermost caller outside autograd, and, when that is inside the nn
     package, of the innermost caller outside nn too (the user's own line)."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_AUTOGRAD_DIR):
         frame = frame.f_back
     if frame is None:
@@ -254,112 +255,67 @@ def _finite(x: Any) -> bool:
     return x is None or math.isfinite(x.data if isinstance(x, Value) else x)
 
 
-class _AnomalyHook:
-    """_hooks.anomaly while detect_anomaly() is active: checks each new op, each backward() and
-    each grad() (with create_graph=True, grad() is made of ops, checked as they are made)."""
+class _Checker:
+    """What the engine calls while detect_anomaly() is on in a thread (engine.AnomalyChecker)."""
 
-    def __call__(self, out: Value) -> None:
-        out._made = _user_frames()  # type: ignore[attr-defined]
+    def leaf(self, v: Value) -> None:
+        v._made = _user_frames()
+
+    def made(self, out: Value) -> None:
+        out._made = _user_frames()
         if math.isfinite(out.data):
             return
-        a, b = out._a, out._b
+        a, b = out.operands + (None,) * (2 - len(out.operands))
         if _finite(a) and _finite(b):
             raise AnomalyError(self._forward_message(out), out, _where(out))
 
     @staticmethod
     def _forward_message(out: Value) -> str:
-        inputs = [x for x in (out._a, out._b) if x is not None]
+        inputs = out.operands
         values = " and ".join(repr(x.data if isinstance(x, Value) else x) for x in inputs)
         lines = [f"{out.op} made {out.data!r} from finite input{'s' if len(inputs) > 1 else ''} "
                  f"{values}",
                  f"  {_made_text(out)}"]
-        for role, x in zip(("a", "b"), (out._a, out._b)):
+        for role, x in zip(("a", "b"), inputs):
             if isinstance(x, Value):
                 lines.append(f"  input {role} = {x.data!r}: {_describe_value(x)}, {_made_text(x)}")
-            elif x is not None:
+            else:
                 lines.append(f"  input {role} = {x!r}: a constant")
         lines.append("  (the new Value is the error's .node; it has no label yet, as labels are "
                      "set after the op)")
         return "\n".join(lines)
 
-    def backward(self, root: Value, seed: float) -> None:
-        """root.backward(seed) through the stepper, raising at the first non-finite gradient."""
-        from .debug.steps import backward_steps  # debug builds on the engine; import when needed
-
-        steps = backward_steps(root, seed)
-        with closing(steps):
-            for _ in self._checked(steps, "backward()"):
-                pass
-
-    def grad(self, output: Value, inputs: list[Value]) -> list[Value]:
-        """grad(output, inputs) through the stepper, checked like backward(); every .grad is
-        left as it was.  Each step's upstream is the g that engine.grad reads: the same floats."""
-        from .debug.steps import backward_steps, kept_grads
-
-        steps = backward_steps(output)
-        upstream: dict[Value, float] = {}
-        with kept_grads(steps.nodes), closing(steps):
-            for step in self._checked(steps, "grad()"):
-                upstream[step.node] = step.upstream
-        return [Value(upstream.get(x, 0.0)) for x in inputs]
-
-    def _checked(self, steps: Any, what: str) -> Any:
-        """The steps of a pass, raising AnomalyError at the first non-finite gradient."""
-        for step in steps:
-            if not math.isfinite(step.upstream):  # only the seed can get here
-                raise AnomalyError(f"{what} was called with a non-finite grad "
-                                   f"{step.upstream!r}", step.node, _where(step.node))
-            for term in step.terms:
-                if not math.isfinite(term.contribution) or not math.isfinite(term.total):
-                    raise AnomalyError(self._backward_message(what, steps, step, term),
-                                       step.node, _where(step.node))
-            yield step
-
-    @staticmethod
-    def _backward_message(what: str, steps: Any, step: Any, term: Any) -> str:
-        """Step k/n counts from 1, as the stepper (python -m autograd.debug) shows it."""
-        names = steps.names
-        node, parent = step.node, term.parent
-        return "\n".join([
-            f"{what} step {step.index + 1}/{len(steps)} made the gradient of {names[parent]} "
-            f"{term.total!r}: {step}",
-            f"  node {names[node]}: op {node.op}, data {node.data!r}, "
-            f"d {names[node]} / d {names[parent]} = {term.local!r}, {_made_text(node)}",
-            f"  parent {names[parent]}: {'op ' + parent.op if parent.op else 'a leaf'}, "
+    def failed(self, what: str, sweep: Sweep, index: int, node: Value, g: float,
+               term: tuple[Value, float, float, float] | None) -> AnomalyError:
+        """The error for step index of a checked pass: the seed g is not finite (term None), or
+        term (parent, local, contribution, total) made the parent's gradient nan or inf."""
+        if term is None:
+            return AnomalyError(f"{what} was called with a non-finite grad {g!r}", node,
+                                _where(node))
+        names = node_names(sweep.root, sweep.order)
+        parent, local, contribution, total = term
+        root, here, there = names[sweep.root], names[node], names[parent]
+        clause = (f"d{root}/d{there} += d{root}/d{here} * d{here}/d{there} = "
+                  f"{format_number(g)} * {format_number(local)} = {format_number(contribution)}")
+        message = "\n".join([
+            f"{what} step {index + 1}/{len(sweep)} made the gradient of {there} {total!r}: "
+            f"{clause}",
+            f"  node {here}: op {node.op}, data {node.data!r}, "
+            f"d {here} / d {there} = {local!r}, {_made_text(node)}",
+            f"  parent {there}: {'op ' + parent.op if parent.op else 'a leaf'}, "
             f"data {parent.data!r}, {_made_text(parent)}",
         ])
+        return AnomalyError(message, node, _where(node))
 
 
-_HOOK = _AnomalyHook()
+set_anomaly_checker(_Checker())
 
 
-def _recording_init(self: Value, data: Any, label: str = "") -> None:
-    _saved[1](self, data, label)
-    self._made = _user_frames()  # type: ignore[attr-defined]
-
-
-class detect_anomaly:
+class detect_anomaly(anomaly_mode):
     """Context manager: find the op or backward step where a NaN or an infinity is born.
 
-    Inside it each new Value remembers the user's line that made it (the record lives as long
-    as the Value, no longer); the first op giving NaN/inf from finite inputs, or the first
-    backward() step making a gradient NaN/inf, raises AnomalyError.  Nests; always restores.
+    Inside it (in the thread that entered it) each new Value remembers the user's line that made
+    it (the record lives as long as the Value, no longer); the first op giving NaN/inf from
+    finite inputs, or the first backward() or grad() step making a gradient NaN/inf, raises
+    AnomalyError.  Nests; leaving one never entered is a RuntimeError.
     """
-
-    def __enter__(self) -> detect_anomaly:
-        global _depth
-        if _depth == 0:
-            _saved[:] = [_engine._hooks.anomaly, Value.__init__]
-            Value.__init__ = _recording_init  # type: ignore[method-assign]
-            _engine._hooks.anomaly = _HOOK
-            _engine._hooks.refresh()
-        _depth += 1
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        global _depth
-        _depth -= 1
-        if _depth == 0:
-            _engine._hooks.anomaly, Value.__init__ = _saved  # type: ignore[method-assign]
-            _engine._hooks.refresh()
-            _saved.clear()

@@ -1,36 +1,78 @@
-"""The engine: topological order, the chain rule in reverse (backward, grad), and no_grad.
+"""The engine: topological order, every pass of the chain rule in reverse, and the modes.
 
-Everything here only reads the operands and local derivatives stored on each Value.
+Passes are independent.  A pass's upstream gradients belong to that pass:
+- backward() is the fast path.  It sums upstream gradients in each node's _g slot, which only
+  the holder of the engine's lock may use, and it holds that lock for the whole pass (it runs no
+  user code meanwhile), so no other pass, in this thread or another, sees them.  The same lock
+  makes every write to .grad atomic, so two threads back-propagating into shared leaves add
+  both contributions exactly.
+- Every other pass (grad(), the stepper, to_json and the player, gradcheck, anomaly checking)
+  is a Sweep: the same loop with the upstream sums in a dict of its own, yielding one node at a
+  time, so it can be inspected, nested or abandoned at any point.  A test on random graphs
+  proves the two loops agree bit for bit (same additions, in the same order).
+
+Modes (no_grad, detect_anomaly) are per thread, as PyTorch's grad mode is: entering one in a
+thread affects only the Values made in that thread.  While no thread has a mode on, making a
+node costs one `is not None` check (value._hook).
 """
 
 from __future__ import annotations
 
 import functools
-import sys
+import inspect
 import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Callable, Iterable, Protocol, Sequence, TypeVar
+from types import FrameType
+from typing import Any, Protocol, TypeVar
 
 from . import value as _value
-from .value import DERIVATIVES, Value, _as_float, _describe, _value_list
+from ._util import as_float, describe
+from .value import PRIMITIVES, Value
 
-__all__ = ["topological_order", "backward", "grad", "no_grad", "is_grad_enabled",
-           "backward_interceptor"]
+__all__ = ["topological_order", "backward", "grad", "Sweep", "no_grad", "is_grad_enabled",
+           "is_anomaly_enabled", "writing_grads", "backward_interceptor", "check_value",
+           "value_list", "check_seed", "AnomalyChecker", "set_anomaly_checker", "anomaly_mode"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _check_value(v: Any, what: str) -> None:
+# ---------------------------------------------------------------------------------------------
+# Checking arguments (shared by every public entry point)
+
+def check_value(v: Any, what: str) -> None:
+    """A TypeError unless v is a Value; what names the argument ("backward() root")."""
     if not isinstance(v, Value):
-        raise TypeError(f"{what} must be a Value, got {_describe(v)}")
+        raise TypeError(f"{what} must be a Value, got {describe(v)}")
 
 
-def _check_seed(grad: Any) -> float:
-    g = _as_float(grad)
+def check_seed(grad: Any) -> float:
+    """The seed of a pass (backward(grad=...)) as a float, or a TypeError."""
+    g = as_float(grad)
     if g is None or isinstance(grad, Value):
-        raise TypeError(f"backward(grad=...) needs a number, got {_describe(grad)}")
+        raise TypeError(f"backward(grad=...) needs a number, got {describe(grad)}")
     return g
 
+
+def value_list(items: Any, who: str, name: str, *, hint: str = "", one: str = "x") -> list[Value]:
+    """items as a list of Values, or a TypeError saying that who's argument name takes one."""
+    expected = f"{who}: {name} must be a list of Values{hint}"
+    if isinstance(items, Value):
+        raise TypeError(f"{expected}, got one Value; write [{one}]")
+    if isinstance(items, (str, bytes)):
+        raise TypeError(f"{expected}, got {describe(items)}")
+    try:
+        values = list(items)
+    except TypeError:
+        raise TypeError(f"{expected}, got {describe(items)}") from None
+    for i, x in enumerate(values):
+        if not isinstance(x, Value):
+            raise TypeError(f"{who}: {name}[{i}] must be a Value, got {describe(x)}")
+    return values
+
+
+# ---------------------------------------------------------------------------------------------
+# Topological order
 
 def topological_order(root: Value) -> list[Value]:
     """Every node root depends on, root included, each after all of its parents.
@@ -38,7 +80,7 @@ def topological_order(root: Value) -> list[Value]:
     Iterative depth-first search with an explicit stack (no recursion limit), giving the
     post-order of the recursive search: deterministic, parents visited in operand order.
     """
-    _check_value(root, "the root")
+    check_value(root, "the root")
     order: list[Value] = []
     visited: set[Value] = set()
     stack: list[Any] = [root]
@@ -72,62 +114,105 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
+# ---------------------------------------------------------------------------------------------
+# The lock over .grad and the _g slots
+
+_lock = threading.Lock()
+_owner: int | None = None  # the thread holding _lock, while it holds it
+
+
+@contextmanager
+def writing_grads() -> Iterator[None]:
+    """Hold the engine's lock: no other thread's pass writes .grad (or uses _g) meanwhile.
+
+    Re-entrant within a thread (a pass started from a signal handler in the middle of another).
+    """
+    global _owner
+    me = threading.get_ident()
+    if _owner == me:
+        yield
+        return
+    with _lock:
+        _owner = me
+        try:
+            yield
+        finally:
+            _owner = None
+
+
+# ---------------------------------------------------------------------------------------------
+# The passes
+
+class Sweep:
+    """One reverse pass over root's graph with upstream sums of its own, one node at a time.
+
+    Iterating yields (node, upstream, terms) for each node in reversed topological order, after
+    sending its upstream gradient to its parents: terms holds (parent, local, contribution,
+    total) per parent, total being the parent's upstream sum right after that contribution.
+    `upstream[node]` is node's sum so far (complete once node has been yielded).  It never
+    touches .grad; nothing but its owner sees its sums.
+    """
+
+    __slots__ = ("root", "order", "upstream")
+
+    def __init__(self, root: Value, seed: float = 1.0, order: list[Value] | None = None) -> None:
+        self.root = root
+        self.order = topological_order(root) if order is None else order
+        self.upstream: dict[Value, float] = {root: seed}
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def __iter__(self) -> Iterator[tuple[Value, float, list[tuple[Value, float, float, float]]]]:
+        up = self.upstream
+        get = up.get
+        for node in reversed(self.order):
+            g = up[node]
+            terms: list[tuple[Value, float, float, float]] = []
+            da = node._da
+            if da is not None:  # the same additions, in the same order, as backward()'s loop
+                a = node._a
+                c = da * g
+                t = up[a] = get(a, 0.0) + c
+                terms.append((a, da, c, t))
+            db = node._db
+            if db is not None:
+                b = node._b
+                c = db * g
+                t = up[b] = get(b, 0.0) + c
+                terms.append((b, db, c, t))
+            yield node, g, terms
+
+
 def backward(root: Value, grad: float = 1.0) -> None:
     """Reverse mode from root: n.grad += grad * d root / d n for every n that root depends on.
 
-    Each node's upstream gradient is accumulated in its private _g field, used once when the
-    node is reached, and reset to 0.0; so a call adds only its own contributions, and calling
-    twice adds exactly twice.
+    Each node's upstream gradient is summed in its _g slot, used once when the node is reached,
+    and reset to 0.0; so a call adds only its own contributions, and calling twice adds
+    exactly twice.  The slots are used under the engine's lock (see the module's docstring).
     """
-    _check_value(root, "backward() root")
-    seed = _check_seed(grad)
-    if _intercepted(root, seed):
+    check_value(root, "backward() root")
+    seed = check_seed(grad)
+    if _interceptor is not None and _intercept(root, seed):
         return
-    if _hooks.anomaly is not None:  # detect_anomaly(): a pass that checks every step (check.py)
-        _hooks.anomaly.backward(root, seed)
+    if _value._hook is not None and _modes.anomaly:
+        _checked(Sweep(root, seed), "backward()", apply=True)
         return
     order = topological_order(root)
-    root._g = seed
-    try:
-        for node in reversed(order):
-            g = node._g
-            node._g = 0.0
+    global _owner
+    me = threading.get_ident()
+    if _owner == me:  # started inside another pass of this thread: use a Sweep's own sums
+        for node, g, _ in Sweep(root, seed, order):
             node.grad += g
-            da = node._da
-            if da is not None:
-                node._a._g += da * g
-            db = node._db
-            if db is not None:
-                node._b._g += db * g
-    except BaseException:
-        for node in order:
-            node._g = 0.0
-        raise
-
-
-def grad(output: Value, inputs: Sequence[Value] | Iterable[Value], *,
-         create_graph: bool = False) -> list[Value]:
-    """d output / d x for each x in inputs, as Values, without touching any .grad.
-
-    An input that output does not depend on gets Value(0.0).  With create_graph=True the results
-    are built from differentiable ops (the rules in DERIVATIVES applied to Values), so they can be
-    differentiated again, to any order.
-    """
-    _check_value(output, "grad() output")
-    xs = _value_list(inputs, "grad(output, inputs)", "inputs")
-    if not create_graph and _hooks.anomaly is not None:  # detect_anomaly(): a checked pass
-        return _hooks.anomaly.grad(output, xs)
-    order = topological_order(output)
-    if not create_graph:
-        wanted = set(xs)
-        found: dict[Value, float] = {}
-        output._g = 1.0
+        return
+    with _lock:
+        _owner = me
+        root._g = seed
         try:
             for node in reversed(order):
                 g = node._g
                 node._g = 0.0
-                if node in wanted:
-                    found[node] = g
+                node.grad += g
                 da = node._da
                 if da is not None:
                     node._a._g += da * g
@@ -138,16 +223,38 @@ def grad(output: Value, inputs: Sequence[Value] | Iterable[Value], *,
             for node in order:
                 node._g = 0.0
             raise
+        finally:
+            _owner = None
+
+
+def grad(output: Value, inputs: Sequence[Value] | Iterable[Value], *,
+         create_graph: bool = False) -> list[Value]:
+    """d output / d x for each x in inputs, as Values, without touching any .grad.
+
+    An input that output does not depend on gets Value(0.0).  With create_graph=True the results
+    are built from differentiable ops (the rules of PRIMITIVES applied to Values), so they can be
+    differentiated again, to any order.
+    """
+    check_value(output, "grad() output")
+    xs = value_list(inputs, "grad(output, inputs)", "inputs")
+    if not create_graph:
+        sweep = Sweep(output)
+        if _value._hook is not None and _modes.anomaly:
+            _checked(sweep, "grad()", apply=False)
+        else:
+            for _ in sweep:
+                pass
+        found = sweep.upstream
         return [Value(found.get(x, 0.0)) for x in xs]
 
     # create_graph: the same rules applied to Values; upstream gradients are Values (or the
     # float 1.0 at the root), so every result is itself differentiable.
     grads: dict[Value, Any] = {output: 1.0}
-    for node in reversed(order):
+    for node in reversed(topological_order(output)):
         g = grads.get(node)
         if g is None or not node.op:
             continue
-        rules = DERIVATIVES[node.op]
+        rules = PRIMITIVES[node.op].rules
         args = (node._a, node) if len(rules) == 1 else (node._a, node._b, node)
         for parent, stored, rule in zip((node._a, node._b), (node._da, node._db), rules):
             if stored is not None:  # None: a constant operand, not a parent
@@ -167,59 +274,129 @@ def _times(local: Any, g: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------
-# backward_interceptor (a minimal local stand-in for the lead's version on main)
+# Intercepting backward() (the terminal stepper, python -m autograd.debug)
 
-_interception = threading.local()
+_interceptor: tuple[int, Callable[[Value, float, FrameType], bool]] | None = None
+_intercepting = threading.local()
+
+
+def _intercept(root: Value, seed: float) -> bool:
+    assert _interceptor is not None
+    thread, fn = _interceptor
+    if thread != threading.get_ident() or getattr(_intercepting, "on", False):
+        return False
+    frame = inspect.currentframe()
+    while frame is not None and frame.f_globals.get("__name__") in (__name__, _value.__name__):
+        frame = frame.f_back
+    assert frame is not None
+    _intercepting.on = True
+    try:
+        return fn(root, seed, frame)
+    finally:
+        _intercepting.on = False
+        del frame
 
 
 @contextmanager
-def backward_interceptor(fn: Callable[[Value, float, Any], bool]) -> Any:
-    """While installed, in this thread, backward() first calls fn(root, seed, frame) (frame: the
-    user's frame that called backward()); fn returning True means it ran the pass itself.
-    backward() calls made while fn runs are not intercepted."""
-    saved = getattr(_interception, "fn", None)
-    _interception.fn = fn
+def backward_interceptor(fn: Callable[[Value, float, FrameType], bool]) -> Iterator[None]:
+    """While active, in this thread, each backward(seed) call on a root first calls
+    fn(root, seed, frame), frame being the user's frame that called backward().  fn returns
+    True when it ran the pass itself (the stepper), False to let backward() run it.  Calls
+    made while fn runs are not intercepted.  One interceptor at a time."""
+    global _interceptor
+    if _interceptor is not None:
+        raise RuntimeError("backward_interceptor(): another interceptor is active")
+    _interceptor = (threading.get_ident(), fn)
     try:
-        yield fn
+        yield
     finally:
-        _interception.fn = saved
-
-
-def _intercepted(root: Value, seed: float) -> bool:
-    fn = getattr(_interception, "fn", None)
-    if fn is None:
-        return False
-    frame = sys._getframe(1)
-    while frame.f_back is not None and frame.f_globals.get("__name__", "").split(".")[0] in ("autograd", "nn"):
-        frame = frame.f_back
-    _interception.fn = None
-    try:
-        return bool(fn(root, seed, frame))
-    finally:
-        _interception.fn = fn
+        _interceptor = None
 
 
 # ---------------------------------------------------------------------------------------------
-# no_grad
+# Modes, per thread
 
-_no_grad_depth = 0
+class _Modes(threading.local):
+    no_grad = 0   # depth of no_grad() in this thread
+    anomaly = 0   # depth of detect_anomaly() in this thread
+
+
+_modes = _Modes()
+_mode_lock = threading.Lock()
+_active = 0  # mode contexts entered and not left, in all threads: the hooks are on while > 0
 
 
 def is_grad_enabled() -> bool:
-    """False inside no_grad()."""
-    return _no_grad_depth == 0
+    """False inside no_grad() in this thread."""
+    return _modes.no_grad == 0
 
 
-def _strip(out: Value) -> None:
-    out.op = ""
-    out._a = out._b = out._da = out._db = None
+def is_anomaly_enabled() -> bool:
+    """True inside detect_anomaly() in this thread."""
+    return _modes.anomaly > 0
 
 
-class no_grad:
+def _on_new_node(out: Value) -> None:
+    """value._hook while any thread has a mode on: this thread's modes act on the new node."""
+    modes = _modes
+    if modes.anomaly and _checker is not None:
+        _checker.made(out)
+    if modes.no_grad:
+        out.op = ""
+        out._a = out._b = out._da = out._db = None
+
+
+def _on_new_leaf(v: Value) -> None:
+    if _modes.anomaly and _checker is not None:
+        _checker.leaf(v)
+
+
+def _switch(mode: str, by: int) -> None:
+    """Change this thread's depth of mode by +-1; RuntimeError for leaving a mode not entered."""
+    global _active
+    depth = getattr(_modes, mode)
+    if by < 0 and depth == 0:
+        raise RuntimeError(f"leaving {mode} mode, which was not entered in this thread")
+    with _mode_lock:
+        setattr(_modes, mode, depth + by)
+        _active += by
+        on = _active > 0
+        _value._hook = _on_new_node if on else None
+        _value._leaf_hook = _on_new_leaf if on else None
+
+
+class _ModeContext:
+    """A context manager that enters mode in the thread that enters it; reusable and
+    re-entrant, and leaving one that this thread did not enter is a RuntimeError."""
+
+    mode = ""
+
+    def __init__(self) -> None:
+        self._entered: list[int] = []  # the threads that entered this object, innermost last
+
+    def __enter__(self) -> Any:
+        _switch(self.mode, +1)
+        self._entered.append(threading.get_ident())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        me = threading.get_ident()
+        if me not in self._entered:
+            raise RuntimeError(f"{type(self).__name__}.__exit__() without __enter__() in "
+                               f"this thread")
+        _switch(self.mode, -1)
+        del self._entered[len(self._entered) - 1 - self._entered[::-1].index(me)]
+
+
+class no_grad(_ModeContext):
     """Context manager and decorator: Values made inside have no parents (they are leaves).
 
     Use it for updates and evaluation, where no gradient is wanted and no graph should be kept.
+    It acts in the thread that enters it only.  As a decorator it covers each call, and each
+    resumption of a generator function.
     """
+
+    mode = "no_grad"
 
     def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
         """no_grad() is the context manager; @no_grad and @no_grad() both decorate (as in torch)."""
@@ -228,21 +405,17 @@ class no_grad:
             return self
         if not callable(func):
             raise TypeError(f"no_grad() takes no arguments (use `with no_grad():` or @no_grad), "
-                            f"got {_describe(func)}")
+                            f"got {describe(func)}")
+        _ModeContext.__init__(self)
         return self(func)
 
-    def __enter__(self) -> no_grad:
-        global _no_grad_depth
-        _no_grad_depth += 1
-        _hooks.refresh()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        global _no_grad_depth
-        _no_grad_depth -= 1
-        _hooks.refresh()
-
     def __call__(self, func: F) -> F:
+        if inspect.isgeneratorfunction(func):
+            @functools.wraps(func)
+            def generator(*args: Any, **kwargs: Any) -> Any:
+                return (yield from _each_step_under(no_grad, func(*args, **kwargs)))
+            return generator  # type: ignore[return-value]
+
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with no_grad():
@@ -250,32 +423,71 @@ class no_grad:
         return wrapper  # type: ignore[return-value]
 
 
-class _AnomalyMode(Protocol):
-    """What detect_anomaly() installs (check.py): a check of each new op result, and the
-    checked passes that backward() and grad() hand over to while it is on."""
-
-    def __call__(self, out: Value) -> None: ...
-    def backward(self, root: Value, seed: float) -> None: ...
-    def grad(self, output: Value, inputs: list[Value]) -> list[Value]: ...
-
-
-class _Hooks:
-    """Runs the per-node hooks that are on (anomaly mode, then no_grad) on each new op result."""
-
-    def __init__(self) -> None:
-        self.anomaly: _AnomalyMode | None = None
-
-    def refresh(self) -> None:
-        if self.anomaly is None and _no_grad_depth == 0:
-            _value._hook = None
+def _each_step_under(context: Callable[[], Any], gen: Any) -> Any:
+    """Run the generator gen with context entered around each of its steps (not around the
+    caller's code between them), passing sent values, thrown exceptions and close() through;
+    returns gen's return value."""
+    resume: Callable[[], Any] = gen.__next__
+    while True:
+        try:
+            with context():
+                response = resume()
+        except StopIteration as stop:
+            return stop.value
+        try:
+            request = yield response
+        except GeneratorExit:
+            with context():
+                gen.close()
+            raise
+        except BaseException as e:
+            resume = functools.partial(gen.throw, e)
         else:
-            _value._hook = self
-
-    def __call__(self, out: Value) -> None:
-        if self.anomaly is not None:
-            self.anomaly(out)
-        if _no_grad_depth:
-            _strip(out)
+            resume = functools.partial(gen.send, request)
 
 
-_hooks = _Hooks()
+# ---------------------------------------------------------------------------------------------
+# Anomaly mode: the engine checks; check.py records where Values were made and words the error
+
+class AnomalyChecker(Protocol):
+    """What check.py registers: called on new nodes, and when a pass finds a bad gradient."""
+
+    def made(self, out: Value) -> None: ...
+    def leaf(self, v: Value) -> None: ...
+    def failed(self, what: str, sweep: Sweep, index: int, node: Value, g: float,
+               term: tuple[Value, float, float, float] | None) -> BaseException: ...
+
+
+_checker: AnomalyChecker | None = None
+
+
+def set_anomaly_checker(checker: AnomalyChecker) -> None:
+    """Register the checker that detect_anomaly() relies on (check.py does, once)."""
+    global _checker
+    _checker = checker
+
+
+class anomaly_mode(_ModeContext):
+    """This thread's anomaly mode, entered and left (check.detect_anomaly builds on it)."""
+
+    mode = "anomaly"
+
+
+def _checked(sweep: Sweep, what: str, *, apply: bool) -> None:
+    """Run sweep, raising the checker's error at the first step making a gradient nan or inf
+    (apply: add each node's gradient to its .grad, as backward() does)."""
+    assert _checker is not None
+    isfinite = _finite
+    for index, (node, g, terms) in enumerate(sweep):
+        if not isfinite(g):  # only the seed can get here: every other g is a checked total
+            raise _checker.failed(what, sweep, index, node, g, None)
+        for term in terms:
+            if not (isfinite(term[2]) and isfinite(term[3])):
+                raise _checker.failed(what, sweep, index, node, g, term)
+        if apply:
+            with writing_grads():
+                node.grad += g
+
+
+def _finite(x: float) -> bool:
+    return x - x == 0.0  # False for nan and +-inf

@@ -12,16 +12,21 @@ the names of a graph, so the same node has the same name everywhere.  .label is 
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from types import FrameType
-from typing import Any, Mapping
+from typing import Any
 
 from .engine import topological_order
 from .value import Value
 
-__all__ = ["Names", "node_names", "caller_scope", "kind", "OP_WORDS"]
+__all__ = ["LIBRARY_PACKAGES", "OP_WORDS", "Names", "caller_scope", "is_library_frame", "kind",
+           "node_names"]
 
 # Readable words for the operator ops, used in the names of unnamed nodes (mul#5, add#7).
 OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
+
+# Frames of code in these packages are chainrule's own; caller_scope() looks past them.
+LIBRARY_PACKAGES = ("autograd", "nn")
 
 
 def kind(node: Value) -> str:
@@ -43,30 +48,43 @@ class Names(dict[Value, str]):
 
 
 def caller_scope(frame: FrameType | None = None) -> dict[str, Any]:
-    """The variables of the user's code that called into autograd: the locals of the first
-    frame outside the autograd and nn packages (or of frame, when given)."""
+    """The variables of the user's code that called into autograd, to name nodes after them.
+
+    The user's frame is the first one, walking out from the caller, whose code is not in the
+    autograd or nn packages (however deeply they call each other), or frame when given.  Its
+    locals come first, then its globals (a script's or notebook's top-level variables); within
+    each, in the order Python lists them (a function's arguments and locals in the order they
+    appear in its code, a module's variables in the order they were first assigned).  So when
+    several variables hold one node, node_names() picks the first of them, deterministically.
+    """
     if frame is None:
         frame = sys._getframe(1)
-        while frame is not None and _is_library(frame):
+        while frame is not None and is_library_frame(frame):
             frame = frame.f_back
     if frame is None:
         return {}
-    return dict(frame.f_locals)
+    scope = dict(frame.f_locals)
+    if frame.f_globals is not frame.f_locals:  # a module's frame: its locals are its globals
+        for var, obj in frame.f_globals.items():
+            scope.setdefault(var, obj)
+    return scope
 
 
-def _is_library(frame: FrameType) -> bool:
+def is_library_frame(frame: FrameType) -> bool:
+    """True for a frame running code of the autograd or nn packages."""
     name = frame.f_globals.get("__name__", "")
-    return isinstance(name, str) and (name.split(".")[0] in ("autograd", "nn"))
+    return isinstance(name, str) and name.split(".")[0] in LIBRARY_PACKAGES
 
 
 def node_names(root: Value, order: list[Value] | None = None,
                scope: Mapping[str, Any] | None = None) -> Names:
     """A short, unique, readable name for every node of root's graph.
 
-    A node's label when set; else the name of a variable in scope that holds it; the root,
-    when neither, is "L"; other nodes are named by their op and topological index (mul#5).
-    A name given to several nodes gets the index too (z1#4, z1#9), so every name picks out one
-    node.
+    A node's label when set; else the first variable in scope that holds it (names starting
+    with "_" are skipped); the root, when neither, is "L"; other nodes are named by their op and
+    topological index (mul#5).  Names are unique: labels shared by several nodes all get the
+    node's index (z1#4, z1#9); a variable whose name is some node's label gets its index too (the
+    label wins); a generated name that is already taken gets a letter (x#0b).
     """
     if order is None:
         order = topological_order(root)
@@ -76,26 +94,48 @@ def node_names(root: Value, order: list[Value] | None = None,
             if isinstance(obj, Value) and not var.startswith("_") and obj not in variables:
                 variables[obj] = var
     names = Names()
+    kinds = names.kinds
     for i, node in enumerate(order):
         if node.label:
-            names[node], names.kinds[node] = node.label, "label"
+            names[node], kinds[node] = node.label, "label"
         elif node in variables:
-            names[node], names.kinds[node] = variables[node], "variable"
+            names[node], kinds[node] = variables[node], "variable"
         elif node is root:
-            names[node], names.kinds[node] = "L", "op"
+            names[node], kinds[node] = "L", "op"
         else:
-            names[node], names.kinds[node] = f"{OP_WORDS.get(node.op, kind(node))}#{i}", "op"
-    # make every name unique: a name held by several nodes gets #index; then repeat until no
-    # clash is left (a label may itself look like a generated name: x, x, x#0).
-    taken: dict[str, int] = {}
-    for name in names.values():
-        taken[name] = taken.get(name, 0) + 1
+            names[node], kinds[node] = f"{OP_WORDS.get(node.op, kind(node))}#{i}", "op"
+
+    labels: dict[str, int] = {}
+    for node in order:
+        if kinds[node] == "label":
+            labels[names[node]] = labels.get(names[node], 0) + 1
+    # Who keeps the name it asked for: a label only it has, then (in topological order) each
+    # variable not clashing with a label, then each generated name; a clash gets #index, and a
+    # name still taken gets the next free letter (x, x and x#0: x#0b, x#1, x#0).
+    wanted: list[tuple[int, int, str]] = []  # (priority, index, name)
     for i, node in enumerate(order):
-        name = names[node]
-        if taken[name] > 1:
-            candidate = f"{name}#{i}"
-            while candidate in taken:
-                candidate += "'"
-            taken[candidate] = 1
-            names[node] = candidate
+        name, k = names[node], kinds[node]
+        if k == "label":
+            wanted.append((0, i, name) if labels[name] == 1 else (1, i, f"{name}#{i}"))
+        elif k == "variable":
+            wanted.append((1, i, name) if name not in labels else (1, i, f"{name}#{i}"))
+        else:
+            wanted.append((2, i, name))
+    taken: set[str] = set()
+    for _, i, name in sorted(wanted):
+        if name in taken:
+            name = _free(name, taken)
+        taken.add(name)
+        names[order[i]] = name
     return names
+
+
+def _free(name: str, taken: set[str]) -> str:
+    """name with the first letter b, c, ... z (then _27, _28, ...) that makes it not taken."""
+    for letter in "bcdefghijklmnopqrstuvwxyz":
+        if name + letter not in taken:
+            return name + letter
+    k = 27
+    while f"{name}_{k}" in taken:
+        k += 1
+    return f"{name}_{k}"

@@ -1,24 +1,29 @@
-"""Value: one scalar node of a computation graph, its operators, and the table of derivatives.
+"""Value: one scalar node of a computation graph, its operators, and the table of primitives.
 
 Each node stores its operands and the local derivatives d out / d operand as plain floats,
 computed once in the forward op.  Backward is then a tight loop over stored floats: no closure
 per node (so no reference cycle per node: graphs die by reference counting) and no recursion.
 
-Every derivative is written exactly once, in DERIVATIVES below.  The rules are written with
+Every primitive is registered exactly once, by one `primitive(name, forward, *rules)` statement
+in the class body below, which reads as a table of derivatives.  The rules are written with
 + - * and the generic functions of this module (div, power, exp, log, ...), which act on floats
 with IEEE 754 semantics and on Values by building graph nodes.  So the same rule gives the float
-stored by the forward pass, the float used by backward() and the stepper, the edge label in
-pictures, and the differentiable Value used by grad(create_graph=True).
+stored by the forward pass (read by backward(), the stepper, pictures and explain), and the
+differentiable Value used by grad(create_graph=True); the Tape evaluates it on symbols.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 import operator
-from typing import Any, Callable
+import threading
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
-__all__ = ["Value", "DERIVATIVES"]
+from ._util import as_float, describe
+
+__all__ = ["Value", "Primitive", "PRIMITIVES", "primitive", "methods",
+           "div", "power", "exp", "log", "sin", "cos", "step", "sign", "xlogy", "xpowy", "powlog"]
 
 _inf = math.inf
 _nan = math.nan
@@ -159,82 +164,48 @@ def xpowy(x: Any, a: Any, y: Any) -> Any:
     return x * p
 
 
-# ---------------------------------------------------------------------------------------------
-# The table of derivatives: d out / d a (and d out / d b) for out = a OP b, or out = OP(a).
-# One line per primitive; the only place a derivative is written.
+def powlog(out: Any, a: Any, b: Any) -> Any:
+    """d (a**b) / d b = a**b * log(a), for out = a**b.  0 where a is 0 and b >= 0, as in PyTorch
+    (the limit from a > 0: 0**b is constant 0, or 1 at b = 0); elsewhere xlogy(out, a)."""
+    if float(a) == 0.0 and float(b) >= 0.0:
+        return 0.0
+    return xlogy(out, a)
 
-DERIVATIVES: dict[str, tuple[Callable[..., Any], ...]] = {
-    "+":       (lambda a, b, out: 1.0,                      lambda a, b, out: 1.0),
-    "-":       (lambda a, b, out: 1.0,                      lambda a, b, out: -1.0),
-    "*":       (lambda a, b, out: b,                        lambda a, b, out: a),
-    "/":       (lambda a, b, out: div(1.0, b),              lambda a, b, out: -div(out, b)),
-    "**":      (lambda a, b, out: xpowy(b, a, b - 1.0),     lambda a, b, out: xlogy(out, a)),
-    "neg":     (lambda a, out: -1.0,),
-    "abs":     (lambda a, out: sign(a),),
-    "exp":     (lambda a, out: out,),
-    "log":     (lambda a, out: div(1.0, a),),
-    "tanh":    (lambda a, out: 1.0 - out * out,),
-    "sigmoid": (lambda a, out: out * (1.0 - out),),
-    "relu":    (lambda a, out: step(a),),
-    "sqrt":    (lambda a, out: div(0.5, out),),
-    "sin":     (lambda a, out: cos(a),),
-    "cos":     (lambda a, out: -sin(a),),
-}
-
-# The float function computing each primitive's forward value.
-_FORWARD: dict[str, Callable[..., float]] = {
-    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": _div, "**": _pow,
-    "neg": operator.neg, "abs": abs, "exp": _exp, "log": _log, "tanh": math.tanh,
-    "sigmoid": _sigmoid, "relu": _relu, "sqrt": _sqrt, "sin": _sin, "cos": _cos,
-}
 
 
 # ---------------------------------------------------------------------------------------------
-# Numbers accepted as data or as constant operands.
+# The registry of primitives: name -> forward float function and derivative rules.
 
-def _describe(x: Any) -> str:
-    text = repr(x)
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return f"{type(x).__name__} {text}"
+class Primitive(NamedTuple):
+    """One primitive op: its name (Value.op), the float function computing it, and its rules:
+    d out / d operand for each operand, as rule(a, out) or rule(a, b, out)."""
 
-
-def _value_list(items: Any, who: str, name: str, *, hint: str = "", one: str = "x") -> list[Value]:
-    """items as a list of Values, or a TypeError saying that who's argument name takes one."""
-    expected = f"{who}: {name} must be a list of Values{hint}"
-    if isinstance(items, Value):
-        raise TypeError(f"{expected}, got one Value; write [{one}]")
-    if isinstance(items, (str, bytes)):
-        raise TypeError(f"{expected}, got {_describe(items)}")
-    try:
-        values = list(items)
-    except TypeError:
-        raise TypeError(f"{expected}, got {_describe(items)}") from None
-    for i, x in enumerate(values):
-        if not isinstance(x, Value):
-            raise TypeError(f"{who}: {name}[{i}] must be a Value, got {_describe(x)}")
-    return values
+    name: str
+    forward: Callable[..., float]
+    rules: tuple[Callable[..., Any], ...]
 
 
-def _as_float(x: Any) -> float | None:
-    """x as a float if it is a real number (int, float, bool, NumPy scalar or size-1 array)."""
-    t = type(x)
-    if t is float:
-        return x
-    if t is int or t is bool or isinstance(x, numbers.Real):
-        try:
-            return float(x)
-        except OverflowError:  # an int (or Fraction) beyond float range
-            return _inf if x > 0 else -_inf  # copysign(inf, x) would convert x and overflow too
-    if getattr(x, "size", None) == 1 and hasattr(x, "dtype") and x.dtype.kind in "biuf":
-        return float(x.reshape(-1)[0])  # a size-1 NumPy array
-    return None
+PRIMITIVES: dict[str, Primitive] = {}
 
 
-# ---------------------------------------------------------------------------------------------
-# Hooks for no_grad and detect_anomaly: None on the fast path, so each op pays one check.
+def primitive(name: str, forward: Callable[..., float], *rules: Callable[..., Any],
+              doc: str = "") -> Any:
+    """Register a primitive and return the Value method(s) computing it as one graph node:
+    one method for a unary op, (method, reflected method) for a binary one; doc is their help."""
+    if name in PRIMITIVES:
+        raise ValueError(f"primitive {name!r} is registered already")
+    p = PRIMITIVES[name] = Primitive(name, forward, rules)
+    made = methods(p)
+    if doc:
+        for method in made if isinstance(made, tuple) else (made,):
+            method.__doc__ = doc
+    return made
 
+
+# Hooks for the modes (no_grad, detect_anomaly; engine.py): None on the fast path, so making a
+# node pays one check.  _hook(out) sees each new op result, _leaf_hook(v) each new leaf.
 _hook: Callable[[Value], None] | None = None
+_leaf_hook: Callable[[Value], None] | None = None
 
 
 def _node(data: float, op: str, a: Any, da: Any, b: Any, db: Any) -> Value:
@@ -255,54 +226,68 @@ def _node(data: float, op: str, a: Any, da: Any, b: Any, db: Any) -> Value:
     return out
 
 
-def _unary(op: str) -> Callable[[Value], Value]:
-    f = _FORWARD[op]
-    (da,) = DERIVATIVES[op]
+def methods(p: Primitive) -> Any:
+    """The Value method(s) computing primitive p: see primitive()."""
+    f, name = p.forward, p.name
+    if len(p.rules) == 1:
+        (rule,) = p.rules
 
-    def method(self: Value) -> Value:
-        a = self.data
-        out = f(a)
-        return _node(out, op, self, da(a, out), None, None)
+        def method(self: Value) -> Value:
+            a = self.data
+            out = f(a)
+            return _node(out, name, self, rule(a, out), None, None)
 
-    method.__name__ = op
-    method.__doc__ = f"{op}(self) as one graph node."
-    return method
+        method.__name__ = name
+        method.__doc__ = f"{name}(self), as one graph node."
+        return method
 
-
-def _binary(op: str) -> tuple[Callable[[Value, Any], Any], Callable[[Value, Any], Any]]:
-    f = _FORWARD[op]
-    da, db = DERIVATIVES[op]
+    da, db = p.rules
 
     def forward(self: Value, other: Any) -> Any:  # self OP other
         if isinstance(other, Value):
             a = self.data
             b = other.data
             out = f(a, b)
-            return _node(out, op, self, da(a, b, out), other, db(a, b, out))
-        b = other if type(other) is float else _as_float(other)  # a float constant: the usual case
-        if b is None:
+            return _node(out, name, self, da(a, b, out), other, db(a, b, out))
+        c = other if type(other) is float else as_float(other)  # a float constant: the usual case
+        if c is None:
             return NotImplemented
         a = self.data
-        out = f(a, b)
-        return _node(out, op, self, da(a, b, out), b, None)
+        out = f(a, c)
+        return _node(out, name, self, da(a, c, out), c, None)
 
     def reflected(self: Value, other: Any) -> Any:  # other OP self, other a number
-        a = other if type(other) is float else _as_float(other)
+        a = other if type(other) is float else as_float(other)
         if a is None:
             return NotImplemented
         b = self.data
         out = f(a, b)
-        return _node(out, op, a, None, self, db(a, b, out))
+        return _node(out, name, a, None, self, db(a, b, out))
 
+    forward.__doc__ = f"self {name} other, as one graph node."
+    reflected.__doc__ = f"other {name} self, as one graph node."
     return forward, reflected
 
 
 class Value:
-    """A scalar in a computation graph: its data, its gradient, and how it was made."""
+    """A scalar in a computation graph: its data, its gradient, and how it was made.
 
-    # _made: where detect_anomaly() saw this Value made (check.py); set only inside it and left
-    # empty otherwise, so ops never touch it, and the record dies with the Value.
-    __slots__ = ("data", "grad", "label", "op", "_a", "_b", "_da", "_db", "_g", "_made")
+    data: the number (a float).  grad: d root / d self summed by backward() (starts at 0.0).
+    label: your name for it, shown by every view.  op: the op that made it ("" for a leaf).
+    parents: the Value operands of that op, in order.  local: d self / d parent for each.
+    """
+
+    # _a, _b: the operands (Value, float constant or None); _da, _db: d self / d operand, None
+    # where the operand is not a parent; _g: backward()'s upstream sum (engine.py, under its
+    # lock); _made: where detect_anomaly() saw this Value made (check.py), left empty otherwise.
+    __slots__ = {
+        "data": "The number this node holds (a float; int and bool are converted).",
+        "grad": "d root / d self summed by backward() (starts at 0.0; zero_grad() resets it).",
+        "label": "Your name for this node, shown by every view (else the variable holding it, "
+                 "else op#n).  chainrule never changes it.",
+        "op": 'The op that made this node: "+", "*", "**", "exp", "tanh", "sigmoid", ...; '
+              '"" for a leaf.',
+        "_a": "", "_b": "", "_da": "", "_db": "", "_g": "", "_made": ""}
 
     data: float
     grad: float
@@ -313,17 +298,19 @@ class Value:
         if isinstance(data, Value):
             raise TypeError("Value() needs a number, got a Value; use v.detach() for a new leaf "
                             "or v.data for its number")
-        x = _as_float(data)
+        x = as_float(data)
         if x is None:
-            raise TypeError(f"Value() needs a number (int, float or bool), got {_describe(data)}")
+            raise TypeError(f"Value() needs a number (int, float or bool), got {describe(data)}")
         if not isinstance(label, str):
-            raise TypeError(f"Value() label must be a str, got {_describe(label)}")
+            raise TypeError(f"Value() label must be a str, got {describe(label)}")
         self.data = x
         self.grad = 0.0
         self.label = label
         self.op = ""
         self._a = self._b = self._da = self._db = None
         self._g = 0.0
+        if _leaf_hook is not None:
+            _leaf_hook(self)
 
     # -- the graph ---------------------------------------------------------------------------
     @property
@@ -347,34 +334,60 @@ class Value:
             return ()
         return (self._a,) if self._b is None else (self._a, self._b)
 
-    # -- operators -----------------------------------------------------------------------------
-    __add__, __radd__ = _binary("+")
-    __sub__, __rsub__ = _binary("-")
-    __mul__, __rmul__ = _binary("*")
-    __truediv__, __rtruediv__ = _binary("/")
-    __pow__, __rpow__ = _binary("**")
-    __neg__ = _unary("neg")
-    __abs__ = _unary("abs")
-    exp = _unary("exp")
-    log = _unary("log")
-    tanh = _unary("tanh")
-    sigmoid = _unary("sigmoid")
-    relu = _unary("relu")
-    sqrt = _unary("sqrt")
-    sin = _unary("sin")
-    cos = _unary("cos")
+    # -- the primitives: name, forward function, d out / d each operand --------------------------
+    __add__, __radd__ = primitive(
+        "+", operator.add, lambda a, b, out: 1.0, lambda a, b, out: 1.0,
+        doc="self + other as one node (a Value, int or float on either side); "
+            "d/dself = 1, d/dother = 1.")
+    __sub__, __rsub__ = primitive(
+        "-", operator.sub, lambda a, b, out: 1.0, lambda a, b, out: -1.0,
+        doc="self - other; d/dself = 1, d/dother = -1.")
+    __mul__, __rmul__ = primitive(
+        "*", operator.mul, lambda a, b, out: b, lambda a, b, out: a,
+        doc="self * other; d/dself = other, d/dother = self.")
+    __truediv__, __rtruediv__ = primitive(
+        "/", _div, lambda a, b, out: div(1.0, b), lambda a, b, out: -div(out, b),
+        doc="self / other (IEEE 754: x/0 is +-inf or nan, never raises); "
+            "d/dself = 1/other, d/dother = -self/other**2.")
+    __pow__, __rpow__ = primitive(
+        "**", _pow, lambda a, b, out: xpowy(b, a, b - 1.0), lambda a, b, out: powlog(out, a, b),
+        doc="self ** other; Value**Value and 2**v differentiate wrt base and exponent: "
+            "d/dself = other * self**(other-1), d/dother = self**other * log(self) "
+            "(0 where self = 0 and other >= 0, as in PyTorch).")
+    __neg__ = primitive("neg", operator.neg, lambda a, out: -1.0,
+                        doc="-self; derivative -1.")
+    __abs__ = primitive("abs", abs, lambda a, out: sign(a),
+                        doc="abs(self); derivative sign(self) (0 at 0).")
+    exp = primitive("exp", _exp, lambda a, out: out,
+                    doc="e**self (inf on overflow); derivative exp(self), its own value.")
+    log = primitive("log", _log, lambda a, out: div(1.0, a),
+                    doc="Natural log (-inf at 0, nan below); derivative 1/self.")
+    tanh = primitive("tanh", math.tanh, lambda a, out: 1.0 - out * out,
+                     doc="tanh(self); derivative 1 - tanh(self)**2.")
+    sigmoid = primitive("sigmoid", _sigmoid, lambda a, out: out * (1.0 - out),
+                        doc="1/(1+e**-self) as one node, numerically stable (1.0 at 1000, 0.0 at "
+                            "-1000); derivative sigmoid * (1 - sigmoid), the course's sigmoid'(z).")
+    relu = primitive("relu", _relu, lambda a, out: step(a),
+                     doc="max(0, self); derivative 1 above 0, else 0 (0 at 0, as in PyTorch).")
+    sqrt = primitive("sqrt", _sqrt, lambda a, out: div(0.5, out),
+                     doc="sqrt(self) (nan below 0); derivative 1/(2*sqrt(self)).")
+    sin = primitive("sin", _sin, lambda a, out: cos(a),
+                    doc="sin(self); derivative cos(self).")
+    cos = primitive("cos", _cos, lambda a, out: -sin(a),
+                    doc="cos(self); derivative -sin(self).")
 
     def __pos__(self) -> Value:
+        """+v is v itself."""
         return self
 
     # -- comparisons look at data; == and hash are object's (identity), so Values key dicts ------
     def _other_data(self, other: Any, symbol: str) -> float:
         if isinstance(other, Value):
             return other.data
-        x = _as_float(other)
+        x = as_float(other)
         if x is None:
             raise TypeError(f"'{symbol}' compares a Value with a number or a Value, "
-                            f"got {_describe(other)}")
+                            f"got {describe(other)}")
         return x
 
     def __lt__(self, other: Any) -> bool:
@@ -390,6 +403,7 @@ class Value:
         return self.data >= self._other_data(other, ">=")
 
     def __float__(self) -> float:
+        """float(v) is v.data."""
         return self.data
 
     def __format__(self, spec: str) -> str:
@@ -412,6 +426,89 @@ class Value:
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from the graph."""
         return Value(self.data, self.label)
+
+    # -- copies: the whole graph, at any depth, without recursion --------------------------------
+    def __copy__(self) -> Value:
+        """A new node made by the same op from the same operands (the graph above is shared)."""
+        new = _new(Value)
+        new.__setstate__(self.__getstate__())
+        return new
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        """A copy of the whole graph below self; nodes already copied (memo) are reused."""
+        keep = memo.setdefault(id(memo), [])  # as copy.deepcopy does: keep originals alive
+        for node in _engine.topological_order(self):  # parents before children: no recursion
+            if id(node) in memo:
+                continue
+            new = _new(Value)
+            state = node.__getstate__()
+            a, b = state[3], state[5]
+            new.__setstate__(state[:3] + (memo[id(a)] if isinstance(a, Value) else a,) + state[4:5]
+                             + (memo[id(b)] if isinstance(b, Value) else b,) + state[6:])
+            memo[id(node)] = new
+            keep.append(node)
+        return memo[id(self)]
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self.data, self.grad, self.label, self._a, self._da, self._b, self._db, self.op,
+                getattr(self, "_made", None))
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        (self.data, self.grad, self.label, self._a, self._da, self._b, self._db, self.op,
+         made) = state[-9:]
+        self._g = 0.0
+        if made is not None:
+            self._made = made
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """pickle: the ancestors come first, in topological order, so that pickling never
+        recurses deeper than one op (see _pickle_prelude)."""
+        return (_blank, (), (_pickle_prelude(self),) + self.__getstate__())
+
+
+def _blank() -> Value:
+    new: Value = _new(Value)
+    return new
+
+
+class _Pickling(threading.local):
+    pending: set[int] | None = None
+
+
+_pickling = _Pickling()
+
+
+class _PreludeEnd:
+    """Put last in a prelude: when pickle reaches it, the prelude's nodes are all pickled."""
+
+    def __init__(self, ids: set[int]) -> None:
+        self.ids = ids
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        pending = _pickling.pending
+        if pending is not None:
+            pending -= self.ids
+        return (type(None), ())
+
+
+def _pickle_prelude(node: Value) -> tuple[Any, ...]:
+    """The op nodes above node, parents first, for pickle to save before node's own fields, so
+    each node's operands are already saved when it is reached.  A node already in a prelude
+    being pickled needs none of its own (it is pending until pickle reaches it)."""
+    pending = _pickling.pending
+    if pending is None:
+        pending = _pickling.pending = set()
+    if id(node) in pending:
+        pending.discard(id(node))
+        return ()
+    if not node.op:
+        return ()
+    above = [n for n in _engine.topological_order(node)[:-1] if n.op]
+    if not above:
+        return ()
+    ids = {id(n) for n in above}
+    pending |= ids
+    return (*above, _PreludeEnd(ids))
 
 
 from . import engine as _engine  # noqa: E402  (engine reads Values; imported last to avoid a cycle)

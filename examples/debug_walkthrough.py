@@ -5,18 +5,18 @@
     3. check every gradient against finite differences with gradcheck
     4. a loss that turns into NaN: find the op that made it with detect_anomaly
 
-Run:  python examples/debug_walkthrough.py
+Run:  python examples/debug_walkthrough.py [--out DIR]
 The same pass in the terminal:  python -m autograd.debug examples/two_node_network.py
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
 
-from autograd import (AnomalyError, Value, backward_steps, detect_anomaly, gradcheck, save_html,
-                      to_json)
+from autograd import AnomalyError, Value, backward_steps, detect_anomaly, gradcheck, save_html, to_json
 from nn import TwoNodeNetwork, mse_loss
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -41,13 +41,13 @@ def step_through() -> Value:
     return cost
 
 
-def write_player(cost: Value) -> None:
-    OUT.mkdir(exist_ok=True)
-    html = save_html(cost, OUT / "debug_walkthrough.html")
+def write_player(cost: Value, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    html = save_html(cost, out / "debug_walkthrough.html")
     data = to_json(cost)
-    (OUT / "debug_walkthrough.json").write_text(json.dumps(data, indent=1))
+    (out / "debug_walkthrough.json").write_text(json.dumps(data, indent=1))
     print(f"\n2. The same pass as a player: open {html} in a browser (arrow keys step);")
-    print(f"   and as JSON: {OUT / 'debug_walkthrough.json'} "
+    print(f"   and as JSON: {out / 'debug_walkthrough.json'} "
           f"({len(data['nodes'])} nodes, {len(data['edges'])} edges, {len(data['steps'])} steps)")
 
 
@@ -96,9 +96,12 @@ def nan_hunt() -> None:
             print("     " + str(e).replace("\n", "\n     "))
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT, help="where to write the player and JSON")
+    out = parser.parse_args(argv).out
     cost = step_through()
-    write_player(cost)
+    write_player(cost, out)
     check_gradients()
     nan_hunt()
     return 0

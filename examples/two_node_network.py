@@ -2,13 +2,16 @@
 
     z1 = w1*x + b1,  a1 = sigmoid(z1),  z2 = w2*a1 + b2,  y_hat = sigmoid(z2),  C = (y_hat - y)**2
 
-Run:  python examples/two_node_network.py
-Writes examples/out/two_node_graph.svg (the graph, local derivatives on its edges, the gradient
-path to w1 highlighted) and examples/out/two_node_backprop.html (the backward pass, step by step).
+Run:  python examples/two_node_network.py [--out DIR]
+Prints the chain rule by hand beside the engine and explain(C, net.w1), then trains.  Writes into
+examples/out/ (or DIR) two_node_graph.svg (the graph top to bottom, local derivatives on its
+edges, the gradient path to w1 highlighted) and two_node_backprop.html (the backward pass, step by
+step).
 """
 
 from __future__ import annotations
 
+import argparse
 import math
 import sys
 from pathlib import Path
@@ -17,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _progress import Progress  # noqa: E402
 
-from autograd import save_html, save_svg  # noqa: E402
+from autograd import explain, save_html, save_svg  # noqa: E402
 from nn import SGD, TwoNodeNetwork, mse_loss  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -42,20 +45,22 @@ def show(name: str, formula: str, value: float, engine: float | None = None) -> 
     return agree
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT, help="where to write the pictures")
+    out = parser.parse_args(argv).out
     y_hat = net(x)
-    cost = mse_loss(y_hat, y)
-    cost.label = "C"
-    cost.backward()
+    C = mse_loss(y_hat, y)
+    C.backward()
     z1, a1, z2 = net.z1.data, net.a1.data, net.z2.data
     w2 = net.w2.data
 
-    print("Forward pass, one example (x = %g, y = %g):" % (x, y))
+    print(f"Forward pass, one example (x = {x:g}, y = {y:g}):")
     show("z1", "w1*x + b1", z1)
     show("a1", "sigmoid(z1)", a1)
     show("z2", "w2*a1 + b2", z2)
     show("y_hat", "sigmoid(z2)", y_hat.data)
-    show("C", "(y_hat - y)**2", cost.data)
+    show("C", "(y_hat - y)**2", C.data)
 
     print("\nBackward pass by hand (the chain rule), beside the engine's gradients:")
     dC_dyhat = 2.0 * (y_hat.data - y)
@@ -75,10 +80,13 @@ def main() -> int:
         return 1
     print("  The error flows backwards from the output, layer by layer: back-propagation.")
 
-    OUT.mkdir(exist_ok=True)
-    svg = save_svg(cost, OUT / "two_node_graph.svg", show_local=True, highlight=net.w1)
+    print("\nThe same gradient, spelled out by autograd.explain(C, net.w1):")
+    print("  " + str(explain(C, net.w1)).replace("\n", "\n  "))
+
+    out.mkdir(parents=True, exist_ok=True)
+    svg = save_svg(C, out / "two_node_graph.svg", rankdir="TB", show_local=True, highlight=net.w1)
     print(f"\nThe graph, local derivatives on the edges, the path to w1 highlighted: {svg}")
-    html = save_html(cost, OUT / "two_node_backprop.html")
+    html = save_html(C, out / "two_node_backprop.html")
     print(f"The backward pass to play step by step in a browser: {html}")
 
     steps, lr = 200, 0.5

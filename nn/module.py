@@ -10,30 +10,32 @@ from __future__ import annotations
 import functools
 import numbers
 import random
-from typing import Any, Iterator, Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from autograd import Value
-from autograd.value import _describe
+from autograd._util import describe
 
-__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "DEFAULT_SEED"]
+__all__ = ["ACTIVATIONS", "DEFAULT_SEED", "MLP", "Layer", "Module", "Neuron"]
 
 ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid")
 DEFAULT_SEED = 1337  # the default rng makes runs reproducible
 
 
-def _is_number(x: Any) -> bool:
+def is_number(x: Any) -> bool:
     """A real number that is not a bool: int, float, or a NumPy scalar."""
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
-def _is_operand(x: Any) -> bool:
+def is_operand(x: Any) -> bool:
     """What a network or a loss takes as one input: a Value or a real number (bools too, as Value)."""
     return isinstance(x, (Value, numbers.Real))
 
 
 def _check_count(n: Any, what: str) -> int:
     if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{what} must be an int, got {_describe(n)}")
+        raise TypeError(f"{what} must be an int, got {describe(n)}")
     if n < 1:
         raise ValueError(f"{what} must be at least 1, got {n}")
     return n
@@ -48,16 +50,21 @@ def _check_activation(activation: Any, what: str = "activation") -> str:
 
 # With no rng, each outermost module being built gets one generator seeded with DEFAULT_SEED,
 # shared by every submodule built inside it: the same model every run, and submodules that
-# start from different weights.
-_building_rng: random.Random | None = None
+# start from different weights. Per thread, so the same MLP() is built whatever thread builds it.
+_building = threading.local()
+
+
+def _building_rng() -> random.Random | None:
+    rng: random.Random | None = getattr(_building, "rng", None)
+    return rng
 
 
 def _check_rng(rng: Any) -> random.Random:
     if rng is None:
-        return _building_rng if _building_rng is not None else random.Random(DEFAULT_SEED)
+        return _building_rng() or random.Random(DEFAULT_SEED)
     if not isinstance(rng, random.Random):
         raise TypeError(f"rng must be a random.Random (or None for the fixed default seed), "
-                        f"got {_describe(rng)}")
+                        f"got {describe(rng)}")
     return rng
 
 
@@ -79,18 +86,17 @@ class Module:
 
         @functools.wraps(init)
         def __init__(self: Module, *args: Any, **kw: Any) -> None:
-            global _building_rng
-            outermost = _building_rng is None
+            outermost = _building_rng() is None
             if outermost:
-                _building_rng = random.Random(DEFAULT_SEED)
+                _building.rng = random.Random(DEFAULT_SEED)
             try:
                 init(self, *args, **kw)
             finally:
                 if outermost:
-                    _building_rng = None
+                    _building.rng = None
             self._assign_names()
 
-        cls.__init__ = __init__  # type: ignore[method-assign]
+        setattr(cls, "__init__", __init__)  # noqa: B010 (mypy refuses assigning a method)
 
     def _children(self) -> Iterator[tuple[str, Any]]:
         """(name, item) for each Value, Module, or list of them held as an attribute."""
@@ -104,15 +110,28 @@ class Module:
                 for i, x in enumerate(item):
                     yield f"{key}.{i}", x
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """(dotted name, parameter) pairs, e.g. ('layers.0.neurons.3.w.1', Value(...))."""
-        out: list[tuple[str, Value]] = []
+    def _walk(self, prefix: str, seen: set[int]) -> Iterator[tuple[str, Value | Module]]:
+        """(dotted name, item) for this module's submodules and parameters, depth first.
+
+        Each Value or Module reachable twice (tied weights, a submodule used twice) comes once,
+        under its first name, as in PyTorch; `seen` holds the ids already given.
+        """
+        dot = f"{prefix}." if prefix else ""
         for key, item in self._children():
-            if isinstance(item, Value):
-                out.append((key, item))
-            else:
-                out.extend((f"{key}.{sub}", p) for sub, p in item.named_parameters())
-        return out
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            yield dot + key, item
+            if isinstance(item, Module):
+                yield from item._walk(dot + key, seen)
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """(dotted name, parameter) pairs, e.g. ('layers.0.neurons.3.w.1', Value(...)).
+
+        A Value reachable twice is listed once, under its first name.
+        """
+        return [(name, item) for name, item in self._walk("", {id(self)})
+                if isinstance(item, Value)]
 
     def parameters(self) -> list[Value]:
         """All parameters, in the order of named_parameters()."""
@@ -123,33 +142,33 @@ class Module:
         for p in self.parameters():
             p.grad = 0.0
 
-    def _assign_names(self, prefix: str = "") -> None:
+    def _assign_names(self) -> None:
         """Label each parameter with its dotted name and give each submodule its path.
 
         Runs when each __init__ returns (see __init_subclass__); an enclosing module runs it
-        again with its own prefix, so the outermost module's names win.
+        again when it is built, so the outermost module's names win. A Value or submodule
+        reachable twice keeps its first name, the one named_parameters() gives.
         """
-        self.name = prefix
-        dot = f"{prefix}." if prefix else ""
-        for key, item in self._children():
+        self.name = ""
+        for name, item in self._walk("", {id(self)}):
             if isinstance(item, Value):
-                item.label = dot + key
+                item.label = name
             else:
-                item._assign_names(dot + key)
+                item.name = name
 
 
 def _as_inputs(x: Any, nin: int, who: str) -> list[Any]:
-    if _is_operand(x):
+    if is_operand(x):
         x = [x]
     try:
         xs = list(x)
     except TypeError:
-        raise TypeError(f"{who} takes a list of {nin} numbers or Values, got {_describe(x)}") from None
+        raise TypeError(f"{who} takes a list of {nin} numbers or Values, got {describe(x)}") from None
     if len(xs) != nin:
         raise ValueError(f"{who} takes a list of {nin} inputs, got {len(xs)}")
     for i, xi in enumerate(xs):
-        if not _is_operand(xi):
-            raise TypeError(f"{who}: input {i} must be a number or a Value, got {_describe(xi)}")
+        if not is_operand(xi):
+            raise TypeError(f"{who}: input {i} must be a number or a Value, got {describe(xi)}")
     return xs
 
 
@@ -213,14 +232,21 @@ class Layer(Module):
 
 
 class MLP(Module):
-    """A multi-layer perceptron: hidden layers use activation, the last uses output_activation."""
+    """A multi-layer perceptron: MLP(2, [16, 16, 1]) has two hidden layers of 16 neurons and one output.
+
+    activation (the hidden layers) and output_activation (the last layer) are each one of
+    "linear", "relu", "tanh", "sigmoid" (ACTIVATIONS).  Weights start uniform in [-1, 1], biases
+    at 0; with rng=None they come from random.Random(DEFAULT_SEED), a fixed seed (1337), so every
+    run builds the same model; pass rng=random.Random(seed) for another.  Calling it returns a
+    Value when the last layer has one neuron, else a list.
+    """
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "tanh",
                  output_activation: str = "linear", *, rng: random.Random | None = None):
         _check_count(nin, "nin")
         if isinstance(nouts, int) or not isinstance(nouts, (list, tuple)):
             raise TypeError(f"nouts must be a list of layer sizes such as [16, 16, 1], "
-                            f"got {_describe(nouts)}")
+                            f"got {describe(nouts)}")
         if not nouts:
             raise ValueError("nouts must list at least one layer size, got []")
         for i, n in enumerate(nouts):

@@ -13,8 +13,9 @@ import random
 from typing import Any
 
 from autograd import Value
+from autograd._util import describe
 
-from .module import DEFAULT_SEED, Module, _describe, _is_number, _is_operand
+from .module import DEFAULT_SEED, Module, is_number, is_operand
 
 __all__ = ["TwoNodeNetwork"]
 
@@ -25,8 +26,8 @@ def _parameter(x: Any, name: str, default: float) -> Value:
         return Value(default)
     if isinstance(x, Value):
         return x
-    if not _is_number(x):
-        raise TypeError(f"TwoNodeNetwork({name}=...) needs a number, got {_describe(x)}")
+    if not is_number(x):
+        raise TypeError(f"TwoNodeNetwork({name}=...) needs a number, got {describe(x)}")
     return Value(x)
 
 
@@ -44,8 +45,8 @@ class TwoNodeNetwork(Module):
         self._z1 = self._a1 = self._z2 = self._y_hat = None
 
     def __call__(self, x: float | Value) -> Value:
-        if not _is_operand(x):
-            raise TypeError(f"TwoNodeNetwork takes one number or Value x, got {_describe(x)}")
+        if not is_operand(x):
+            raise TypeError(f"TwoNodeNetwork takes one number or Value x, got {describe(x)}")
         z1 = self.w1 * x + self.b1
         z1.label = "z1"
         a1 = z1.sigmoid()

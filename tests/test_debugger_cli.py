@@ -29,7 +29,8 @@ SCRIPT = textwrap.dedent("""\
     loss.label = "loss"
     loss.backward()
     print("grads", repr(w.grad), repr(x.grad))
-    (w * 3.0).exp().backward()  # an unlabelled root no variable holds: named L
+    again = (w * 3.0).exp()
+    again.backward()
     print("finished", repr(w.grad))
 """)
 
@@ -132,21 +133,21 @@ def test_break_on_a_label_not_in_this_graph_is_set_for_a_later_pass(session):
 
 
 def test_a_breakpoint_set_ahead_stops_in_the_later_pass_that_has_it(session):
-    command(session, "b L")  # the second backward()'s unlabelled root; the first's is loss
+    command(session, "b again")  # the second backward()'s unlabelled root, named by its variable
     out = command(session, "c")
     assert "-- backward() done: 4 steps" in out
-    header = out.index("backward() of L (exp, data 4.4817) at ")
-    assert "(w * 3.0).exp().backward()" in out
-    assert header < out.index("breakpoint: L") < out.index("> step 1/3: L (exp)")
+    header = out.index("backward() of again (exp, data 4.4817) at ")
+    assert "again.backward()" in out
+    assert header < out.index("breakpoint: again") < out.index("> step 1/3: again (exp)")
 
 
 def test_a_breakpoint_hit_in_a_later_pass_shows_that_passs_header(session):
     command(session, "b w")
     command(session, "c")  # w in the first pass
     out = command(session, "c")
-    assert "backward() of L (exp, data 4.4817) at " in out and "(w * 3.0).exp().backward()" in out
-    assert "3 steps, one per node, from L back to the leaves" in out
-    assert out.index("exp().backward()") < out.index("breakpoint: w") < out.index("> step 3/3: w")
+    assert "backward() of again (exp, data 4.4817) at " in out and "again.backward()" in out
+    assert "3 steps, one per node, from again back to the leaves" in out
+    assert out.index("again.backward()") < out.index("breakpoint: w") < out.index("> step 3/3: w")
 
 
 def test_where_shows_the_path_from_the_root(session):
@@ -250,8 +251,8 @@ def test_all_stops_at_every_backward(script):
     child.expect_exact(PROMPT)
     child.sendline("c")
     child.expect_exact(PROMPT)
-    assert "backward() of L (exp, data 4.4817)" in child.before
-    assert "> step 1/3: L (exp)" in child.before
+    assert "backward() of again (exp, data 4.4817)" in child.before
+    assert "> step 1/3: again (exp)" in child.before
     child.sendeof()
     child.expect(pexpect.EOF)
     assert "finished" in child.before
@@ -295,11 +296,12 @@ def test_html_writes_the_player_instead_of_prompting(script, tmp_path):
     assert page.startswith("<!DOCTYPE html>") and "trace-data" in page
 
 
-def test_html_names_an_unlabelled_root_L_as_the_prompt_does(script, tmp_path):
+def test_html_names_an_unlabelled_root_as_the_prompt_does(script, tmp_path):
     out = tmp_path / "player.html"
     done = run(script, "--all", "--html", str(out))
     assert done.returncode == 0, done.stderr
-    assert f"wrote {tmp_path / 'player-2.html'}: the backward() of L (exp, data 4.4817) at " in done.stdout
+    wrote = f"wrote {tmp_path / 'player-2.html'}: the backward() of again (exp, data 4.4817) at "
+    assert wrote in done.stdout
 
 
 def test_no_arguments_is_a_usage_error_that_asks_for_the_script(tmp_path):
@@ -618,3 +620,20 @@ def test_explain_says_so_politely_when_it_is_not_there(tmp_path):
     done = run(path, stdin="e w\n", cwd=tmp_path)
     assert "*** explain is not in this version of chainrule yet" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_explain_prints_the_chain_rule_as_explain_gives_it(net_session):
+    from autograd import explain
+    from nn import TwoNodeNetwork, mse_loss
+    net = TwoNodeNetwork(w1=0.8, w2=-1.2, b1=0.1, b2=0.3)
+    y_hat = net(1.5)
+    C = mse_loss(y_hat, 0.2)
+    expected = str(explain(C, net.w1))  # named from this frame's variables, as the prompt's
+    out = command(net_session, "e net.w1").replace("\r\n", "\n").strip()
+    assert out == expected.strip() and "dC/dw1 = delta1 * " in out and y_hat.data > 0
+
+
+def test_graph_names_nodes_as_the_prompt_does(net_session):
+    out = command(net_session, "g")
+    svg = Path(out.split()[1]).read_text()
+    assert ">C<" in svg and ">y_hat<" in svg

@@ -1,5 +1,7 @@
 """The runnable examples run, agree with themselves, and write their pictures."""
 
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,18 +13,23 @@ OUT = EXAMPLES / "out"
 
 
 def run(script: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(EXAMPLES.parent)}  # this checkout's packages
     return subprocess.run([sys.executable, str(EXAMPLES / script), *args], capture_output=True,
-                          text=True, timeout=600, cwd=EXAMPLES.parent)
+                          text=True, timeout=600, cwd=EXAMPLES.parent, env=env, check=False)
 
 
-def test_two_node_network_agrees_with_the_chain_rule_by_hand_and_trains():
-    result = run("two_node_network.py")
+def test_two_node_network_agrees_with_the_chain_rule_by_hand_and_trains(tmp_path):
+    result = run("two_node_network.py", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("agrees") == 7
+    assert len(re.findall(r"engine: +\S+  agrees$", result.stdout, flags=re.M)) == 7
     assert "DISAGREES" not in result.stdout
+    assert "delta1 = dC/dz1 = delta2 * w2 * sigmoid'(z1)" in result.stdout  # explain(C, net.w1)
     assert "step  200: C = " in result.stdout
     for name in ("two_node_graph.svg", "two_node_backprop.html"):
-        assert (OUT / name).stat().st_size > 1000
+        assert (tmp_path / name).stat().st_size > 1000
+    svg = (tmp_path / "two_node_graph.svg").read_text()
+    width, height = (float(v) for v in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups())
+    assert height > 2 * width  # top to bottom, as the README shows it
 
 
 def test_moons_reaches_full_training_accuracy():
@@ -32,7 +39,36 @@ def test_moons_reaches_full_training_accuracy():
     assert "100/100" in result.stdout  # the progress bar reached the end
 
 
-@pytest.mark.parametrize("script", ["render_graph.py", "debug_walkthrough.py"])
-def test_example_runs(script):
-    result = run(script)
+def test_debug_walkthrough_runs(tmp_path):
+    result = run("debug_walkthrough.py", "--out", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "debug_walkthrough.html").exists()
+
+
+def test_render_graph_writes_every_options_picture_into_out(tmp_path):
+    result = run("render_graph.py", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "mlp_folded.svg", "mlp_full.svg", "moons_one_point_folded.svg", "two_node_forward.svg",
+        "two_node_graph.svg", "two_node_plain.svg"]
+    assert "too big to lay out" in result.stdout
+
+
+def test_spiral_learns_three_classes_and_saves_its_regions(tmp_path):
+    result = run("spiral.py", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"final training accuracy: \d+\.\d%", last), last
+    assert float(last.split(": ")[1][:-1]) >= 95.0
+    assert "100/100" in result.stdout  # the progress bar reached the end
+    pytest.importorskip("matplotlib")
+    assert (tmp_path / "spiral.png").stat().st_size > 1000
+
+
+def test_spiral_trains_the_same_replaying_a_tape_or_rebuilding_the_graph(tmp_path):
+    runs = [run("spiral.py", "--steps", "5", "--out", str(tmp_path), *flag) for flag in ([], ["--rebuild"])]
+    for result in runs:
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert "rebuilding the graph each step" in runs[1].stdout
+    losses = [next(line for line in r.stdout.splitlines() if line.startswith("final loss")) for r in runs]
+    assert losses[0] == losses[1]

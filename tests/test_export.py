@@ -14,7 +14,7 @@ def test_the_document_has_exactly_the_keys_of_the_api():
     doc = to_json(small_graph()[-1])
     assert list(doc) == ["version", "nodes", "edges", "steps"]
     assert doc["version"] == 1
-    assert all(list(n) == ["id", "label", "op", "data", "grad"] for n in doc["nodes"])
+    assert all(list(n) == ["id", "name", "label", "op", "data", "grad"] for n in doc["nodes"])
     assert all(list(e) == ["parent", "child", "local"] for e in doc["edges"])
     assert all(list(s) == ["node", "upstream", "terms"] for s in doc["steps"])
     assert all(list(t) == ["parent", "local", "contribution"] for s in doc["steps"] for t in s["terms"])
@@ -24,10 +24,10 @@ def test_nodes_are_numbered_by_topological_index_with_their_grads_after_the_pass
     a, b, z, L = small_graph()
     assert topological_order(L) == [a, b, z, L]
     assert to_json(L)["nodes"] == [
-        {"id": 0, "label": "a", "op": "", "data": 2.0, "grad": -2.0},
-        {"id": 1, "label": "b", "op": "", "data": -3.0, "grad": 2.0},
-        {"id": 2, "label": "z", "op": "*", "data": -6.0, "grad": 1.0},
-        {"id": 3, "label": "", "op": "+", "data": -4.0, "grad": 1.0},
+        {"id": 0, "name": "a", "label": "a", "op": "", "data": 2.0, "grad": -2.0},
+        {"id": 1, "name": "b", "label": "b", "op": "", "data": -3.0, "grad": 2.0},
+        {"id": 2, "name": "z", "label": "z", "op": "*", "data": -6.0, "grad": 1.0},
+        {"id": 3, "name": "L", "label": "", "op": "+", "data": -4.0, "grad": 1.0},
     ]
 
 

@@ -1,14 +1,20 @@
-"""save_html: the self-contained player of a backward pass, checked as a file and in headless Chromium."""
+"""play / save_html: the self-contained player of a backward pass, checked as a file, as an
+installed wheel's package data, and in headless Chromium (Playwright)."""
 
+import html
 import json
-import math
 import re
 import shutil
+import subprocess
+import sys
+import types
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from autograd import Value, save_html, to_json
+from autograd.debug import Player, play
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -27,7 +33,7 @@ def tanh_graph():
 
 
 def embedded_data(page: str) -> dict:
-    found = re.search(r'<script type="application/json" id="trace-data">(.*?)</script>', page, re.S)
+    found = re.search(r'<script type="application/json" id="trace-data">(.*?)</script>', page, re.DOTALL)
     assert found, "the player embeds its data as JSON"
     return json.loads(found.group(1))
 
@@ -49,13 +55,63 @@ def test_the_page_loads_nothing_from_anywhere(tmp_path):
     assert "<svg" in page and "<style>" in page
 
 
-def test_the_page_embeds_to_json_of_the_pass(tmp_path):
+def without_names(document):
+    return {**document, "nodes": [{k: v for k, v in node.items() if k != "name"}
+                                  for node in document["nodes"]]}
+
+
+def test_the_page_embeds_to_json_of_the_pass_with_each_nodes_name(tmp_path):
     *_, L = tanh_graph()
     data = embedded_data(save_html(L, tmp_path / "pass.html").read_text(encoding="utf-8"))
-    assert data["trace"] == to_json(L)
-    assert data["names"] == ["a", "b", "z", "h", "L"]
-    assert [e["clauses"] for e in data["explained"]][1] == [
-        "dL/dz += dL/dh * dh/dz = 1.0000 * 0.7864 = 0.7864"]
+    assert without_names(data["trace"]) == without_names(to_json(L))
+    assert [node["name"] for node in data["trace"]["nodes"]] == ["a", "b", "z", "h", "L"]
+    assert data["steps"][1]["clauses"] == ["dL/dz += dL/dh * dh/dz = 1.0000 * 0.7864 = 0.7864"]
+
+
+def test_the_page_carries_every_number_already_formatted_by_python():
+    from conftest import small_graph
+
+    from autograd._util import format_number
+    a, b, z, L = small_graph()  # L = a*b + a, a = 2, b = -3
+    data = embedded_data(play(L).html)
+    assert data["data"] == [format_number(n.data) for n in (a, b, z, L)]
+    assert data["grad"] == [format_number(g) for g in (-2.0, 2.0, 1.0, 1.0)]
+    assert data["steps"][1]["upstream"] == format_number(1.0)
+    # the step of z sends -3 to a (whose sum so far is 1 + -3) and 2 to b
+    assert data["steps"][1]["totals"] == [format_number(-2.0), format_number(2.0)]
+    tiny = embedded_data(play(Value(3.0, "x") * 1.234e-5).html)
+    assert tiny["grad"][0] == "1.234e-05" == format_number(1.234e-5)
+
+
+def test_the_players_script_formats_no_number_itself():
+    from autograd.debug.player import _asset
+    js = _asset("player.js")
+    assert not re.search(r"toFixed|toExponential|toPrecision|toLocaleString", js)
+
+
+def names_graph():
+    """The two-node network's cost, built in a function whose variables name its nodes."""
+    from nn import TwoNodeNetwork
+    net = TwoNodeNetwork(w1=0.5, w2=-1.2, b1=0.1, b2=0.3)
+    x = Value(1.5, "x")
+    y_hat = net(x)
+    C = (y_hat - 0.2) ** 2
+    p = play(C)
+    return p, C, y_hat
+
+
+def test_nodes_are_named_after_the_callers_variables_as_in_every_view():
+    from autograd.names import caller_scope, node_names
+    p, C, y_hat = names_graph()
+    data = embedded_data(p.html)
+    names = [node["name"] for node in data["trace"]["nodes"]]
+    assert names[-1] == "C" and "y_hat" in names and "a1" in names
+    assert p.names[C] == "C" and p.names[y_hat] == "y_hat"
+    assert data["steps"][0]["status"].startswith("step 1/13: C (**), upstream dC/dC")
+    assert "<title>Backward pass of C</title>" in p.html
+    assert not y_hat.label.startswith("y_hat#")  # a label, set by nn; names never change labels
+    assert node_names(C, scope={"C": C, "y_hat": y_hat})[y_hat] == p.names[y_hat]
+    assert caller_scope  # the player captured the scope at play()'s entry
 
 
 def test_labels_cannot_break_out_of_the_page(tmp_path):
@@ -65,14 +121,54 @@ def test_labels_cannot_break_out_of_the_page(tmp_path):
     assert page.count("</script>") == 2  # the data's and the code's own closing tags
     assert "<script>alert(1)" not in page
     assert embedded_data(page)["trace"]["nodes"][0]["label"] == evil.label
+    assert "<script>alert(1)" not in play(root)._repr_html_()
 
 
-def test_save_html_leaves_the_grads_untouched(tmp_path):
+def test_save_html_leaves_the_grads_as_they_were(tmp_path):
     a, b, z, h, L = tanh_graph()
     a.grad = 7.0
     save_html(L, tmp_path / "pass.html")
     assert [n.grad for n in (a, b, z, h, L)] == [7.0, 0.0, 0.0, 0.0, 0.0]
-    assert all(n._g == 0.0 for n in (a, b, z, h, L))
+
+
+def test_making_a_player_never_writes_any_grad(monkeypatch):
+    """Another thread reading .grad meanwhile must never see a pass's numbers."""
+    slot = Value.__dict__["grad"]
+    writes = []
+
+    def write(node, value):
+        writes.append(node)
+        slot.__set__(node, value)
+
+    *_, L = tanh_graph()
+    monkeypatch.setattr(Value, "grad", property(lambda node: slot.__get__(node, Value), write))
+    play(L)
+    assert writes == []
+
+
+def test_play_returns_a_player_and_save_html_is_play_then_save(tmp_path):
+    *_, L = tanh_graph()
+    p = play(L)
+    assert isinstance(p, Player)
+    saved = p.save(tmp_path / "p.html")
+    assert saved == tmp_path / "p.html" and isinstance(saved, Path)
+    assert saved.read_text(encoding="utf-8") == p.html
+    assert save_html(L, tmp_path / "s.html").read_text(encoding="utf-8") == p.html
+
+
+def test_the_player_shows_itself_in_jupyter_as_a_sandboxed_iframe_of_the_whole_page():
+    *_, L = tanh_graph()
+    p = play(L)
+    shown = p._repr_html_()
+    found = re.fullmatch(r'<iframe sandbox="allow-scripts" [^>]*srcdoc="([^"]*)"></iframe>', shown)
+    assert found, shown[:200]
+    assert html.unescape(found.group(1)) == p.html
+    assert "allow-same-origin" not in shown
+
+
+def test_play_needs_a_value():
+    with pytest.raises(TypeError, match="Value"):
+        play(2.0)  # type: ignore[arg-type]
 
 
 def test_save_html_needs_a_value(tmp_path):
@@ -110,7 +206,7 @@ def player(browser, player_file):
     problems = []
     page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("request", lambda r: problems.append(f"request {r.url}") if not r.url.startswith("file:") else None)
+    page.on("request", lambda r: None if r.url.startswith("file:") else problems.append(f"request {r.url}"))
     page.goto(path.as_uri())
     page.problems = problems
     yield page
@@ -209,7 +305,8 @@ def test_play_runs_the_pass_to_the_end(player):
 
 def test_the_side_table_fills_in_with_the_pass(player):
     player.keyboard.press("ArrowRight")
-    rows = player.eval_on_selector_all("#nodes tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
+    rows = player.eval_on_selector_all("#nodes tbody tr",
+                                       "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
     assert [r[0] for r in rows] == ["L", "h", "z", "b", "a"]
     assert rows[0][3] == "1.0000" and rows[1][3].startswith("1.0000")
     assert rows[3][3] == ""
@@ -255,7 +352,7 @@ def test_a_graph_too_big_even_folded_gets_a_player_without_a_picture(tmp_path, m
     assert "No picture: this graph is too big to draw." in page
     assert "34 nodes and edges (12 with each nn neuron call folded into a box)" in page
     assert "the loss of one sample" in page and "autograd.viz.MAX_SIZE</code> = 10" in page
-    assert embedded_data(page)["trace"] == to_json(L)
+    assert without_names(embedded_data(page)["trace"]) == without_names(to_json(L))
 
 
 def test_a_graph_over_max_size_is_saved_at_its_real_size(tmp_path):
@@ -331,32 +428,6 @@ def test_a_long_pass_keeps_only_the_rows_in_view_and_steps_to_the_end(browser, t
     page.close()
 
 
-# -- one number format: the page's JavaScript fmt and Python's format_number ----------------------
-
-def js_fmt_source() -> str:
-    """The source of the player's JavaScript fmt(x), cut out of the page's script."""
-    from autograd.debug.html import _JS
-    start = _JS.index("  function fmt(x) {")
-    return _JS[start:_JS.index("\n  }\n", start) + 4]
-
-
-FORMAT_CASES = [0.0, -0.0, 1.0, -3.0, 0.0877, 0.01, -0.00999, 0.005, 0.0001234, -0.000123456,
-                9.9996e-5, 1e-5, 1.234e-7, -2.5e-12, 999999.0, 1e6, -2.5e7, 1.23456e7, 6.02e23,
-                5e-324, 1.7976931348623157e308, math.nan, math.inf, -math.inf]
-
-
-def test_the_players_fmt_writes_numbers_as_format_number_does(browser):
-    from autograd._format import format_number
-    page = browser.new_page()
-    js = page.evaluate(
-        "([src, xs]) => { const fmt = new Function(src + '\\nreturn fmt;')();"
-        " return xs.map((x) => fmt(typeof x === 'string' ? Number(x) : x)); }",
-        [js_fmt_source(), [x if math.isfinite(x) and x != 0.0 else repr(x).replace("inf", "Infinity")
-                           .replace("nan", "NaN") for x in FORMAT_CASES]])
-    page.close()
-    assert js == [format_number(x) for x in FORMAT_CASES]
-
-
 def test_a_tiny_grad_the_page_fills_in_reads_as_in_the_picture(browser, tmp_path):
     x = Value(3.0, "x")
     path = save_html(x * 1.234e-5, tmp_path / "tiny.html")  # dL/dx = 1.234e-05
@@ -365,3 +436,256 @@ def test_a_tiny_grad_the_page_fills_in_reads_as_in_the_picture(browser, tmp_path
     page.keyboard.press("End")
     assert grad_text(page, 0) == "grad 1.234e-05"
     page.close()
+
+
+# -- the picture fits its panel: zoom, pan, fit, and the current node always in view -------------
+
+def chain_graph(n=14):
+    """A long chain: drawn left to right it is far wider than any panel."""
+    x = Value(0.5, "x")
+    y = x
+    for _ in range(n):
+        y = (y * 1.5 + 0.25).tanh()
+    return y
+
+
+@pytest.fixture(scope="module")
+def chain_file(tmp_path_factory):
+    return save_html(chain_graph(), tmp_path_factory.mktemp("chain") / "chain.html")
+
+
+def open_page(browser, path, width=1300, height=800):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(path.as_uri())
+    page.problems = problems
+    return page
+
+
+def rect(page, selector_js):
+    """The bounding box {left, top, right, bottom} of the element that selector_js evaluates to."""
+    return page.evaluate(f"() => {{ const r = ({selector_js}).getBoundingClientRect();"
+                         " return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; }")
+
+
+NODE_JS = ("[...document.querySelectorAll('#canvas g.node')]"
+           ".find(g => g.querySelector('title').textContent === '{}')")
+CANVAS_JS = "document.getElementById('canvas')"
+CURRENT_JS = "document.querySelector('#canvas g.node.current')"
+
+
+def inside(inner, outer, slack=1.0):
+    return (inner["left"] >= outer["left"] - slack and inner["right"] <= outer["right"] + slack
+            and inner["top"] >= outer["top"] - slack and inner["bottom"] <= outer["bottom"] + slack)
+
+
+def zoom(page):
+    return float(page.evaluate("document.body.dataset.zoom"))
+
+
+def test_the_graph_fills_its_panel_with_no_scrollbars(browser, chain_file):
+    page = open_page(browser, chain_file)
+    canvas = rect(page, CANVAS_JS)
+    assert canvas["right"] - canvas["left"] > 800 and canvas["bottom"] - canvas["top"] > 300
+    assert page.evaluate("document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth")
+    assert page.evaluate("(() => { const c = document.getElementById('canvas');"
+                         " return c.scrollWidth <= c.clientWidth && c.scrollHeight <= c.clientHeight; })()")
+    assert page.problems == []
+    page.close()
+
+
+def test_fit_shows_the_whole_graph_inside_its_panel(browser, chain_file):
+    page = open_page(browser, chain_file)
+    page.click("#zoom-in")
+    page.click("#zoom-in")
+    assert not inside(rect(page, "document.querySelector('#canvas g.graph')"), rect(page, CANVAS_JS))
+    page.click("#fit")
+    assert zoom(page) == 1.0
+    assert inside(rect(page, "document.querySelector('#canvas g.graph')"), rect(page, CANVAS_JS))
+    page.keyboard.press("+")
+    assert zoom(page) > 1.0
+    page.keyboard.press("f")
+    assert zoom(page) == 1.0
+    assert page.problems == []
+    page.close()
+
+
+def test_the_wheel_zooms_about_the_point_under_the_mouse(browser, chain_file):
+    page = open_page(browser, chain_file)
+    page.click("#fit")
+    box = rect(page, CANVAS_JS)
+    x, y = box["left"] + 300, (box["top"] + box["bottom"]) / 2
+    under = ("([x, y]) => { const s = document.querySelector('#canvas svg'), p = s.createSVGPoint();"
+             " p.x = x; p.y = y; const u = p.matrixTransform(s.getScreenCTM().inverse());"
+             " return [u.x, u.y]; }")
+    before = page.evaluate(under, [x, y])
+    page.mouse.move(x, y)
+    page.mouse.wheel(0, -300)
+    page.wait_for_function("document.body.dataset.zoom > 1.2")
+    after = page.evaluate(under, [x, y])
+    assert abs(after[0] - before[0]) < 0.5 and abs(after[1] - before[1]) < 0.5
+    page.mouse.wheel(0, 600)
+    page.wait_for_function("document.body.dataset.zoom < 1.0")
+    assert page.problems == []
+    page.close()
+
+
+def test_dragging_pans_the_graph_and_is_not_a_click(browser, chain_file):
+    page = open_page(browser, chain_file)
+    box = rect(page, CANVAS_JS)
+    viewbox = "document.querySelector('#canvas svg').viewBox.baseVal.x"
+    x0 = page.evaluate(viewbox)
+    start = (box["left"] + 400, box["top"] + 100)
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(start[0] - 150, start[1], steps=5)
+    page.mouse.up()
+    assert page.evaluate(viewbox) > x0 + 50  # the view moved right: the graph went left
+    assert page.evaluate("document.getElementById('why').hidden")
+    page.close()
+
+
+@pytest.mark.parametrize("size", [(1300, 800), (700, 520), (420, 640)])
+def test_the_current_node_stays_in_view_at_any_window_size(browser, chain_file, size):
+    page = open_page(browser, chain_file)
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    for _ in range(12):
+        page.keyboard.press("ArrowRight")
+        assert inside(rect(page, CURRENT_JS), rect(page, CANVAS_JS))
+    page.keyboard.press("End")
+    assert inside(rect(page, CURRENT_JS), rect(page, CANVAS_JS))
+    assert page.evaluate("document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth")
+    assert page.problems == []
+    page.close()
+
+
+def test_the_current_node_comes_back_into_view_after_the_window_shrinks(browser, chain_file):
+    page = open_page(browser, chain_file)
+    for _ in range(20):
+        page.keyboard.press("ArrowRight")
+    page.set_viewport_size({"width": 400, "height": 480})
+    page.wait_for_timeout(100)  # the panel's ResizeObserver runs before the next frame
+    assert inside(rect(page, CURRENT_JS), rect(page, CANVAS_JS))
+    page.set_viewport_size({"width": 1600, "height": 900})
+    page.wait_for_timeout(100)
+    assert inside(rect(page, CURRENT_JS), rect(page, CANVAS_JS))
+    assert page.problems == []
+    page.close()
+
+
+# -- click-to-explain ------------------------------------------------------------------------------
+
+def click_node(page, title):
+    r = rect(page, NODE_JS.format(title))
+    page.mouse.click((r["left"] + r["right"]) / 2, (r["top"] + r["bottom"]) / 2)
+
+
+def test_clicking_a_node_explains_its_gradient(player):
+    assert player.evaluate("document.getElementById('why').hidden")
+    click_node(player, "v2")  # z
+    assert not player.evaluate("document.getElementById('why').hidden")
+    assert player.inner_text("#why-title") == "Why dL/dz = 0.7864"
+    text = player.inner_text("#why-text")
+    data = player.evaluate("JSON.parse(document.getElementById('trace-data').textContent)")
+    if data["why"] is not None:  # autograd.explain.explain(root, z)
+        assert text.strip() == data["why"][2].strip()
+    else:  # the step of z
+        assert text.startswith("step 3/5: z (*), upstream dL/dz = 0.7864")
+    assert player.evaluate("document.body.dataset.step") == "0"  # explaining is not stepping
+    player.keyboard.press("Escape")
+    assert player.evaluate("document.getElementById('why').hidden")
+    assert player.problems == []
+
+
+def test_the_page_carries_explain_for_each_node_up_to_a_size_limit(monkeypatch):
+    seen = []
+
+    def explain(root, node, *, names=None):
+        seen.append(node)
+        return f"d{names[root]}/d{names[node]} spelled out"
+
+    fake = types.ModuleType("autograd.explain")
+    fake.explain = explain
+    monkeypatch.setitem(sys.modules, "autograd.explain", fake)
+    *_, L = tanh_graph()
+    assert embedded_data(play(L).html)["why"] == [f"dL/d{n} spelled out" for n in "abzhL"]
+    from autograd.debug import player
+    monkeypatch.setattr(player, "EXPLAIN_LIMIT", 4)
+    assert embedded_data(play(L).html)["why"] is None  # 5 nodes: a click shows the node's step
+
+
+def test_a_click_on_a_clicked_node_in_the_page_shows_what_explain_wrote(browser, tmp_path, monkeypatch):
+    fake = types.ModuleType("autograd.explain")
+    fake.explain = lambda root, node, *, names=None: f"why {names[node]}:\n  because"
+    monkeypatch.setitem(sys.modules, "autograd.explain", fake)
+    page = open_page(browser, save_html(tanh_graph()[-1], tmp_path / "why.html"))
+    click_node(page, "v3")
+    assert page.inner_text("#why-title") == "Why dL/dh = 1.0000"
+    assert page.inner_text("#why-text") == "why h:\n  because"
+    assert page.problems == []
+    page.close()
+
+
+# -- inline in Jupyter: the page in a sandboxed iframe -----------------------------------------------
+
+def test_the_iframe_of_repr_html_plays_the_pass(browser):
+    *_, L = tanh_graph()
+    page = browser.new_page(viewport={"width": 1100, "height": 800})
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("request", lambda r: problems.append(f"request {r.url}") if r.url.startswith("http") else None)
+    page.set_content(f"<!DOCTYPE html><html><body>{play(L)._repr_html_()}</body></html>")
+    frame = page.frame_locator("iframe")
+    frame.locator("#next").click()
+    assert frame.locator("#status").inner_text() == "step 1/5: L (+), upstream dL/dL = 1.0000"
+    frame.locator("#canvas").click(position={"x": 5, "y": 5})  # focus the frame for the keyboard
+    page.keyboard.press("ArrowRight")
+    assert frame.locator("body").get_attribute("data-step") == "2"
+    assert problems == []
+    page.close()
+
+
+# -- the page's files are package data --------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_the_page_is_made_of_the_asset_files():
+    from autograd.debug.player import _asset
+    page = play(tanh_graph()[-1]).html
+    assert _asset("player.css") in page and _asset("player.js") in page
+    assert _asset("player.html").startswith("<!DOCTYPE html>")
+
+
+def test_the_installed_wheel_ships_the_players_files_and_save_html_works(tmp_path):
+    source = tmp_path / "source"  # setuptools writes build/ and *.egg-info beside the sources
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(REPO / name, source / name)
+    for name in ("autograd", "nn"):
+        shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q",
+                            "-w", str(tmp_path / "dist")], check=False, capture_output=True, text=True)
+    if built.returncode != 0 and "No matching distribution" in built.stderr:
+        pytest.skip(f"pip cannot fetch the build backend (offline?): {built.stderr[-300:]}")
+    assert built.returncode == 0, built.stderr
+    wheel = next((tmp_path / "dist").glob("chainrule-*.whl"))
+    with zipfile.ZipFile(wheel) as z:
+        shipped = set(z.namelist())
+    for name in ("player.html", "player.css", "player.js"):
+        assert f"autograd/debug/playerfiles/{name}" in shipped
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site),
+                    str(wheel)], check=True, capture_output=True)
+    script = ("import autograd, sys; from autograd import Value, save_html\n"
+              "assert autograd.__file__.startswith(sys.argv[1]), autograd.__file__\n"
+              "x = Value(2.0, 'x'); p = save_html((x * x).tanh(), sys.argv[2])\n"
+              "print(p.read_text(encoding='utf-8'))\n")
+    run = subprocess.run([sys.executable, "-c", script, str(site), str(tmp_path / "p.html")],
+                         cwd=tmp_path, env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+                         check=False, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "function explainNode" in run.stdout and "#canvas" in run.stdout

@@ -194,6 +194,22 @@ def test_pow_exponent_derivative_of_a_zero_result_is_zero():
     assert b.grad == 0.0
 
 
+@pytest.mark.parametrize("b0", [0.0, 0.5, 2.0])
+def test_pow_exponent_derivative_at_a_zero_base_and_non_negative_exponent_is_zero(b0):
+    # PyTorch and HIPS autograd: d(a^b)/db = 0 where a = 0 and b >= 0 (0^0 = 1 would give
+    # 1 * ln 0 = -inf); the same rule serves backward() and grad(create_graph=True)
+    a, b = Value(0.0), Value(b0)
+    (a ** b).backward()
+    assert b.grad == 0.0
+    assert grad(Value(0.0) ** b, [b], create_graph=True)[0].data == 0.0
+
+
+def test_pow_exponent_derivative_at_a_zero_base_and_negative_exponent_stays_minus_inf():
+    a, b = Value(0.0), Value(-1.0)  # 0^-1 = inf, inf * ln 0 = -inf, as in PyTorch
+    (a ** b).backward()
+    assert b.grad == -inf
+
+
 # -- no op ever raises, forward or backward, first or higher order ---------------------------------
 
 SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, inf, -inf, nan, 1e308, -1e308, 5e-324, -5e-324,

@@ -4,12 +4,12 @@ import math
 import random
 import subprocess
 import sys
+import threading
 
 import pytest
 
 from autograd import Value
 from nn import MLP, SGD, Adam, Layer, Module, Neuron, binary_cross_entropy, hinge_loss, mse_loss
-
 
 # -- modules ---------------------------------------------------------------------------------
 
@@ -179,13 +179,87 @@ def test_a_subclass_calling_super_init_is_named_once_built():
     assert w.layers[0].neurons[0].w[0].label == "layers.0.neurons.0.w.0"
 
 
+def test_a_neuron_used_twice_is_listed_once_under_its_first_name():
+    class Twice(Module):
+        def __init__(self):
+            self.first = Neuron(2)
+            self.second = self.first
+    net = Twice()
+    assert [n for n, _ in net.named_parameters()] == ["first.w.0", "first.w.1", "first.b"]
+    assert [p.label for p in net.parameters()] == ["first.w.0", "first.w.1", "first.b"]
+    assert net.second.name == "first"
+
+
+def test_tied_weights_are_listed_once_under_their_first_name():
+    class Tied(Module):
+        def __init__(self):
+            self.encoder = Layer(2, 2)
+            self.decoder = Layer(2, 2)
+            self.decoder.neurons[1].w[0] = self.encoder.neurons[0].w[1]
+            self.again = [self.encoder.neurons[0].b, Value(3.0)]
+    net = Tied()
+    names = [n for n, _ in net.named_parameters()]
+    assert len(names) == len(set(map(id, net.parameters()))) == 6 + 6 - 1 + 1  # + again.1
+    assert "decoder.neurons.1.w.0" not in names and "again.0" not in names
+    assert net.decoder.neurons[1].w[0].label == "encoder.neurons.0.w.1"
+    assert net.again[1].label == "again.1"
+
+
+def test_a_layer_repeated_in_a_list_is_stepped_once():
+    class Repeat(Module):
+        def __init__(self):
+            layer = Layer(1, 1, "linear")
+            self.blocks = [layer, layer]
+
+        def __call__(self, x):
+            for block in self.blocks:
+                x = block(x)
+            return x[0]
+    net = Repeat()
+    w = net.blocks[0].neurons[0].w[0]
+    w.data = 0.5
+    assert net.parameters() == [w, net.blocks[0].neurons[0].b]
+    net([2.0]).backward()  # y = w * (w * 2): dy/dw = 4w = 2
+    SGD(net.parameters(), lr=0.1).step()
+    assert w.data == pytest.approx(0.5 - 0.1 * 2.0)
+
+
+def test_the_default_generator_is_per_thread():
+    # A module under construction in one thread must not lend its generator to another thread:
+    # the same MLP() is built whatever thread builds it, and so is the module it interrupted.
+    def build_slow(started=None, release=None):
+        class Slow(Module):
+            def __init__(self):
+                self.first = Neuron(2)
+                if started is not None:
+                    started.set()
+                    release.wait(10)
+                self.second = Neuron(2)
+        return Slow()
+
+    alone = [p.data for p in build_slow().parameters()]
+    reference = [p.data for p in MLP(2, [4, 1]).parameters()]
+    started, release, built = threading.Event(), threading.Event(), []
+    worker = threading.Thread(target=lambda: built.append(build_slow(started, release)))
+    worker.start()
+    try:
+        assert started.wait(10)
+        concurrent = [p.data for p in MLP(2, [4, 1]).parameters()]
+    finally:
+        release.set()
+        worker.join()
+    assert concurrent == reference
+    assert [p.data for p in built[0].parameters()] == alone
+
+
 # -- bad arguments -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("make, error, message", [
     (lambda: Neuron(0), ValueError, "nin must be at least 1, got 0"),
     (lambda: Neuron(2.5), TypeError, "nin must be an int, got float"),
     (lambda: Neuron(True), TypeError, "nin must be an int, got bool"),
-    (lambda: Neuron(2, activation="softmax"), ValueError, "activation must be one of 'linear', 'relu', 'tanh', 'sigmoid', got 'softmax'"),
+    (lambda: Neuron(2, activation="softmax"), ValueError,
+     "activation must be one of 'linear', 'relu', 'tanh', 'sigmoid', got 'softmax'"),
     (lambda: Layer(2, 0), ValueError, "nout must be at least 1"),
     (lambda: MLP(2, 16), TypeError, "nouts must be a list of layer sizes"),
     (lambda: MLP(2, []), ValueError, "nouts must list at least one layer size"),
@@ -377,7 +451,8 @@ def test_training_an_mlp_reduces_the_loss():
     (lambda: SGD([Value(1.0)], lr="fast"), TypeError, "SGD lr must be a number, got str"),
     (lambda: Adam([Value(1.0)], betas=0.9), TypeError, "betas must be a pair"),
     (lambda: Adam([Value(1.0)], betas=(0.9, 1.5)), ValueError, r"Adam betas\[1\] must be in"),
-    (lambda: Adam(None), TypeError, r"Adam: params must be a list of Values \(e.g. model.parameters\(\)\), got NoneType"),
+    (lambda: Adam(None), TypeError,
+     r"Adam: params must be a list of Values \(e.g. model.parameters\(\)\), got NoneType"),
 ])
 def test_optimizer_bad_arguments(make, error, message):
     with pytest.raises(error, match=message):

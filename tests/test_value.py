@@ -397,3 +397,12 @@ def test_detach_does_not_copy_grad():
     x = Value(2.0)
     x.grad = 5.0
     assert x.detach().grad == 0.0
+
+
+def test_help_on_value_explains_its_attributes_and_each_ops_derivative():
+    import pydoc
+    text = pydoc.render_doc(Value, renderer=pydoc.plaintext)
+    assert "The number this node holds" in text and "d root / d self summed by backward()" in text
+    assert "derivative sigmoid * (1 - sigmoid), the course's sigmoid'(z)" in text
+    assert "d/dself = other, d/dother = self." in (Value.__mul__.__doc__ or "")
+    assert Value.__rmul__.__doc__ == Value.__mul__.__doc__

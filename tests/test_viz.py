@@ -1,99 +1,84 @@
-"""Pictures: draw / to_svg / save_svg, rendered by dot and by graphviz-pure, read back as XML."""
+"""Pictures: what draw / to_svg / save_svg draw, named as every view names nodes, read back as XML."""
 
-import os
-import shutil
-import stat
-import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import graphviz
 import pytest
+from viz_helpers import SVG, names, nodes, parse, product, rgb, stroke_width, strokes, texts, use_renderer
 
 from autograd import Value, draw, save_svg, to_svg, viz
 from autograd.engine import topological_order
-from nn import MLP, TwoNodeNetwork, hinge_loss, mse_loss
+from nn import MLP, TwoNodeNetwork, mse_loss
 
-SVG = "{http://www.w3.org/2000/svg}"
-REAL_WHICH = shutil.which
-
-
-def hide_dot(monkeypatch):
-    """Make draw's renderer search behave as if Graphviz's dot were not installed."""
-    monkeypatch.setattr(viz.shutil, "which",
-                        lambda name, *a, **k: None if name == "dot" else REAL_WHICH(name, *a, **k))
-
-
-@pytest.fixture(params=["dot", "graphviz-pure"])
-def renderer(request, monkeypatch):
-    """Each test using it runs once with dot and once with graphviz-pure (dot hidden)."""
-    if request.param == "dot":
-        if REAL_WHICH("dot") is None:
-            pytest.skip("Graphviz's dot is not installed")
-    else:
-        hide_dot(monkeypatch)
-    return request.param
-
-
-def parse(svg):
-    """{title: [<g> element, ...]} for the nodes, edges and clusters of an SVG picture."""
-    items = {}
-    for g in ET.fromstring(svg).iter(SVG + "g"):
-        if g.get("class") in ("node", "edge", "cluster"):
-            items.setdefault(g.find(SVG + "title").text, []).append(g)
-    return items
-
-
-def nodes(items):
-    """{title: <g>} for the nodes only."""
-    return {t: g[0] for t, g in items.items() if g[0].get("class") == "node"}
-
-
-def texts(g):
-    return [t.text for t in g.iter(SVG + "text")]
-
-
-def strokes(g):
-    return {e.get("stroke") for e in g.iter() if e.get("stroke") not in (None, "none", "transparent")}
-
-
-def stroke_width(edge):
-    return float(edge.find(SVG + "path").get("stroke-width", "1"))
-
-
-def rgb(color):
-    return tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
-
-
-def product():
-    """L = a * b with a = 2, b = -3, after backward: a.grad = -3, b.grad = 2."""
-    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
-    L = a * b
-    L.label = "L"
-    L.backward()
-    return a, b, L
-
-
-def names(root):
-    """{Value: DOT name} by the documented rule: v{i} at topological position i."""
-    return {v: f"v{i}" for i, v in enumerate(topological_order(root))}
-
+# each test that takes it runs once with dot and once with graphviz-pure (dot hidden)
+renderer = pytest.fixture(params=["dot", "graphviz-pure"])(use_renderer)
 
 # ---------------------------------------------------------------------------------------------
 # What is drawn
 
 def test_value_node_shows_label_data_and_grad(renderer):
-    a, b, L = product()
+    a, _b, L = product()
     items = parse(to_svg(L))
     assert texts(items[names(L)[a]][0]) == ["a", "data 2.0000", "grad -3.0000"]
     assert texts(items[names(L)[L]][0]) == ["L", "data -6.0000", "grad 1.0000"]
 
 
-def test_unlabelled_value_shows_data_and_grad_only():
+def test_unlabelled_value_is_named_after_the_variable_that_holds_it(renderer):
     x = Value(0.5)
     y = x.exp()
-    items = parse(to_svg(y, show_grad=False))
-    assert texts(items["v0"][0]) == ["data 0.5000"]
+    svg = to_svg(y, show_grad=False)
+    items = parse(svg)
+    assert texts(items["v0"][0]) == ["x", "data 0.5000"]
+    assert texts(items["v1"][0]) == ["y", "data 1.6487"]
+
+
+def test_unlabelled_value_without_a_variable_is_named_by_its_op_and_position(renderer):
+    def build():
+        return (Value(0.5) * 2.0).exp()   # no variable holds the leaf or the product
+    svg = to_svg(build(), show_grad=False)
+    items = parse(svg)
+    assert [texts(items[f"v{i}"][0])[0] for i in range(3)] == ["leaf#0", "mul#1", "L"]
+
+
+def test_names_are_those_of_every_view():
+    from autograd.names import caller_scope, node_names
+    w1 = Value(0.8, label="w1")
+    x = Value(1.5)
+    z1 = w1 * x
+    a1 = z1.sigmoid()
+    C = (a1 - 0.2) ** 2
+    source = draw(C).source
+    names = node_names(C, None, caller_scope())
+    assert [names[v] for v in topological_order(C)] == ["w1", "x", "z1", "a1", "sub#4", "C"]
+    for name in names.values():
+        assert f">{name}<" in source
+
+
+def name_cell(svg, title):
+    """The <text> element of node title's name (its first text)."""
+    return next(nodes(parse(svg))[title].iter(SVG + "text"))
+
+
+def test_labels_inferred_names_and_op_names_look_different(renderer):
+    a = Value(2.0, label="a")
+    b = Value(-3.0)
+    product = a * b
+    svg = to_svg(product * 1.0)   # v0 a: label; v1 b, v2 product: variables; v3: L, an op name
+    label, variable, op = name_cell(svg, "v0"), name_cell(svg, "v1"), name_cell(svg, "v3")
+    assert (label.text, variable.text, op.text) == ("a", "b", "L")
+    assert label.get("font-weight") == "bold" and label.get("font-style") is None
+    assert variable.get("font-style") == "italic" and variable.get("font-weight") is None
+    assert op.get("font-style") == "italic" and op.get("fill") == viz.style.MUTED
+    assert variable.get("fill") != op.get("fill")
+
+
+def test_a_label_wins_over_a_variable_and_is_never_changed():
+    y = Value(1.0, label="given") * 2.0
+    y.label = "result"
+    assert texts(parse(to_svg(y))["v1"][0])[0] == "result"
+    assert y.label == "result"
+    x = Value(1.0)
+    draw(x * 3.0)
+    assert x.label == ""
 
 
 def test_op_node_sits_between_operands_and_result(renderer):
@@ -125,16 +110,17 @@ def test_repeated_operand_gets_one_edge_per_use():
 
 
 @pytest.mark.parametrize("make, text", [
-    (lambda x: x * 2.0, "* 2"),
-    (lambda x: 2.0 * x, "2 *"),
-    (lambda x: 1 - x, "1 -"),
-    (lambda x: x - 0.5, "- 0.5"),
-    (lambda x: x ** 2, "** 2"),
-    (lambda x: 2 ** x, "2 **"),
-    (lambda x: x / 4, "/ 4"),
+    (lambda x: x * 2.0, "* 2.0000"),
+    (lambda x: 2.0 * x, "2.0000 *"),
+    (lambda x: 1 - x, "1.0000 -"),
+    (lambda x: x - 0.5, "- 0.5000"),
+    (lambda x: x ** 2, "** 2.0000"),
+    (lambda x: 2 ** x, "2.0000 **"),
+    (lambda x: x / 4, "/ 4.0000"),
+    (lambda x: x * 1e-9, "* 1e-09"),
     (lambda x: x.tanh(), "tanh"),
 ])
-def test_constant_operand_is_written_where_it_stands(make, text):
+def test_constant_operand_is_written_where_it_stands_in_the_one_number_format(make, text):
     y = make(Value(0.5, label="x"))
     assert texts(parse(to_svg(y))["o1"][0]) == [text]
 
@@ -162,17 +148,17 @@ def test_non_finite_numbers_are_written_out():
 
 
 def test_numbers_are_written_as_format_number_writes_them():
-    # the debugger's rule (autograd._format): 4 decimals in [1e-2, 1e6), else 4 significant digits
+    # the debugger's rule (autograd._util.format_number): 4 decimals in [1e-2, 1e6), else 4 significant digits
     x = Value(123456.0, label="x")
     y = x * 1e-9
-    assert texts(parse(to_svg(y, show_grad=False))["v1"][0]) == ["data 0.0001235"]
+    assert texts(parse(to_svg(y, show_grad=False))["v1"][0]) == ["y", "data 0.0001235"]
     assert texts(parse(to_svg(y, show_grad=False))["v0"][0]) == ["x", "data 123456.0000"]
 
 
 def test_small_and_large_numbers_use_scientific_notation():
     x = Value(1.23456e7, label="x")
     y = x * 1e-13
-    assert texts(parse(to_svg(y, show_grad=False))["v1"][0]) == ["data 1.235e-06"]
+    assert texts(parse(to_svg(y, show_grad=False))["v1"][0]) == ["y", "data 1.235e-06"]
     assert texts(parse(to_svg(y, show_grad=False))["v0"][0]) == ["x", "data 1.235e+07"]
 
 
@@ -180,7 +166,7 @@ def test_small_and_large_numbers_use_scientific_notation():
 # Options
 
 def test_show_local_writes_each_edges_local_derivative(renderer):
-    a, b, L = product()
+    _a, _b, L = product()
     items = parse(to_svg(L, show_local=True))
     assert texts(items["v0->o2"][0]) == ["-3.0000"]   # dL/da = b
     assert texts(items["v1->o2"][0]) == ["2.0000"]    # dL/db = a
@@ -188,7 +174,7 @@ def test_show_local_writes_each_edges_local_derivative(renderer):
 
 
 def test_show_local_is_off_by_default():
-    a, b, L = product()
+    _a, _b, L = product()
     items = parse(to_svg(L))
     assert all(texts(g[0]) == [] for t, g in items.items() if "->" in t)
 
@@ -201,13 +187,13 @@ def test_show_local_uses_the_stored_local_derivatives():
 
 
 def test_show_grad_false_hides_grads():
-    a, b, L = product()
+    _a, _b, L = product()
     svg = to_svg(L, show_grad=False)
     assert "grad" not in "".join(t for g in parse(svg).values() for t in texts(g[0]) if t)
 
 
 def test_rankdir_is_passed_to_graphviz():
-    a, b, L = product()
+    _a, _b, L = product()
     assert "rankdir=TB" in draw(L, rankdir="TB").source
     assert "rankdir=LR" in draw(L).source
 
@@ -234,14 +220,14 @@ def test_highlight_takes_a_list():
 
 
 def test_highlighted_node_is_drawn_thicker_than_the_path():
-    a, b, L = product()
+    a, _b, L = product()
     source = draw(L, highlight=a).source
     assert f'border="3" cellborder="0" cellspacing="0" cellpadding="3" columns="*" rows="*" ' \
            f'color="{viz.HIGHLIGHT}"' in source.split("\n\tv0 ")[1].split("\n")[0]
 
 
 def test_gradient_sign_colours_the_grad_cell():
-    a, b, L = product()   # a.grad = -3, b.grad = 2
+    _a, _b, L = product()   # a.grad = -3, b.grad = 2
     source = draw(L).source
     a_fill = source.split("grad -3.0000")[0].rsplit('bgcolor="', 1)[1][:7]
     b_fill = source.split("grad 2.0000")[0].rsplit('bgcolor="', 1)[1][:7]
@@ -250,7 +236,7 @@ def test_gradient_sign_colours_the_grad_cell():
 
 
 def test_edge_width_grows_with_the_gradient_it_carries(renderer):
-    a, b, L = product()   # a's edge carries dL/da = -3, b's carries 2
+    _a, _b, L = product()   # a's edge carries dL/da = -3, b's carries 2
     items = parse(to_svg(L))
     wide, narrow = items["v0->o2"][0], items["v1->o2"][0]
     assert stroke_width(wide) > stroke_width(narrow) > 1.0
@@ -275,7 +261,8 @@ def test_label_text_shows_as_typed(renderer):
     y = x * 2.0
     y.label = "<b>bold?</b> & 'quoted'"
     items = parse(to_svg(y))   # ET.fromstring: the SVG is well-formed XML
-    assert texts(items["v0"][0])[0] == NASTY
+    shown = texts(items["v0"][0])
+    assert len(NASTY) > viz.style.LABEL_WIDTH and "".join(shown[:2]) == NASTY   # wrapped once
     assert texts(items["v1"][0])[0] == "<b>bold?</b> & 'quoted'"
 
 
@@ -308,7 +295,9 @@ def test_same_graph_gives_the_same_source():
         y = (w * x + 0.1).sigmoid()
         y.backward()
         return y
-    assert draw(build(), show_local=True).source == draw(build(), show_local=True).source
+    def source():   # no variable holds the root: both are named alike
+        return draw(build(), show_local=True).source
+    assert source() == source()
 
 
 def test_same_mlp_graph_gives_the_same_folded_source():
@@ -317,169 +306,9 @@ def test_same_mlp_graph_gives_the_same_folded_source():
         loss = (net([0.5, -1.0]) - 1.0) ** 2
         loss.backward()
         return loss
-    assert draw(build(), fold=True).source == draw(build(), fold=True).source
-
-
-# ---------------------------------------------------------------------------------------------
-# fold
-
-def small_mlp_loss():
-    net = MLP(2, [2, 1])
-    out = net([1.0, -2.0])
-    loss = (out - 1.0) ** 2
-    loss.backward()
-    return net, out, loss
-
-
-def test_fold_draws_each_neuron_call_as_one_named_box(renderer):
-    net, out, loss = small_mlp_loss()
-    items = nodes(parse(to_svg(loss, fold=True)))
-    v = names(loss)
-    boxes = {texts(g)[0]: t for t, g in items.items()
-             if t.startswith("v") and texts(g)[0].startswith("layers.")}
-    assert set(boxes) == {"layers.0.neurons.0", "layers.0.neurons.1", "layers.1.neurons.0"}
-    assert boxes["layers.1.neurons.0"] == v[out]
-    assert texts(items[v[out]])[1:] == ["w·x + b, 4 ops",   # b + w0*h0 + w1*h1: two *, two +
-                                        f"data {out.data:.4f}", f"grad {out.grad:.4f}"]
-    assert texts(items[boxes["layers.0.neurons.0"]])[1] == "tanh(w·x + b), 5 ops"
-
-
-def test_fold_draws_each_neurons_parameters_as_one_node(renderer):
-    net, out, loss = small_mlp_loss()
-    items = nodes(parse(to_svg(loss, fold=True)))
-    v = names(loss)
-    neuron = net.layers[1].neurons[0]
-    first = min(int(v[p][1:]) for p in neuron.parameters())
-    rows = [neuron.name]
-    for p in neuron.parameters():   # w.0, w.1, b
-        rows += [p.label[len(neuron.name) + 1:], f"data {p.data:.4f}", f"grad {p.grad:.4f}"]
-    assert texts(items[f"p{first}"]) == rows
-
-
-def test_fold_hides_the_nodes_inside_a_call():
-    net, out, loss = small_mlp_loss()
-    items = nodes(parse(to_svg(loss, fold=True)))
-    assert sorted(t[0] for t in items) == ["o"] * 2 + ["p"] * 3 + ["v"] * 5
-    # drawn: 3 neuron boxes, out - 1 and its square (with their 2 ops), 3 parameter nodes
-
-
-def test_fold_edge_carries_the_derivative_through_the_call():
-    net, out, loss = small_mlp_loss()
-    items = parse(to_svg(loss, fold=True, show_local=True))
-    v = names(loss)
-    w = net.layers[1].neurons[0].w
-    h0 = next(h for h in topological_order(loss) if h.label == "layers.0.neurons.0" and h.op)
-    h1 = next(h for h in topological_order(loss) if h.label == "layers.0.neurons.1" and h.op)
-    # out = w0*h0 + w1*h1 + b: d out / d h0 = w0, d out / d h1 = w1
-    assert texts(items[f"{v[h0]}->{v[out]}"][0]) == [f"{w[0].data:.4f}"]
-    assert texts(items[f"{v[h1]}->{v[out]}"][0]) == [f"{w[1].data:.4f}"]
-
-
-def test_fold_parameter_edge_stands_for_all_of_a_neurons_parameters():
-    net, out, loss = small_mlp_loss()
-    items = parse(to_svg(loss, fold=True, show_local=True))
-    v = names(loss)
-    first = min(int(v[p][1:]) for p in net.layers[1].neurons[0].parameters())
-    assert texts(items[f"p{first}->{v[out]}"][0]) == []   # three derivatives: none written
-
-
-def test_fold_frames_each_layer_call_in_a_cluster():
-    net = MLP(2, [2, 1])
-    loss = (net([1.0, -2.0]) - 1.0) ** 2 + (net([0.5, 0.5]) + 1.0) ** 2
-    items = parse(to_svg(loss, fold=True))
-    clusters = sorted(texts(g[0])[0] for t, g in items.items() if t.startswith("cluster"))
-    assert clusters == ["layers.0", "layers.0", "layers.1", "layers.1"]
-
-
-def declared(source):
-    """{cluster name or "": [DOT nodes declared there]} from a draw() source."""
-    out, where = {"": []}, ""
-    for line in source.splitlines():
-        words = line.split()
-        if line.startswith("\tsubgraph "):
-            where = words[1]
-            out[where] = []
-        elif line == "\t}":
-            where = ""
-        elif len(words) > 1 and words[1].startswith("[label="):
-            out[where].append(words[0])
-    return out
-
-
-def test_fold_puts_a_layer_calls_neurons_and_their_parameters_in_its_cluster():
-    net, out, loss = small_mlp_loss()
-    v = names(loss)
-    hidden = [h for h in topological_order(loss) if h.label.startswith("layers.0.") and h.op]
-    first = [min(int(v[p][1:]) for p in n.parameters()) for n in net.layers[0].neurons]
-    assert sorted(declared(draw(loss, fold=True).source)["cluster0"]) == sorted(
-        [v[h] for h in hidden] + [f"p{i}" for i in first])
-
-
-def test_fold_keeps_shared_parameters_outside_the_clusters():
-    net = MLP(2, [2, 1])
-    loss = (net([1.0, -2.0]) - 1.0) ** 2 + (net([0.5, 0.5]) + 1.0) ** 2
-    where = declared(draw(loss, fold=True).source)
-    assert len(where) == 5   # the root graph and four layer calls
-    assert sorted(n for n in where[""] if n.startswith("p")) == sorted(
-        f"p{min(int(names(loss)[p][1:]) for p in n.parameters())}"
-        for layer in net.layers for n in layer.neurons)
-    assert all(n.startswith("v") for k, ns in where.items() if k for n in ns)
-
-
-def test_fold_without_nn_labels_draws_everything():
-    net = TwoNodeNetwork(w1=0.8, w2=-1.2)
-    C = mse_loss(net(1.5), 0.2)
-    assert draw(C, fold=True).source == draw(C).source
-
-
-def test_fold_highlight_inside_a_call_highlights_the_box():
-    net, out, loss = small_mlp_loss()
-    inner = out.parents[0]   # w0*h0 + w1*h1, inside the output neuron's call
-    items = parse(to_svg(loss, fold=True, highlight=inner))
-    assert viz.HIGHLIGHT in strokes(items[names(loss)[out]][0])
-
-
-# ---------------------------------------------------------------------------------------------
-# Scale
-
-def moons_loss(n):
-    """micrograd's moons setup: MLP(2, [16, 16, 1]) on n points, hinge loss plus L2."""
-    model = MLP(2, [16, 16, 1], activation="relu")
-    X = [[(i % 10) / 5 - 1.0, (i // 10) / 5 - 1.0] for i in range(n)]
-    y = [1 if i % 3 else -1 for i in range(n)]
-    loss = hinge_loss([model(x) for x in X], y) + 1e-4 * sum(p * p for p in model.parameters())
-    loss.backward()
-    return loss
-
-
-def test_huge_graph_is_refused_with_advice():
-    loss = moons_loss(100)
-    assert len(topological_order(loss)) > 60_000
-    with pytest.raises(ValueError, match="smaller part.*fold=True still gives.*MAX_SIZE"):
-        draw(loss)
-    with pytest.raises(ValueError, match="even folded.*smaller part"):
-        draw(loss, fold=True)
-
-
-def test_too_big_unless_folded_says_to_fold():
-    loss = moons_loss(5)
-    with pytest.raises(ValueError, match=r"pass fold=True .*\(\d[\d,]* then\)"):
-        draw(loss)
-    assert isinstance(draw(loss, fold=True), graphviz.Digraph)
-
-
-def test_max_size_can_be_raised(monkeypatch):
-    loss = moons_loss(5)
-    monkeypatch.setattr(viz, "MAX_SIZE", 10 ** 9)
-    assert isinstance(draw(loss), graphviz.Digraph)
-
-
-def test_long_chain_is_refused_not_hung():
-    x = Value(1.0)
-    for _ in range(20_000):
-        x = x * 1.0001
-    with pytest.raises(ValueError, match="nodes and edges"):
-        draw(x)
+    def source():
+        return draw(build(), fold=True).source
+    assert source() == source()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -498,13 +327,13 @@ def test_rankdir_must_be_known():
 
 
 def test_highlight_must_be_in_the_graph():
-    a, b, L = product()
+    _a, _b, L = product()
     with pytest.raises(ValueError, match="not in the graph"):
         draw(L, highlight=Value(1.0))
 
 
 def test_highlight_must_be_values():
-    a, b, L = product()
+    a, _b, L = product()
     with pytest.raises(TypeError, match="highlight"):
         draw(L, highlight="a")
     with pytest.raises(TypeError, match="highlight"):
@@ -513,213 +342,54 @@ def test_highlight_must_be_values():
         draw(L, highlight=3.0)
 
 
-def test_unknown_option_is_a_type_error():
-    with pytest.raises(TypeError):
+def test_unknown_option_is_a_type_error_listing_draws_options(tmp_path):
+    with pytest.raises(TypeError, match="to_svg.*'colour'.*rankdir, show_grad, show_local"):
         to_svg(Value(1.0), colour="red")
+    with pytest.raises(TypeError, match="save_svg.*'scope'"):
+        save_svg(Value(1.0), tmp_path / "x.svg", scope={})
+    assert not (tmp_path / "x.svg").exists()
 
 
 # ---------------------------------------------------------------------------------------------
-# Rendering
+# picture(): the drawing other views ask for; picture_plan(): the one size policy
 
-def generator(svg):
-    return svg.split("Generated by ")[1].split("\n")[0]
-
-
-def test_dot_is_used_when_installed():
-    if REAL_WHICH("dot") is None:
-        pytest.skip("Graphviz's dot is not installed")
-    assert "graphviz-pure" not in generator(to_svg(Value(1.0)))
-
-
-def test_graphviz_pure_is_used_without_dot(monkeypatch):
-    hide_dot(monkeypatch)
-    assert "graphviz-pure" in generator(to_svg(Value(1.0)))
+def test_picture_names_nodes_as_the_view_that_asks_does():
+    from autograd.names import node_names
+    x = Value(1.0)
+    y = x * 2.0
+    given = parse(viz.picture(y, names=node_names(y)).pipe(format="svg", encoding="utf-8"))
+    own = parse(to_svg(y))   # named from this frame's variables
+    assert [texts(given[f"v{i}"][0])[0] for i in range(2)] == ["leaf#0", "L"]
+    assert [texts(own[f"v{i}"][0])[0] for i in range(2)] == ["x", "y"]
 
 
-def graphviz_pure_program():
-    found = REAL_WHICH("graphviz-pure") or viz._renderers()[-1]
-    assert "graphviz-pure" in found, "graphviz-pure is a dependency of chainrule"
-    return found
+def test_picture_takes_any_mapping_of_names_and_styles_them_by_where_they_came_from():
+    x, w = Value(1.0), Value(2.0, label="w")
+    y = x * w
+    svg = viz.picture(y, names={x: "x", w: "w", y: "mul#2"}).pipe(format="svg", encoding="utf-8")
+    label, variable, op = name_cell(svg, "v1"), name_cell(svg, "v0"), name_cell(svg, "v2")
+    assert (label.text, variable.text, op.text) == ("w", "x", "mul#2")
+    assert label.get("font-weight") == "bold" and variable.get("font-style") == "italic"
+    assert op.get("fill") == viz.style.MUTED
 
 
-def only_in(monkeypatch, folder):
-    """Make the renderer search find programs in folder alone: not on PATH, no scripts folder."""
-    monkeypatch.setattr(viz.shutil, "which", lambda name, *a, path=None, **k:
-                        REAL_WHICH(name, path=path) if path == str(folder) else None)
-    monkeypatch.setattr(viz.sysconfig, "get_path", lambda *a, **k: None)
-
-
-def test_graphviz_pure_is_found_next_to_python(monkeypatch, tmp_path):
-    os.symlink(graphviz_pure_program(), tmp_path / "graphviz-pure")
-    only_in(monkeypatch, tmp_path)
-    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
-    assert "graphviz-pure" in generator(to_svg(Value(1.0)))
-
-
-def test_graphviz_pure_is_found_in_the_scripts_folder(monkeypatch, tmp_path):
-    scripts = tmp_path / "scripts"
-    scripts.mkdir()
-    os.symlink(graphviz_pure_program(), scripts / "graphviz-pure")
-    only_in(monkeypatch, scripts)
-    monkeypatch.setattr(viz.sysconfig, "get_path", lambda name, *a: str(scripts))
-    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
-    assert "graphviz-pure" in generator(to_svg(Value(1.0)))
-
-
-def test_broken_dot_falls_back_to_graphviz_pure(monkeypatch, tmp_path):
-    fake = tmp_path / "dot"
-    fake.write_text("#!/bin/sh\necho 'dot: broken' >&2\nexit 3\n")
-    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setattr(viz.shutil, "which", lambda name, *a, **k:
-                        str(fake) if name == "dot" else REAL_WHICH(name, *a, **k))
-    assert "graphviz-pure" in generator(to_svg(Value(1.0)))
-
-
-def test_no_renderer_says_how_to_install_one(monkeypatch, tmp_path):
-    only_in(monkeypatch, tmp_path)   # an empty folder
-    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
-    with pytest.raises(RuntimeError, match="pip install graphviz-pure.*apt install graphviz"):
-        to_svg(Value(1.0))
-
-
-def test_save_svg_writes_the_picture_and_returns_its_path(tmp_path):
+def test_picture_shows_the_grads_it_is_given_and_leaves_grad_alone():
     a, b, L = product()
-    path = save_svg(L, tmp_path / "L.svg", show_local=True)
-    assert path == tmp_path / "L.svg" and isinstance(path, Path)
-    assert texts(parse(path.read_text(encoding="utf-8"))["v0->o2"][0]) == ["-3.0000"]
-    assert save_svg(L, str(tmp_path / "s.svg")) == tmp_path / "s.svg"
-
-
-def test_draw_returns_a_graphviz_digraph():
-    a, b, L = product()
-    assert isinstance(draw(L), graphviz.Digraph)
-
-
-def test_jupyter_display_works_without_dot(monkeypatch, tmp_path):
-    no_dot_on_path(monkeypatch, tmp_path)
-    a, b, L = product()
-    g = draw(L)
-    bundle = g._repr_mimebundle_()
-    assert list(bundle) == ["image/svg+xml"]
-    assert texts(parse(bundle["image/svg+xml"])["v0"][0])[0] == "a"
-    assert "graphviz-pure" in generator(bundle["image/svg+xml"])
-    assert g._repr_svg_() == bundle["image/svg+xml"]
-    assert g._repr_mimebundle_(include=["image/png"])["image/png"][:4] == b"\x89PNG"
-    assert g._repr_mimebundle_(include=["image/svg+xml"], exclude=["image/svg+xml"]) == {}
-
-
-def test_fold_highlighted_parameter_marks_its_neurons_node_and_the_path():
-    net, out, loss = small_mlp_loss()
-    w = net.layers[0].neurons[1].w[0]
-    items = parse(to_svg(loss, fold=True, highlight=w))
-    v = names(loss)
-    first = min(int(v[p][1:]) for p in net.layers[0].neurons[1].parameters())
-    h1 = next(h for h in topological_order(loss) if h.label == "layers.0.neurons.1" and h.op)
-    h0 = next(h for h in topological_order(loss) if h.label == "layers.0.neurons.0" and h.op)
-    for title in (f"p{first}", v[h1], v[out], f"p{first}->{v[h1]}", f"{v[h1]}->{v[out]}"):
-        assert viz.HIGHLIGHT in strokes(items[title][0]), title
-    for title in (v[h0], f"{v[h0]}->{v[out]}"):
-        assert viz.HIGHLIGHT not in strokes(items[title][0]), title
+    svg = viz.picture(L, grads={a: 5.0, b: 0.0, L: 0.0}).pipe(format="svg", encoding="utf-8")
+    assert texts(parse(svg)["v0"][0])[-1] == "grad 5.0000"
+    assert (a.grad, b.grad, L.grad) == (-3.0, 2.0, 1.0)
 
 
 # ---------------------------------------------------------------------------------------------
-# The Graph's own rendering: graphviz's pipe / render / view, run by dot or graphviz-pure
+# The house
 
-def no_dot_on_path(monkeypatch, tmp_path):
-    """PATH holds graphviz-pure and no dot, as on a machine without Graphviz: graphviz's own
-    machinery could not start `dot` either."""
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    os.symlink(graphviz_pure_program(), folder / "graphviz-pure")
-    monkeypatch.setenv("PATH", str(folder))
-    assert REAL_WHICH("dot") is None
-
-
-def test_pipe_returns_svg_bytes_from_the_renderer(renderer):
-    a, b, L = product()
-    svg = draw(L).pipe(format="svg")
-    assert isinstance(svg, bytes)
-    assert texts(parse(svg)["v0"][0])[0] == "a"
-    assert ("graphviz-pure" in generator(svg.decode("utf-8"))) == (renderer == "graphviz-pure")
-
-
-def test_pipe_with_an_encoding_returns_text_without_dot(monkeypatch, tmp_path):
-    no_dot_on_path(monkeypatch, tmp_path)
-    a, b, L = product()
-    svg = draw(L).pipe(format="svg", encoding="utf-8")
-    assert isinstance(svg, str) and "graphviz-pure" in generator(svg)
-    assert texts(parse(svg)["v1"][0])[0] == "b"
-
-
-def test_pipe_writes_png_without_dot(monkeypatch, tmp_path):
-    no_dot_on_path(monkeypatch, tmp_path)
-    a, b, L = product()
-    assert draw(L).pipe(format="png")[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_to_svg_is_the_graphs_pipe():
-    a, b, L = product()
-    piped = draw(L, show_local=True).pipe(format="svg", encoding="utf-8")
-    assert to_svg(L, show_local=True) == piped
-
-
-def test_render_writes_the_file_and_returns_its_path(renderer, tmp_path):
-    a, b, L = product()
-    g = draw(L)
-    path = g.render(directory=tmp_path, format="svg")
-    assert path == os.fspath(tmp_path / "chainrule.gv.svg")   # graphviz: the source's name + .svg
-    assert (tmp_path / "chainrule.gv").read_text(encoding="utf-8") == g.source
-    svg = Path(path).read_text(encoding="utf-8")
-    assert texts(parse(svg)["v0"][0])[0] == "a"
-    assert ("graphviz-pure" in generator(svg)) == (renderer == "graphviz-pure")
-
-
-def test_render_to_an_outfile_writes_png_without_dot(monkeypatch, tmp_path):
-    no_dot_on_path(monkeypatch, tmp_path)
-    a, b, L = product()
-    path = draw(L).render(outfile=tmp_path / "L.png")
-    assert path == os.fspath(tmp_path / "L.png")
-    assert (tmp_path / "L.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert (tmp_path / "L.gv").exists()   # the source, saved next to it as graphviz does
-
-
-def test_render_cleanup_leaves_only_the_picture_without_dot(monkeypatch, tmp_path):
-    no_dot_on_path(monkeypatch, tmp_path)
-    a, b, L = product()
-    path = draw(L).render("L", directory=tmp_path / "out", format="svg", cleanup=True)
-    assert path == os.fspath(tmp_path / "out" / "L.svg")
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["L.svg"]
-
-
-def test_view_renders_then_opens_the_picture_without_dot(monkeypatch, tmp_path):
-    no_dot_on_path(monkeypatch, tmp_path)
-    a, b, L = product()
-    g = draw(L)
-    g.format = "svg"
-    opened = []
-    monkeypatch.setattr(g, "_view", lambda path, *, format, quiet: opened.append((path, format)))
-    path = g.view(directory=tmp_path)
-    assert opened == [(path, "svg")] and "graphviz-pure" in generator(Path(path).read_text())
-
-
-def test_a_format_graphviz_pure_lacks_is_graphvizs_error_saying_what_to_pass(monkeypatch, tmp_path):
-    no_dot_on_path(monkeypatch, tmp_path)
-    a, b, L = product()
-    with pytest.raises(graphviz.CalledProcessError, match='(?s)"pdf" not recognized.*format="svg"'):
-        draw(L).pipe(format="pdf")
-    with pytest.raises(graphviz.CalledProcessError, match='"pdf" not recognized'):
-        draw(L).render(directory=tmp_path, format="pdf")
-
-
-def test_pipe_without_any_renderer_is_graphvizs_executable_not_found(monkeypatch, tmp_path):
-    only_in(monkeypatch, tmp_path)   # an empty folder
-    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
-    a, b, L = product()
-    with pytest.raises(graphviz.ExecutableNotFound, match="pip install graphviz-pure"):
-        draw(L).pipe(format="svg")
-
-
-def test_render_without_a_format_writes_svg_with_either_program(tmp_path):
-    path = draw(Value(2.0, label="x") * 3.0).render(tmp_path / "graph")
-    assert path.endswith("graph.svg")
-    ET.parse(path)
+def test_viz_reads_values_through_public_properties_and_no_private_names():
+    import ast
+    private_fields = {"_a", "_b", "_da", "_db", "_g"}
+    for path in Path(viz.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute):
+                assert node.attr not in private_fields, f"{path.name}: .{node.attr}"
+            if isinstance(node, ast.ImportFrom) and node.level >= 1:
+                for alias in node.names:
+                    assert not alias.name.startswith("_"), f"{path.name} imports {alias.name}"

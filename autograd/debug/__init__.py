@@ -7,7 +7,7 @@
 """
 
 from .export import to_json
-from .html import save_html
+from .player import Player, play, save_html
 from .steps import Step, Term, backward_steps
 
-__all__ = ["backward_steps", "Step", "Term", "save_html", "to_json"]
+__all__ = ["Player", "Step", "Term", "backward_steps", "play", "save_html", "to_json"]

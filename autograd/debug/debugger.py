@@ -17,11 +17,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
-from .._format import format_number
-from ..names import Names, kind, node_names
+from .._util import format_number
+from ..names import caller_scope, kind, node_names
 from ..value import Value
 from .prompt import FAILED, Prompt
-from .steps import BackwardSteps, Step, backward_steps
+from .steps import BackwardSteps, Step
 
 __all__ = ["Debugger", "Quit"]
 
@@ -30,20 +30,10 @@ class Quit(BaseException):
     """Raised through the script by `quit` (a BaseException, so `except Exception` won't eat it)."""
 
 
-def upstream_so_far(steps: BackwardSteps, node: Value) -> float:
-    """node's upstream gradient summed so far in this pass.  The one place that reads it: it
-    becomes steps.upstream(node) once BackwardSteps has it."""
-    upstream = getattr(steps, "upstream", None)
-    return upstream(node) if upstream is not None else node._g
-
-
-def start_pass(root: Value, seed: float, scope: dict[str, Any]) -> BackwardSteps:
-    """backward_steps(root, seed), its nodes named by autograd.names.node_names (labels, then
-    the variables in scope), as every view names them."""
-    steps = backward_steps(root, seed)
-    if not isinstance(steps.names, Names):  # until BackwardSteps.names is node_names itself
-        steps.names.update(node_names(root, steps.nodes[::-1], scope))
-    return steps
+def start_pass(root: Value, seed: float, frame: FrameType) -> BackwardSteps:
+    """The pass of root.backward(seed) step by step, its nodes named from frame's variables
+    (the frame that called backward()), as every view names them."""
+    return BackwardSteps(root, seed, names=node_names(root, scope=caller_scope(frame)))
 
 
 class Debugger(Prompt):
@@ -84,7 +74,7 @@ class Debugger(Prompt):
         # at module level f_locals is the globals: assignments by ! then reach the script
         scope = frame.f_locals
         self.frame, self.locals, self.seed = frame, scope if scope is frame.f_globals else dict(scope), seed
-        self.steps = start_pass(root, seed, self.locals)
+        self.steps = start_pass(root, seed, frame)
         self.start_grads = [node.grad for node in self.steps.nodes]
         self.stop_at = 0 if first else None
         try:
@@ -141,24 +131,26 @@ class Debugger(Prompt):
             self.steps.close()
             for node, g in zip(self.steps.nodes, self.start_grads):
                 node.grad = g
-            self.steps = start_pass(root, self.seed, self.locals)
+            assert self.frame is not None
+            self.steps = start_pass(root, self.seed, self.frame)
             for _ in range(target + 1):
                 self.step = next(self.steps)
             self.stop_at = target
 
     def write_html(self, root: Value, frame: FrameType) -> None:
-        from .html import save_html
+        from .player import play
 
         path = Path(self.html)  # type: ignore[arg-type]
         if self.passes > 1:
             path = path.with_name(f"{path.stem}-{self.passes}{path.suffix}")
         try:
-            save_html(root, path)
+            player = play(root, names=node_names(root, scope=caller_scope(frame)))
+            player.save(path)
         except Exception as e:  # noqa: BLE001 - an unwritable path, no Graphviz: report it, let the script go on
             self.error(f"autograd.debug: could not write the player of the backward() "
                        f"{self.location(frame)} to {path}: {type(e).__name__}: {e}")
             return
-        name = node_names(root, scope=frame.f_locals)[root]  # as the player names it
+        name = player.names[root]  # the root's name as the player (and the prompt) names it
         self.say(f"autograd.debug: wrote {path}: the backward() of {self.describe(root, name)} "
                  f"{self.location(frame)}")
 
@@ -247,7 +239,7 @@ class Debugger(Prompt):
         if self.step is not None and where <= self.step.index:
             current = node is self.step.node
             return text + (" (complete: this step)" if current else f" (complete: step {where + 1})")
-        return (text + f" (upstream so far {format_number(upstream_so_far(steps, node))}, "
+        return (text + f" (upstream so far {format_number(steps.upstream(node))}, "
                        f"{steps.uses.get(node, 0)} use(s); its step is {where + 1})")
 
     # -- commands --------------------------------------------------------------------------------
@@ -363,7 +355,7 @@ along it, each factor named and with its number.  NAME may be any expression giv
             if j <= i:
                 state = f"grad {format_number(node.grad)}" + (" (done)" if j < i else "")
             else:
-                state = f"upstream so far {format_number(upstream_so_far(self.steps, node))}"
+                state = f"upstream so far {format_number(self.steps.upstream(node))}"
             self.say(f"{mark} {j + 1:>4}  {self.name(node):<20} {kind(node):<8} "
                      f"data {format_number(node.data):>10}  {state}")
         if stop < len(nodes):
@@ -394,13 +386,15 @@ Without FILE it goes to a temporary directory (the path is printed), never the c
                 self.graph_dir = tempfile.mkdtemp(prefix="autograd-graphs-")
             path = os.path.join(self.graph_dir, f"pass{self.passes}-step{self.step.index + 1}.svg")
         try:
-            from .. import save_svg
+            from ..viz import picture  # the picture with this pass's names
 
-            saved = save_svg(self.steps.root, path, highlight=self.step.node)
+            graph = picture(self.steps.root, names=self.steps.names, highlight=self.step.node)
+            svg = graph.pipe(format="svg", encoding="utf-8", quiet=True)
+            Path(path).write_text(svg, encoding="utf-8")
         except Exception as e:  # noqa: BLE001 - a missing dot, an unwritable path: report, keep the session
             self.error(f"could not save the graph: {type(e).__name__}: {e}")
             return
-        self.say(f"wrote {saved} ({self.name(self.step.node)} highlighted)")
+        self.say(f"wrote {path} ({self.name(self.step.node)} highlighted)")
 
     def do_quit(self, arg: str) -> None:
         """q(uit): stop the script here."""

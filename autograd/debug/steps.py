@@ -1,9 +1,11 @@
 """backward_steps: the pass of root.backward(), one node at a time, each step explained.
 
-The stepper runs the very loop of engine.backward (the upstream gradient of each node is summed
-in its private _g field, then used once when the node is reached), so exhausting it leaves the
-same .grad fields as backward(), bit for bit.  It only yields after each node is done, so the
-graph can be inspected, printed or drawn in the middle of the pass.
+The stepper is an engine.Sweep, the engine's one stepped pass: the same additions in the same
+order as backward(), with the upstream sums kept in the pass's own storage, so exhausting it
+leaves the same .grad fields as backward(), bit for bit, and another pass started in the middle
+(drawing, to_json, backward() itself, another thread) neither sees nor disturbs it.  Each step
+is added to .grad before it is yielded, so the graph can be inspected, printed or drawn in the
+middle of the pass.
 
 Steps come one per node in reversed topological order, leaves included: a leaf's step has no
 terms; it is the moment its gradient is complete and added to its .grad.
@@ -11,64 +13,15 @@ terms; it is the moment its gradient is complete and added to its .grad.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Mapping
 
-from .._format import format_number
-from ..engine import _check_seed, _check_value, topological_order
+from .._util import format_number
+from ..engine import Sweep, check_seed, check_value, topological_order, writing_grads
+from ..names import caller_scope, kind, node_names
 from ..value import Value
 
-__all__ = ["backward_steps", "BackwardSteps", "Step", "Term", "node_names", "format_number",
-           "kept_grads"]
-
-# Readable words for the operator ops, used in the names of unlabelled nodes (mul#5, add#7).
-_OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
-
-
-@contextmanager
-def kept_grads(nodes: Iterable[Value]) -> Iterator[None]:
-    """Save the .grad of every node and put it back when the block ends, however it ends."""
-    nodes = list(nodes)
-    saved = [node.grad for node in nodes]
-    try:
-        yield
-    finally:
-        for node, g in zip(nodes, saved):
-            node.grad = g
-
-
-def _kind(node: Value) -> str:
-    """What made node, as the debugger shows it: its op, or "leaf"."""
-    return node.op or "leaf"
-
-
-def _base_name(node: Value, root: Value | None) -> str:
-    """node's name before any index: its label, "L" for the unlabelled root, else its op's word
-    (mul, tanh, leaf); node_names adds the index that makes it unique."""
-    return node.label or ("L" if node is root else _OP_WORDS.get(node.op, _kind(node)))
-
-
-def node_names(root: Value, order: list[Value] | None = None) -> dict[Value, str]:
-    """A short, unique, readable name for every node of root's graph, as the stepper prints them.
-
-    A node's label when set; the root, when unlabelled, is "L"; other unlabelled nodes are named
-    by their op and topological index (mul#5, tanh#7, leaf#0).  A label used by several nodes
-    gets the index too (z1#4, z1#9), so every name picks out one node.
-    """
-    if order is None:
-        order = topological_order(root)
-    names: dict[Value, str] = {}
-    for i, node in enumerate(order):
-        name = _base_name(node, root)
-        names[node] = name if node.label or node is root else f"{name}#{i}"
-    counts: dict[str, int] = {}
-    for name in names.values():
-        counts[name] = counts.get(name, 0) + 1
-    for i, node in enumerate(order):
-        if counts[names[node]] > 1:
-            names[node] = f"{names[node]}#{i}"
-    return names
+__all__ = ["backward_steps", "BackwardSteps", "Step", "Term", "FreshPass", "fresh_pass"]
 
 
 class _Context:
@@ -82,7 +35,7 @@ class _Context:
 
     def name(self, node: Value) -> str:
         name = self.names.get(node)
-        return name if name is not None else _base_name(node, self.root)
+        return name if name is not None else (node.label or kind(node))
 
 
 _NO_CONTEXT = _Context(None, {})  # type: ignore[arg-type]
@@ -132,7 +85,7 @@ class Step:
         root = ctx.name(ctx.root) if ctx.root is not None else "L"
         here = ctx.name(self.node)
         shown = f", data {format_number(self.node.data)}" if data else ""
-        return (f"step {self.index + 1}/{total}: {here} ({_kind(self.node)}){shown}, "
+        return (f"step {self.index + 1}/{total}: {here} ({kind(self.node)}){shown}, "
                 f"upstream d{root}/d{here} = {format_number(self.upstream)}")
 
     def clauses(self) -> list[str]:
@@ -160,22 +113,26 @@ class Step:
 class BackwardSteps:
     """The iterator backward_steps returns: the Steps, plus the nodes in the order they come.
 
-    nodes: every node of the pass in step order (the root first); names: node_names of the graph.
-    Closing it (or dropping it) before the end leaves the graph ready for another pass.
+    nodes: every node of the pass in step order (the root first); names: the node names every
+    view uses (autograd.names); upstream(node): node's upstream gradient summed so far in this
+    pass.  Closing it (or dropping it) before the end leaves the .grad fields with the steps
+    done so far, and nothing else behind: the pass's sums are its own.
     """
 
-    def __init__(self, root: Value, seed: float) -> None:
+    def __init__(self, root: Value, seed: float, *, names: Mapping[Value, str] | None = None,
+                 apply: bool = True) -> None:
         order = topological_order(root)
         self.root = root
         self.seed = seed
         self.nodes: list[Value] = order[::-1]
-        self.names: dict[Value, str] = node_names(root, order)
+        self.names: Mapping[Value, str] = node_names(root, order) if names is None else names
         uses: dict[Value, int] = dict.fromkeys(order, 0)
         for node in order:
             for parent in node.parents:
                 uses[parent] += 1
         self.uses = uses
-        self._steps = _run(self.nodes, seed, uses, _Context(root, self.names))
+        self._sweep = Sweep(root, seed, order)
+        self._steps = self._run(apply, _Context(root, self.names))
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -186,47 +143,58 @@ class BackwardSteps:
     def __next__(self) -> Step:
         return next(self._steps)
 
+    def upstream(self, node: Value) -> float:
+        """node's upstream gradient d root / d node summed so far in this pass (complete once
+        node's step has come; 0.0 for a node nothing has reached yet)."""
+        return self._sweep.upstream.get(node, 0.0)
+
     def close(self) -> None:
         """Stop the pass here: the .grad fields keep the steps done so far."""
         self._steps.close()
 
-
-def _run(nodes: list[Value], seed: float, uses: dict[Value, int], ctx: _Context) -> Iterator[Step]:
-    """The loop of engine.backward, yielding after each node; resets every _g however it ends."""
-    count: dict[Value, int] = {}
-    nodes[0]._g = seed
-    try:
-        for index, node in enumerate(nodes):
-            g = node._g
-            node._g = 0.0
-            node.grad += g
+    def _run(self, apply: bool, ctx: _Context) -> Generator[Step, None, None]:
+        count: dict[Value, int] = {}
+        uses = self.uses
+        for index, (node, g, sent) in enumerate(self._sweep):
             terms = []
-            da = node._da
-            if da is not None:
-                a = node._a
-                contribution = da * g
-                a._g += contribution
-                n = count[a] = count.get(a, 0) + 1
-                terms.append(Term(a, da, contribution, n, uses[a], a._g))
-            db = node._db
-            if db is not None:
-                b = node._b
-                contribution = db * g
-                b._g += contribution
-                n = count[b] = count.get(b, 0) + 1
-                terms.append(Term(b, db, contribution, n, uses[b], b._g))
+            for parent, local, contribution, total in sent:
+                n = count[parent] = count.get(parent, 0) + 1
+                terms.append(Term(parent, local, contribution, n, uses[parent], total))
+            if apply:
+                with writing_grads():
+                    node.grad += g
             yield Step(index, node, g, tuple(terms), ctx)
-    finally:
-        for node in nodes:
-            node._g = 0.0
 
 
 def backward_steps(root: Value, grad: float = 1.0) -> BackwardSteps:
     """The pass of root.backward(grad), one Step per node, each applied to .grad before it is yielded.
 
-    Exhausting it leaves exactly the .grad fields that root.backward(grad) would.  Do not run
-    another backward() over the same graph while a pass is half done: both use the nodes' _g.
+    Exhausting it leaves exactly the .grad fields that root.backward(grad) would.  Other passes
+    may run meanwhile (nested, or in other threads): each keeps its own upstream sums.
     """
-    _check_value(root, "backward_steps() root")
-    return BackwardSteps(root, _check_seed(grad))
+    check_value(root, "backward_steps() root")
+    seed = check_seed(grad)
+    return BackwardSteps(root, seed, names=node_names(root, None, caller_scope()))
 
+
+@dataclass(frozen=True)
+class FreshPass:
+    """The pass root.backward() makes when every .grad starts at 0.0, run in its own storage.
+
+    order: the nodes in topological order; steps: the Steps, in the order of the pass; grads:
+    what each node's .grad would be after that pass (d root / d node); names: the node names.
+    """
+
+    order: list[Value]
+    steps: list[Step]
+    grads: dict[Value, float]
+    names: Mapping[Value, str]
+
+
+def fresh_pass(root: Value, names: Mapping[Value, str] | None = None) -> FreshPass:
+    """root's pass from zero grads, for views of "the pass" (to_json, the player): no .grad is
+    read or written, so it is the same whatever .grad holds and whatever else runs."""
+    check_value(root, "the root")
+    steps = BackwardSteps(root, 1.0, names=names, apply=False)
+    done = list(steps)
+    return FreshPass(steps.nodes[::-1], done, dict(steps._sweep.upstream), steps.names)

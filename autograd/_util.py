@@ -1,0 +1,57 @@
+"""Small helpers that several modules share, under public names: numbers in, words out.
+
+Nothing here knows about Values, so every module (value.py included) can import it.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+__all__ = ["describe", "as_float", "format_number", "json_number"]
+
+
+def describe(x: Any) -> str:
+    """x for an error message: its type and a short repr ("str 'abc'", "list [1, 2]")."""
+    text = repr(x)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"{type(x).__name__} {text}"
+
+
+def as_float(x: Any) -> float | None:
+    """x as a float if it is a real number (int, float, bool, NumPy scalar or size-1 array),
+    else None.  An int beyond float range is +-inf, as IEEE 754 rounds it."""
+    t = type(x)
+    if t is float:
+        return x
+    if t is int or t is bool or isinstance(x, numbers.Real):
+        try:
+            return float(x)
+        except OverflowError:  # an int (or Fraction) beyond float range
+            return math.inf if x > 0 else -math.inf  # copysign(inf, x) would overflow too
+    if getattr(x, "size", None) == 1 and hasattr(x, "dtype") and x.dtype.kind in "biuf":
+        return float(x.reshape(-1)[0])  # a size-1 NumPy array
+    return None
+
+
+def format_number(x: float) -> str:
+    """x for people (pictures, steps, the player): four decimals (0.0877), or four significant
+    digits when tiny or huge (1.234e-07); nan, inf, -inf."""
+    if x != x:
+        return "nan"
+    if x in (math.inf, -math.inf):
+        return "inf" if x > 0 else "-inf"
+    if x == 0.0 or 1e-2 <= abs(x) < 1e6:
+        return f"{x:.4f}"
+    return f"{x:.4g}"
+
+
+def json_number(x: float) -> float | str:
+    """x itself when finite; the strings "nan", "inf", "-inf" otherwise (JSON has no such numbers)."""
+    if math.isfinite(x):
+        return x
+    if x != x:
+        return "nan"
+    return "inf" if x > 0 else "-inf"

@@ -1,0 +1,211 @@
+"""play and save_html: a backward pass played step by step, in a browser or inline in Jupyter.
+
+Data flows one way: the pass (steps.fresh_pass, and to_json's document of it) and the picture
+(autograd.viz), which only read the graph, become one page: the JSON view model and the SVG
+inlined into playerfiles/player.html with player.css and player.js (package data, read with
+importlib.resources as coverage.py reads its htmlfiles/).  Nothing is fetched at view time, so
+the page works from file:// and offline, and inside a sandboxed iframe in Jupyter.
+
+The page gets every number already written by autograd's one number format (format_number):
+its script never formats a number itself.  In the SVG each Value is a <g class="node"> whose
+<title> is v{i}, i its topological index, the id used by to_json.  The player never reads or
+writes any .grad: the grads it shows are those of a fresh pass (what backward() would give from
+zero grads), whatever the graph holds and whatever else runs.
+
+A graph too big for Graphviz is drawn folded (each nn neuron call one box) when that fits, and
+otherwise not drawn: the page then says so, and the side table still steps through the pass.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import pathlib
+import re
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any
+
+from .._util import format_number
+from ..engine import check_value
+from ..names import caller_scope, node_names
+from ..value import Value
+from .export import document
+from .steps import fresh_pass
+
+__all__ = ["EXPLAIN_LIMIT", "Player", "play", "save_html"]
+
+# Up to this many nodes the page carries explain(root, node) for every node (it costs a pass
+# per node); above it a click shows the node's step of the pass instead.
+EXPLAIN_LIMIT = 300
+
+def _asset(name: str) -> str:
+    """One of the page's files, shipped as package data in autograd/debug/playerfiles/."""
+    return (resources.files("autograd.debug") / "playerfiles" / name).read_text(encoding="utf-8")
+
+
+class Player:
+    """The player of one backward pass: shows itself inline in Jupyter; save(path) writes it.
+
+    html is the whole self-contained page; names maps each node of the graph to its name in it.
+    """
+
+    def __init__(self, root: Value, page: str, names: Mapping[Value, str]) -> None:
+        self.root = root
+        self.html = page
+        self.names = names
+
+    def save(self, path: str | pathlib.Path) -> pathlib.Path:
+        """Write the page to path (one self-contained HTML file) and return the path."""
+        path = pathlib.Path(path)
+        path.write_text(self.html, encoding="utf-8")
+        return path
+
+    def _repr_html_(self) -> str:
+        """The page in a sandboxed iframe: its scripts run, but cannot reach the notebook."""
+        return ('<iframe sandbox="allow-scripts" style="width: 100%; height: 640px; border: 1px '
+                'solid #e5e7eb; border-radius: 6px;" title="backward pass of '
+                f'{html.escape(self.names[self.root], quote=True)}" '
+                f'srcdoc="{html.escape(self.html, quote=True)}"></iframe>')
+
+    def __repr__(self) -> str:
+        return f"<Player of the backward pass of {self.names[self.root]}: {len(self.names)} nodes>"
+
+
+def play(root: Value, *, names: Mapping[Value, str] | None = None) -> Player:
+    """The step-through player of root's backward pass (a fresh pass; no .grad is touched).
+
+    In Jupyter it shows itself inline; player.save(path) writes it as one HTML file.  Nodes are
+    named as in every view: labels, else the caller's variables, else op#position (names=
+    overrides that, e.g. for the debugger, which names from the frame that called backward()).
+    """
+    check_value(root, "play() root")
+    if names is None:
+        names = node_names(root, scope=caller_scope())
+    return Player(root, _page(root, names), names)
+
+
+def save_html(root: Value, path: str | pathlib.Path) -> pathlib.Path:
+    """Write the player of root's backward pass to path (one self-contained file); return it.
+
+    The same as play(root).save(path): the graph with the current node highlighted and the
+    grads filling in, previous / play / next and arrow keys, zoom and pan, the step's
+    explanation, and d root / d node explained for a clicked node.
+    """
+    check_value(root, "save_html() root")
+    return play(root, names=node_names(root, scope=caller_scope())).save(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# The page
+
+def _page(root: Value, names: Mapping[Value, str]) -> str:
+    data, order = _view_model(root, names)
+    kind, svg, note = _picture(root, order, names)
+    data["picture"] = kind
+    title = f"Backward pass of {names[root]}"
+    parts = {"TITLE": html.escape(title), "CSS": _asset("player.css"), "JS": _asset("player.js"),
+             "PICTURE": kind, "NOTE": note, "SVG": svg, "DATA": _script_json(data)}
+    # one pass over the template, so text inside the parts is never taken for a placeholder
+    return re.sub(r"__(TITLE|CSS|JS|PICTURE|NOTE|SVG|DATA)__", lambda m: parts[m.group(1)],
+                  _asset("player.html"))
+
+
+def _view_model(root: Value, names: Mapping[Value, str]) -> tuple[dict[str, Any], list[Value]]:
+    """What the page's script reads: to_json's document of a fresh pass (no .grad touched),
+    and every text it shows, numbers already formatted (the script never formats one)."""
+    run = fresh_pass(root, names)
+    order, steps = run.order, run.steps
+    ids = {node: i for i, node in enumerate(order)}
+    shown_steps = [{
+        "status": step.status(len(steps)),
+        "clauses": step.clauses(),
+        "upstream": format_number(step.upstream),
+        # the parent's gradient summed so far in the pass, this term included
+        "totals": [format_number(t.contribution if t.total is None else t.total) for t in step.terms],
+    } for step in steps]
+    root_name = names[root]
+    return {
+        "trace": document(run),
+        "root": ids[root],
+        "zero": format_number(0.0),
+        "data": [format_number(node.data) for node in order],
+        "grad": [format_number(run.grads[node]) for node in order],
+        "steps": shown_steps,
+        "why": _explanations(root, order, names),
+        "whyHead": [f"d{root_name}/d{names[node]}" for node in order],
+    }, order
+
+
+def _explanations(root: Value, order: list[Value], names: Mapping[Value, str]) -> list[str] | None:
+    """str(explain(root, node)) for every node, when autograd.explain exists and the graph has
+    at most EXPLAIN_LIMIT nodes; else None (the page then shows a clicked node's step)."""
+    if len(order) > EXPLAIN_LIMIT:
+        return None
+    try:
+        from ..explain import explain  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return None
+    return [str(explain(root, node, names=names)) for node in order]
+
+
+def _script_json(data: Any) -> str:
+    """JSON that is safe inside <script>: no '</script>', '<!--', or line separators survive."""
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The picture
+
+def _picture(root: Value, order: list[Value],
+             names: Mapping[Value, str]) -> tuple[str, str, str]:
+    """(kind, SVG, note): the whole graph ("full"), each nn neuron call as a box ("folded") when
+    only that fits, or no picture ("none") with a note saying why.
+
+    autograd.viz.picture_plan is the size policy (the limit, and whether folding would fit).
+    The picture is drawn from the graph as it is (read only), its nodes named as the page
+    names them; the page then shows every grad as the pass gives it and its own colours, so
+    the .grad fields never matter.
+    """
+    from .. import viz  # pictures are drawn by viz, loaded only when a player is made
+
+    plan = viz.picture_plan(root, order)
+    if plan.kind == "none":
+        return "none", "", _too_big_note(plan.size, plan.folded, plan.limit)
+    graph = viz.picture(root, names=names, fold=plan.fold)
+    svg = _inline_svg(graph.pipe(format="svg", encoding="utf-8", quiet=True))
+    if not plan.fold:
+        return "full", svg, ""
+    note = (f'<p class="note">Drawn folded: each nn neuron call is one box (its inner nodes are '
+            f'in the table only), as the whole graph has {plan.size:,} nodes and edges, more than '
+            f'<code>autograd.viz.MAX_SIZE</code> = {plan.limit:,}.</p>')
+    return "folded", svg, note
+
+
+def _inline_svg(svg: str) -> str:
+    """The <svg> element alone (no XML declaration, DOCTYPE or comments before it), without its
+    fixed size: the page scales it to its panel through its viewBox."""
+    start = svg.find("<svg")
+    if start < 0:
+        raise ValueError("autograd.viz.to_svg() returned no <svg> element")
+    svg = svg[start:]
+    head_end = svg.find(">")
+    head = re.sub(r'\s(width|height)="[^"]*"', "", svg[:head_end])
+    return head + svg[head_end:]
+
+
+def _too_big_note(size: int, folded: int | None, limit: int) -> str:
+    """The page's explanation in place of a picture too big to lay out."""
+    also = f" ({folded:,} with each nn neuron call folded into a box)" if folded is not None else ""
+    return (
+        '<div class="note" id="no-picture">'
+        "<p><strong>No picture: this graph is too big to draw.</strong> "
+        f"It has {size:,} nodes and edges{also}, more than "
+        f"<code>autograd.viz.MAX_SIZE</code> = {limit:,} that Graphviz lays out in seconds. "
+        "The table lists every node, and the pass steps through all of them as usual.</p>"
+        "<p>For a picture, make the player of a smaller part of the graph, e.g. the loss of one "
+        "sample instead of a whole batch: <code>play(loss_of_one_sample)</code>. "
+        "Or raise <code>autograd.viz.MAX_SIZE</code> before calling <code>play</code> "
+        "(Graphviz may then take minutes).</p></div>")

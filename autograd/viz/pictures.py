@@ -1,0 +1,120 @@
+"""The public pictures: draw, to_svg, save_svg; and picture(), the same drawing for other views.
+
+Each public function captures the user's variables (autograd.names.caller_scope()) at its
+entry, so a Value without a label is named after the variable that holds it, as in every view.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .._util import describe
+from ..engine import topological_order
+from ..names import caller_scope, node_names
+from ..value import Value
+from .drawing import dot_graph
+from .render import Graph
+from .size import picture_plan
+
+__all__ = ["RANKDIRS", "draw", "picture", "save_svg", "to_svg"]
+
+RANKDIRS = ("LR", "TB", "RL", "BT")
+OPTIONS = ("rankdir", "show_grad", "show_local", "highlight", "fold")  # draw()'s keywords
+
+
+def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local: bool = False,
+         highlight: Value | Sequence[Value] | None = None, fold: bool = False) -> Graph:
+    """The graph of everything root depends on, as a graphviz.Digraph that shows itself inline
+    in Jupyter (see autograd.viz).
+
+    rankdir: "LR" (left to right), "TB", "RL" or "BT".  show_grad: the grad of each Value and
+    the gradient cue (colours, edge widths).  show_local: each edge's local derivative
+    d result / d operand.  highlight: a Value or a list of them, drawn in orange with the
+    gradient path from root down to them.  fold: each nn neuron call as one box.
+    """
+    _check_root(root, "draw()")
+    return picture(root, scope=caller_scope(), rankdir=rankdir, show_grad=show_grad,
+                   show_local=show_local, highlight=highlight, fold=fold)
+
+
+def to_svg(root: Value, **draw_kwargs: Any) -> str:
+    """The picture of draw(root, **draw_kwargs) as SVG text (draw's options: rankdir,
+    show_grad, show_local, highlight, fold)."""
+    _check_root(root, "to_svg()")
+    graph = picture(root, scope=caller_scope(), **_options("to_svg()", draw_kwargs))
+    return graph.pipe(format="svg", encoding="utf-8", quiet=True)
+
+
+def save_svg(root: Value, path: str | os.PathLike[str], **draw_kwargs: Any) -> Path:
+    """Write the picture of draw(root, **draw_kwargs) to path as SVG; returns the path
+    (draw's options: rankdir, show_grad, show_local, highlight, fold)."""
+    _check_root(root, "save_svg()")
+    path = Path(path)
+    graph = picture(root, scope=caller_scope(), **_options("save_svg()", draw_kwargs))
+    path.write_text(graph.pipe(format="svg", encoding="utf-8", quiet=True), encoding="utf-8")
+    return path
+
+
+def _options(who: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """kwargs, when each is one of draw()'s options; else a TypeError that lists them."""
+    for key in kwargs:
+        if key not in OPTIONS:
+            raise TypeError(f"{who} got an unexpected keyword argument {key!r}; it takes "
+                            f"draw()'s options: {', '.join(OPTIONS)}")
+    return kwargs
+
+
+def picture(root: Value, *, names: Mapping[Value, str] | None = None,
+            scope: Mapping[str, Any] | None = None, grads: Mapping[Value, float] | None = None,
+            rankdir: str = "LR", show_grad: bool = True, show_local: bool = False,
+            highlight: Value | Sequence[Value] | None = None, fold: bool = False) -> Graph:
+    """draw() as another view shows the graph: with that view's names (node_names(root, ...),
+    or any mapping node -> name), or names made from scope (the user's variables,
+    autograd.names.caller_scope()); and, when given, the gradients of that view's pass
+    (grads: node -> gradient; 0.0 for a node it leaves out) in place of each .grad."""
+    _check_root(root, "draw()")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"draw(rankdir=...) must be one of 'LR', 'TB', 'RL', 'BT', got {rankdir!r}")
+    order = topological_order(root)
+    index = {node: i for i, node in enumerate(order)}
+    targets = _targets(highlight, index)
+    plan = picture_plan(root, order, fold=bool(fold))
+    if plan.kind == "none":
+        raise ValueError(f"draw(): {plan.message}")
+    if names is None:
+        names = node_names(root, order, scope)
+    return dot_graph(order, names, plan.folding, targets=targets, grads=grads, rankdir=rankdir,
+                     show_grad=bool(show_grad), show_local=bool(show_local))
+
+
+def _check_root(root: Any, who: str) -> None:
+    if not isinstance(root, Value):
+        raise TypeError(f"{who} needs a Value, got {describe(root)}")
+
+
+def _targets(highlight: Any, index: dict[Value, int]) -> list[int]:
+    """Indices of the Values to highlight (a Value, or a list of them, all in the graph)."""
+    if highlight is None:
+        return []
+    expected = "draw(highlight=...) takes a Value or a list of Values"
+    if isinstance(highlight, Value):
+        items = [highlight]
+    elif isinstance(highlight, (str, bytes)):
+        raise TypeError(f"{expected}, got {describe(highlight)}")
+    else:
+        try:
+            items = list(highlight)
+        except TypeError:
+            raise TypeError(f"{expected}, got {describe(highlight)}") from None
+    out = []
+    for v in items:
+        if not isinstance(v, Value):
+            raise TypeError(f"draw(highlight=...) takes Values, got {describe(v)}")
+        if v not in index:
+            raise ValueError(f"draw(highlight=...): {v!r} is not in the graph of the root "
+                             f"(the root does not depend on it)")
+        out.append(index[v])
+    return out

@@ -1,0 +1,131 @@
+"""softmax, log_softmax and cross_entropy: many classes, through log-sum-exp.
+
+Every function here shifts the logits by their largest value m before exp, as a float constant:
+log_softmax(x)_i = (x_i - m) - log(sum_j exp(x_j - m)). A constant shift has derivative 0, so the
+gradients are exactly those of the unshifted formula (a shift by a Value would add terms that
+cancel only up to rounding), while no exp sees a positive argument: logits of 1000 or -1000 give
+exact finite losses and gradients. Like every op, nan or infinite logits give nan or inf and
+never raise.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+from autograd import Value
+from autograd._util import describe
+
+from .module import is_operand
+
+__all__ = ["cross_entropy", "log_softmax", "softmax"]
+
+
+def _as_list(x: Any) -> list[Any] | None:
+    """x as a list when it is a list, a tuple or an array-like (a 1-d NumPy array), else None."""
+    if isinstance(x, (list, tuple)):
+        return list(x)
+    if isinstance(x, (str, bytes, Value)) or not hasattr(x, "__len__") or not hasattr(x, "__iter__"):
+        return None
+    try:
+        return list(x)
+    except TypeError:  # a 0-d NumPy array has __len__ but no length
+        return None
+
+
+def _logits(logits: Any, who: str, where: str = "logits") -> list[Value]:
+    """logits as a non-empty list of Values (numbers become leaf Values)."""
+    items = _as_list(logits)
+    if items is None:
+        raise TypeError(f"{who} takes a list of logits (numbers or Values), got {describe(logits)}")
+    logits = items
+    if not logits:
+        raise ValueError(f"{who}: {where} is empty; expected at least one logit")
+    out = []
+    for i, x in enumerate(logits):
+        if not is_operand(x):
+            raise TypeError(f"{who}: {where}[{i}] must be a number or a Value, got {describe(x)}")
+        out.append(x if isinstance(x, Value) else Value(x))
+    return out
+
+
+def _shifted(xs: list[Value]) -> tuple[list[Value], Value]:
+    """(x_i - m for each i, log(sum_j exp(x_j - m))) with m the largest logit, a float."""
+    data = [x.data for x in xs]
+    m = math.nan if any(map(math.isnan, data)) else max(data)
+    if math.isinf(m):
+        m = 0.0  # shifting by an infinity would turn it into nan; IEEE sorts out the rest
+    shifted = [x - m for x in xs]
+    exps = [s.exp() for s in shifted]
+    return shifted, sum(exps[1:], exps[0]).log()
+
+
+def log_softmax(logits: Sequence[Value | float]) -> list[Value]:
+    """log(softmax(logits)), computed as x_i - logsumexp(x) so it stays finite for any finite logits."""
+    shifted, lse = _shifted(_logits(logits, "log_softmax"))
+    return [s - lse for s in shifted]
+
+
+def softmax(logits: Sequence[Value | float]) -> list[Value]:
+    """exp(x_i) / sum_j exp(x_j): probabilities that sum to 1, stable for any finite logits."""
+    shifted, _ = _shifted(_logits(logits, "softmax"))
+    exps = [s.exp() for s in shifted]
+    total = sum(exps[1:], exps[0])
+    return [e / total for e in exps]
+
+
+def _class_index(t: Any, classes: int, who: str, where: str) -> int:
+    if isinstance(t, bool) or not isinstance(t, numbers.Integral):
+        raise TypeError(f"{who}: {where} must be a class index, an int in [0, {classes}), "
+                        f"got {describe(t)}")
+    index = int(t)
+    if not 0 <= index < classes:
+        raise ValueError(f"{who}: {where} must be a class index in [0, {classes}) for "
+                         f"{classes} logits, got {index}")
+    return index
+
+
+def _one(xs: list[Value], t: int) -> Value:
+    """-log_softmax(xs)[t] = logsumexp(xs) - x_t, both shifted by the same m."""
+    shifted, lse = _shifted(xs)
+    return lse - shifted[t]
+
+
+def cross_entropy(logits: Any, target: Any) -> Value:
+    """-log softmax(logits)[target]: one example, or the mean over a batch.
+
+    One example: a list of C logits (numbers or Values) and its class, an int in [0, C).
+    A batch: a list of such lists, all of the same length C, and a list of as many classes.
+    (Tuples and NumPy arrays do as lists.)
+    A class is an int (a bool or a float such as 1.0 is a TypeError, as PyTorch wants integer
+    class indices); one out of range is a ValueError.
+    """
+    who = "cross_entropy"
+    batch = _as_list(logits)
+    if batch and _as_list(batch[0]) is not None:
+        logits, targets = batch, _as_list(target)
+        if targets is None:
+            raise TypeError(f"{who}: logits is a batch of {len(logits)} examples, so target must "
+                            f"be a list of {len(logits)} class indices, got {describe(target)}")
+        target = targets
+        if len(target) != len(logits):
+            raise ValueError(f"{who}: logits has {len(logits)} examples but target has "
+                             f"{len(target)} class indices")
+        rows = [_logits(row, who, f"logits[{i}]") for i, row in enumerate(logits)]
+        classes = len(rows[0])
+        for i, row in enumerate(rows):
+            if len(row) != classes:
+                raise ValueError(f"{who}: every example needs the same number of logits; "
+                                 f"logits[0] has {classes}, logits[{i}] has {len(row)}")
+        terms = [_one(row, _class_index(t, classes, who, f"target[{i}]"))
+                 for i, (row, t) in enumerate(zip(rows, target))]
+        total = sum(terms[1:], terms[0])
+        return total * (1.0 / len(terms)) if len(terms) > 1 else total
+    xs = _logits(logits, who)
+    if _as_list(target) is not None:
+        raise TypeError(f"{who}: logits is one example (a list of {len(xs)} logits), so target "
+                        f"must be one class index, got {describe(target)}; for a batch pass a "
+                        f"list of lists of logits")
+    return _one(xs, _class_index(target, len(xs), who, "target"))
