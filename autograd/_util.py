@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from typing import Any
 
-__all__ = ["describe", "as_float", "format_number", "json_number"]
+__all__ = ["describe", "as_float", "format_number", "json_number", "printable"]
 
 
 def describe(x: Any) -> str:
@@ -55,3 +56,15 @@ def json_number(x: float) -> float | str:
     if x != x:
         return "nan"
     return "inf" if x > 0 else "-inf"
+
+
+# characters shown as a Python escape: C0/C1 controls but tab and newline, lone surrogates,
+# U+FFFE/U+FFFF (not XML, not UTF-8), line/paragraph separators, bidirectional controls
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+                     "\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """text as typed, with every character that a page, a picture or a terminal cannot show (or
+    that would reorder what follows) written as its Python escape: "a\\x00b", "\\ud800"."""
+    return _HIDDEN.sub(lambda m: repr(m.group())[1:-1], text)

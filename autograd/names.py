@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from types import FrameType
 from typing import Any
 
+from ._util import printable
 from .engine import topological_order
 from .value import Value
 
@@ -46,6 +47,15 @@ class Names(dict[Value, str]):
         or "op" (named by its op and topological position, mul#6)."""
         return self.kinds.get(node, "op")
 
+    def printable(self) -> Names:
+        """The same names with what a page or a terminal cannot show written as escapes
+        (_util.printable): a label with a lone surrogate or a NUL shows as typed."""
+        shown = Names()
+        for node, name in self.items():
+            shown[node] = printable(name)
+        shown.kinds = self.kinds
+        return shown
+
 
 def caller_scope(frame: FrameType | None = None) -> dict[str, Any]:
     """The variables of the user's code that called into autograd, to name nodes after them.
@@ -63,11 +73,22 @@ def caller_scope(frame: FrameType | None = None) -> dict[str, Any]:
             frame = frame.f_back
     if frame is None:
         return {}
-    scope = dict(frame.f_locals)
-    if frame.f_globals is not frame.f_locals:  # a module's frame: its locals are its globals
-        for var, obj in frame.f_globals.items():
+    scope: dict[str, Any] = {}
+    globals_ = frame.f_globals
+    while frame is not None:
+        for var, obj in frame.f_locals.items():
+            if var.isidentifier():  # not pytest's @py_assert1 nor a comprehension's .0
+                scope.setdefault(var, obj)
+        if frame.f_code.co_name not in _COMPREHENSIONS:
+            break
+        frame = frame.f_back  # a comprehension's own frame (Python < 3.12): the code around it too
+    for var, obj in globals_.items():  # a script's or notebook's top-level variables
+        if var.isidentifier():
             scope.setdefault(var, obj)
     return scope
+
+
+_COMPREHENSIONS = ("<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>")
 
 
 def is_library_frame(frame: FrameType) -> bool:

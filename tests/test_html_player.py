@@ -689,3 +689,13 @@ def test_the_installed_wheel_ships_the_players_files_and_save_html_works(tmp_pat
                          check=False, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "function explainNode" in run.stdout and "#canvas" in run.stdout
+
+
+@pytest.mark.parametrize("label", ["\ud800", "a\x00b", "\uffff\ufffe", "bidi\u202eevil"])
+def test_any_str_label_plays_and_shows_as_typed_escapes(tmp_path, label):
+    from autograd._util import printable
+
+    a = Value(1.0, label)
+    L = a * a
+    page = save_html(L, tmp_path / "p.html").read_text(encoding="utf-8")
+    assert printable(label) in page

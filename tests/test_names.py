@@ -121,3 +121,21 @@ def test_names_are_unique_whatever_the_labels_and_variables(labels, variables):
     for leaf in leaves:  # a label held by one node only is its name, as typed
         if leaf.label and labels.count(leaf.label) == 1:
             assert names[leaf] == leaf.label
+
+
+def test_names_of_values_built_in_a_list_comprehension_come_from_the_code_around_it():
+    from autograd import to_json
+
+    w1 = Value(0.5)
+    C = (w1 * 2.0).tanh()
+    docs = [to_json(C) for _ in range(1)]
+    names = {n["name"] for n in docs[0]["nodes"]}
+    assert {"w1", "C"} <= names
+
+
+def test_variables_that_are_not_identifiers_name_nothing():
+    # pytest's assert rewriting holds values in locals such as @py_assert1
+    v = Value(1.0)
+    namespace = {"@py_assert1": v, "w": v}
+    exec("from autograd.names import caller_scope\nscope = caller_scope()", namespace)
+    assert "@py_assert1" not in namespace["scope"] and namespace["scope"]["w"] is v

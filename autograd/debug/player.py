@@ -28,10 +28,10 @@ from typing import Any
 
 from .._util import format_number
 from ..engine import check_value
-from ..names import caller_scope, node_names
+from ..names import Names, caller_scope, node_names
 from ..value import Value
 from .export import document
-from .steps import fresh_pass
+from .steps import FreshPass, fresh_pass
 
 __all__ = ["EXPLAIN_LIMIT", "Player", "play", "save_html"]
 
@@ -82,7 +82,8 @@ def play(root: Value, *, names: Mapping[Value, str] | None = None) -> Player:
     check_value(root, "play() root")
     if names is None:
         names = node_names(root, scope=caller_scope())
-    return Player(root, _page(root, names), names)
+    shown = names.printable() if isinstance(names, Names) else names
+    return Player(root, _page(root, shown), names)
 
 
 def save_html(root: Value, path: str | pathlib.Path) -> pathlib.Path:
@@ -100,8 +101,9 @@ def save_html(root: Value, path: str | pathlib.Path) -> pathlib.Path:
 # The page
 
 def _page(root: Value, names: Mapping[Value, str]) -> str:
-    data, order = _view_model(root, names)
-    kind, svg, note = _picture(root, order, names)
+    run = fresh_pass(root, names)
+    data = _view_model(run, root, names)
+    kind, svg, note = _picture(root, run)
     data["picture"] = kind
     title = f"Backward pass of {names[root]}"
     parts = {"TITLE": html.escape(title), "CSS": _asset("player.css"), "JS": _asset("player.js"),
@@ -111,10 +113,9 @@ def _page(root: Value, names: Mapping[Value, str]) -> str:
                   _asset("player.html"))
 
 
-def _view_model(root: Value, names: Mapping[Value, str]) -> tuple[dict[str, Any], list[Value]]:
+def _view_model(run: FreshPass, root: Value, names: Mapping[Value, str]) -> dict[str, Any]:
     """What the page's script reads: to_json's document of a fresh pass (no .grad touched),
     and every text it shows, numbers already formatted (the script never formats one)."""
-    run = fresh_pass(root, names)
     order, steps = run.order, run.steps
     ids = {node: i for i, node in enumerate(order)}
     shown_steps = [{
@@ -134,7 +135,7 @@ def _view_model(root: Value, names: Mapping[Value, str]) -> tuple[dict[str, Any]
         "steps": shown_steps,
         "why": _explanations(root, order, names),
         "whyHead": [f"d{root_name}/d{names[node]}" for node in order],
-    }, order
+    }
 
 
 def _explanations(root: Value, order: list[Value], names: Mapping[Value, str]) -> list[str] | None:
@@ -152,6 +153,7 @@ def _explanations(root: Value, order: list[Value], names: Mapping[Value, str]) -
 def _script_json(data: Any) -> str:
     """JSON that is safe inside <script>: no '</script>', '<!--', or line separators survive."""
     text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # a lone surrogate: \ud800
     return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
@@ -159,22 +161,20 @@ def _script_json(data: Any) -> str:
 # ---------------------------------------------------------------------------------------------
 # The picture
 
-def _picture(root: Value, order: list[Value],
-             names: Mapping[Value, str]) -> tuple[str, str, str]:
+def _picture(root: Value, run: FreshPass) -> tuple[str, str, str]:
     """(kind, SVG, note): the whole graph ("full"), each nn neuron call as a box ("folded") when
     only that fits, or no picture ("none") with a note saying why.
 
     autograd.viz.picture_plan is the size policy (the limit, and whether folding would fit).
-    The picture is drawn from the graph as it is (read only), its nodes named as the page
-    names them; the page then shows every grad as the pass gives it and its own colours, so
-    the .grad fields never matter.
+    The picture is drawn with the grads of the pass (never the .grad fields), its nodes named
+    as the page names them; the page then fills the grads in step by step.
     """
     from .. import viz  # pictures are drawn by viz, loaded only when a player is made
 
-    plan = viz.picture_plan(root, order)
+    plan = viz.picture_plan(root, run.order)
     if plan.kind == "none":
         return "none", "", _too_big_note(plan.size, plan.folded, plan.limit)
-    graph = viz.picture(root, names=names, fold=plan.fold)
+    graph = viz.picture(root, names=run.names, grads=run.grads, fold=plan.fold)
     svg = _inline_svg(graph.pipe(format="svg", encoding="utf-8", quiet=True))
     if not plan.fold:
         return "full", svg, ""

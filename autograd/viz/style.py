@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from collections.abc import Iterable
+
+from .._util import printable
 
 __all__ = [
     "BOX_FILL",
@@ -69,15 +70,9 @@ LABEL_CHARS = 200        # characters of a label a picture shows
 LABEL_LINES = 8          # lines of a label a picture shows
 LABEL_WIDTH = 50         # characters in a line of a label before it wraps
 
-# characters shown as a Python escape: C0/C1 controls but tab and newline, lone surrogates,
-# U+FFFE/U+FFFF (not XML), line/paragraph separators, bidirectional controls
-_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
-                     "\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
-
-
 def _line(s: str) -> str:
     """One line of text, escaped for an HTML-like label."""
-    s = _HIDDEN.sub(lambda m: repr(m.group())[1:-1], s.replace("\t", " "))
+    s = printable(s.replace("\t", " "))
     # Graphviz decodes entities, then expands escapes such as \N and \G: double the backslash.
     return html.escape(s, quote=True).replace("\\", "\\\\")
 
