@@ -637,3 +637,16 @@ def test_graph_names_nodes_as_the_prompt_does(net_session):
     out = command(net_session, "g")
     svg = Path(out.split()[1]).read_text()
     assert ">C<" in svg and ">y_hat<" in svg
+
+
+def test_a_label_with_control_characters_shows_escaped(tmp_path):
+    odd = tmp_path / "odd.py"
+    odd.write_text(textwrap.dedent("""\
+        from autograd import Value
+        a = Value(2.0, "\\x1b[31mred")
+        (a * a).backward()
+    """))
+    done = run(odd, stdin="n\np \\x1b[31mred\n", cwd=tmp_path)
+    assert "\x1b" not in done.stdout
+    assert "> step 2/2: \\x1b[31mred (leaf)" in done.stdout
+    assert "\\x1b[31mred (leaf): data 2.0000, grad 4.0000 (complete: this step)" in done.stdout

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
-from .._util import format_number
+from .._util import format_number, printable
 from ..names import caller_scope, kind, node_names
 from ..value import Value
 from .prompt import FAILED, Prompt
@@ -32,8 +32,10 @@ class Quit(BaseException):
 
 def start_pass(root: Value, seed: float, frame: FrameType) -> BackwardSteps:
     """The pass of root.backward(seed) step by step, its nodes named from frame's variables
-    (the frame that called backward()), as every view names them."""
-    return BackwardSteps(root, seed, names=node_names(root, scope=caller_scope(frame)))
+    (the frame that called backward()), as every view names them, and as a terminal can show
+    them (a label's control characters as escapes)."""
+    names = node_names(root, scope=caller_scope(frame)).printable()
+    return BackwardSteps(root, seed, names=names)
 
 
 class Debugger(Prompt):
@@ -169,10 +171,11 @@ class Debugger(Prompt):
     def name(self, node: Value) -> str:
         if self.steps is not None and node in self.steps.names:
             return self.steps.names[node]
-        return node.label or kind(node)
+        return printable(node.label) or kind(node)
 
     def describe(self, node: Value, name: str | None = None) -> str:
-        return f"{name or self.name(node)} ({kind(node)}, data {format_number(node.data)})"
+        shown = printable(name) if name else self.name(node)
+        return f"{shown} ({kind(node)}, data {format_number(node.data)})"
 
     def show_status(self) -> None:
         assert self.steps is not None and self.step is not None
@@ -192,7 +195,8 @@ class Debugger(Prompt):
         """The nodes of this pass whose label or name is label."""
         assert self.steps is not None
         names = self.steps.names
-        return [n for n in self.steps.nodes if n.label == label or names[n] == label]
+        return [n for n in self.steps.nodes
+                if label in (n.label, names[n]) or (n.label and printable(n.label) == label)]
 
     def words(self) -> list[str]:
         """The labels and names of this pass's nodes (what b, p, e complete)."""
@@ -223,7 +227,8 @@ class Debugger(Prompt):
 
     def known(self) -> list[str]:
         assert self.steps is not None
-        return sorted({*self.steps.names.values(), *(n.label for n in self.steps.nodes if n.label)})
+        labels = (printable(n.label) for n in self.steps.nodes if n.label)
+        return sorted({*self.steps.names.values(), *labels})
 
     def close_to(self, label: str) -> str:
         """'; did you mean z?' when label looks like a typo of a node's name, else ''."""
