@@ -18,8 +18,7 @@ import pytest
 from autograd import Value
 from autograd.engine import topological_order
 from benchmarks import run
-from benchmarks.workloads import (Training, chain, graph_size, moons, pairwise_sum, train_rep,
-                                  two_node, wide)
+from benchmarks.workloads import Training, chain, graph_size, moons, pairwise_sum, train_rep, two_node, wide
 
 _loaded_before = set(sys.modules)
 TINY = [chain(10), wide(16), moons(4), two_node(3)]
