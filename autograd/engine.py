@@ -1,4 +1,4 @@
-"""The engine: topological order, every pass of the chain rule in reverse, and the modes.
+"""The engine: topological order and every pass of the chain rule in reverse.
 
 Passes are independent.  A pass's upstream gradients belong to that pass:
 - backward() is the fast path.  It sums upstream gradients in each node's _g slot, which only
@@ -11,23 +11,31 @@ Passes are independent.  A pass's upstream gradients belong to that pass:
   time, so it can be inspected, nested or abandoned at any point.  A test on random graphs
   proves the two loops agree bit for bit (same additions, in the same order).
 
-Modes (no_grad, detect_anomaly) are per thread, as PyTorch's grad mode is: entering one in a
-thread affects only the Values made in that thread.  While no thread has a mode on, making a
-node costs one `is not None` check (value._hook).
+The modes (no_grad, detect_anomaly) live in modes.py, per thread; backward() and grad() check
+anomaly mode once per call, and run a checked Sweep while it is on.
 """
 
 from __future__ import annotations
 
-import functools
 import inspect
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
+from . import modes as _modes_mod
 from . import value as _value
 from ._util import as_float, describe
+from .modes import (
+    AnomalyChecker,
+    anomaly_mode,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+    set_anomaly_checker,
+)
+from .modes import modes as _modes
 from .value import PRIMITIVES, Value
 
 __all__ = ["topological_order", "backward", "grad", "Sweep", "no_grad", "is_grad_enabled",
@@ -314,176 +322,20 @@ def backward_interceptor(fn: Callable[[Value, float, FrameType], bool]) -> Itera
 
 
 # ---------------------------------------------------------------------------------------------
-# Modes, per thread
-
-class _Modes(threading.local):
-    no_grad = 0   # depth of no_grad() in this thread
-    anomaly = 0   # depth of detect_anomaly() in this thread
-
-
-_modes = _Modes()
-_mode_lock = threading.Lock()
-_active = 0  # mode contexts entered and not left, in all threads: the hooks are on while > 0
-
-
-def is_grad_enabled() -> bool:
-    """False inside no_grad() in this thread."""
-    return _modes.no_grad == 0
-
-
-def is_anomaly_enabled() -> bool:
-    """True inside detect_anomaly() in this thread."""
-    return _modes.anomaly > 0
-
-
-def _on_new_node(out: Value) -> None:
-    """value._hook while any thread has a mode on: this thread's modes act on the new node."""
-    modes = _modes
-    if modes.anomaly and _checker is not None:
-        _checker.made(out)
-    if modes.no_grad:
-        out.op = ""
-        out._a = out._b = out._da = out._db = None
-
-
-def _on_new_leaf(v: Value) -> None:
-    if _modes.anomaly and _checker is not None:
-        _checker.leaf(v)
-
-
-def _switch(mode: str, by: int) -> None:
-    """Change this thread's depth of mode by +-1; RuntimeError for leaving a mode not entered."""
-    global _active
-    depth = getattr(_modes, mode)
-    if by < 0 and depth == 0:
-        raise RuntimeError(f"leaving {mode} mode, which was not entered in this thread")
-    with _mode_lock:
-        setattr(_modes, mode, depth + by)
-        _active += by
-        on = _active > 0
-        _value._hook = _on_new_node if on else None
-        _value._leaf_hook = _on_new_leaf if on else None
-
-
-class _ModeContext:
-    """A context manager that enters mode in the thread that enters it; reusable and
-    re-entrant, and leaving one that this thread did not enter is a RuntimeError."""
-
-    mode = ""
-
-    def __init__(self) -> None:
-        self._entered: list[int] = []  # the threads that entered this object, innermost last
-
-    def __enter__(self) -> Any:
-        _switch(self.mode, +1)
-        self._entered.append(threading.get_ident())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        me = threading.get_ident()
-        if me not in self._entered:
-            raise RuntimeError(f"{type(self).__name__}.__exit__() without __enter__() in "
-                               f"this thread")
-        _switch(self.mode, -1)
-        del self._entered[len(self._entered) - 1 - self._entered[::-1].index(me)]
-
-
-class no_grad(_ModeContext):
-    """Context manager and decorator: Values made inside have no parents (they are leaves).
-
-    Use it for updates and evaluation, where no gradient is wanted and no graph should be kept.
-    It acts in the thread that enters it only.  As a decorator it covers each call, and each
-    resumption of a generator function.
-    """
-
-    mode = "no_grad"
-
-    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
-        """no_grad() is the context manager; @no_grad and @no_grad() both decorate (as in torch)."""
-        self = super().__new__(cls)
-        if func is None:
-            return self
-        if not callable(func):
-            raise TypeError(f"no_grad() takes no arguments (use `with no_grad():` or @no_grad), "
-                            f"got {describe(func)}")
-        _ModeContext.__init__(self)
-        return self(func)
-
-    def __call__(self, func: F) -> F:
-        if inspect.isgeneratorfunction(func):
-            @functools.wraps(func)
-            def generator(*args: Any, **kwargs: Any) -> Any:
-                return (yield from _each_step_under(no_grad, func(*args, **kwargs)))
-            return generator  # type: ignore[return-value]
-
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with no_grad():
-                return func(*args, **kwargs)
-        return wrapper  # type: ignore[return-value]
-
-
-def _each_step_under(context: Callable[[], Any], gen: Any) -> Any:
-    """Run the generator gen with context entered around each of its steps (not around the
-    caller's code between them), passing sent values, thrown exceptions and close() through;
-    returns gen's return value."""
-    resume: Callable[[], Any] = gen.__next__
-    while True:
-        try:
-            with context():
-                response = resume()
-        except StopIteration as stop:
-            return stop.value
-        try:
-            request = yield response
-        except GeneratorExit:
-            with context():
-                gen.close()
-            raise
-        except BaseException as e:
-            resume = functools.partial(gen.throw, e)
-        else:
-            resume = functools.partial(gen.send, request)
-
-
-# ---------------------------------------------------------------------------------------------
-# Anomaly mode: the engine checks; check.py records where Values were made and words the error
-
-class AnomalyChecker(Protocol):
-    """What check.py registers: called on new nodes, and when a pass finds a bad gradient."""
-
-    def made(self, out: Value) -> None: ...
-    def leaf(self, v: Value) -> None: ...
-    def failed(self, what: str, sweep: Sweep, index: int, node: Value, g: float,
-               term: tuple[Value, float, float, float] | None) -> BaseException: ...
-
-
-_checker: AnomalyChecker | None = None
-
-
-def set_anomaly_checker(checker: AnomalyChecker) -> None:
-    """Register the checker that detect_anomaly() relies on (check.py does, once)."""
-    global _checker
-    _checker = checker
-
-
-class anomaly_mode(_ModeContext):
-    """This thread's anomaly mode, entered and left (check.detect_anomaly builds on it)."""
-
-    mode = "anomaly"
-
+# Anomaly mode: the engine checks each pass; check.py words the error (modes.py)
 
 def _checked(sweep: Sweep, what: str, *, apply: bool) -> None:
     """Run sweep, raising the checker's error at the first step making a gradient nan or inf
     (apply: add each node's gradient to its .grad, as backward() does)."""
-    assert _checker is not None
+    checker = _modes_mod.checker
+    assert checker is not None
     isfinite = _finite
     for index, (node, g, terms) in enumerate(sweep):
         if not isfinite(g):  # only the seed can get here: every other g is a checked total
-            raise _checker.failed(what, sweep, index, node, g, None)
+            raise checker.failed(what, sweep, index, node, g, None)
         for term in terms:
             if not (isfinite(term[2]) and isfinite(term[3])):
-                raise _checker.failed(what, sweep, index, node, g, term)
+                raise checker.failed(what, sweep, index, node, g, term)
         if apply:
             with writing_grads():
                 node.grad += g

@@ -16,93 +16,24 @@ from __future__ import annotations
 
 import math
 import operator
-import threading
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from . import ieee
 from ._util import as_float, describe
 
 __all__ = ["Value", "Primitive", "PRIMITIVES", "primitive", "methods",
            "div", "power", "exp", "log", "sin", "cos", "step", "sign", "xlogy", "xpowy", "powlog"]
 
-_inf = math.inf
-_nan = math.nan
-_copysign = math.copysign
 _new = object.__new__
 
 
 # ---------------------------------------------------------------------------------------------
-# IEEE 754 float functions: Python's math raises where IEEE 754 (NumPy, PyTorch) returns inf/nan.
+# The float functions of the primitives (IEEE 754: never raise), under the names the rules and
+# the Tape use
 
-def _div(x: float, y: float) -> float:
-    try:
-        return x / y
-    except ZeroDivisionError:
-        if x != x or x == 0.0:
-            return _nan
-        return _copysign(_inf, x) * _copysign(1.0, y)
-
-
-def _is_odd_integer(y: float) -> bool:
-    return y == y and abs(y) != _inf and y == int(y) and int(y) % 2 == 1
-
-
-def _pow(x: float, y: float) -> float:
-    try:
-        r = x ** y
-    except ZeroDivisionError:  # 0 ** negative
-        return _copysign(_inf, x) if _is_odd_integer(y) else _inf
-    except OverflowError:  # beyond float range, or a complex result too large (x < 0, y fractional)
-        if x < 0.0 and y != int(y):  # here x and y are finite
-            return _nan
-        return -_inf if (x < 0.0 and _is_odd_integer(y)) else _inf
-    if type(r) is complex:  # negative base, non-integer exponent
-        return _nan
-    return r
-
-
-def _exp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return _inf
-
-
-def _log(x: float) -> float:
-    if x > 0.0:
-        return math.log(x)
-    if x == 0.0:
-        return -_inf
-    return _nan  # negative or nan
-
-
-def _sqrt(x: float) -> float:
-    return math.sqrt(x) if x >= 0.0 else _nan
-
-
-def _sin(x: float) -> float:
-    try:
-        return math.sin(x)
-    except ValueError:  # +-inf
-        return _nan
-
-
-def _cos(x: float) -> float:
-    try:
-        return math.cos(x)
-    except ValueError:
-        return _nan
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0.0:
-        return 1.0 / (1.0 + _exp(-x))
-    e = _exp(x)  # x < 0 or nan: never overflows
-    return e / (1.0 + e)
-
-
-def _relu(x: float) -> float:
-    return 0.0 if x <= 0.0 else x  # nan stays nan
+_div, _pow, _exp, _log = ieee.div, ieee.pow, ieee.exp, ieee.log
+_sqrt, _sin, _cos, _sigmoid, _relu = ieee.sqrt, ieee.sin, ieee.cos, ieee.sigmoid, ieee.relu
 
 
 # ---------------------------------------------------------------------------------------------
@@ -462,8 +393,8 @@ class Value:
 
     def __reduce__(self) -> tuple[Any, ...]:
         """pickle: the ancestors come first, in topological order, so that pickling never
-        recurses deeper than one op (see _pickle_prelude)."""
-        return (_blank, (), (_pickle_prelude(self),) + self.__getstate__())
+        recurses deeper than one op (see copies.pickle_prelude)."""
+        return (_blank, (), (_copies.pickle_prelude(self),) + self.__getstate__())
 
 
 def _blank() -> Value:
@@ -471,44 +402,5 @@ def _blank() -> Value:
     return new
 
 
-class _Pickling(threading.local):
-    pending: set[int] | None = None
-
-
-_pickling = _Pickling()
-
-
-class _PreludeEnd:
-    """Put last in a prelude: when pickle reaches it, the prelude's nodes are all pickled."""
-
-    def __init__(self, ids: set[int]) -> None:
-        self.ids = ids
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        pending = _pickling.pending
-        if pending is not None:
-            pending -= self.ids
-        return (type(None), ())
-
-
-def _pickle_prelude(node: Value) -> tuple[Any, ...]:
-    """The op nodes above node, parents first, for pickle to save before node's own fields, so
-    each node's operands are already saved when it is reached.  A node already in a prelude
-    being pickled needs none of its own (it is pending until pickle reaches it)."""
-    pending = _pickling.pending
-    if pending is None:
-        pending = _pickling.pending = set()
-    if id(node) in pending:
-        pending.discard(id(node))
-        return ()
-    if not node.op:
-        return ()
-    above = [n for n in _engine.topological_order(node)[:-1] if n.op]
-    if not above:
-        return ()
-    ids = {id(n) for n in above}
-    pending |= ids
-    return (*above, _PreludeEnd(ids))
-
-
-from . import engine as _engine  # noqa: E402  (engine reads Values; imported last to avoid a cycle)
+from . import copies as _copies  # noqa: E402  (these read Values: imported last, to avoid a cycle)
+from . import engine as _engine  # noqa: E402

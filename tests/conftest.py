@@ -21,19 +21,31 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # In CI (.ci/run sets CHAINRULE_CI=1) the system tools are installed on purpose, so a test that
 # would skip for want of one of them fails instead: a green CI then means they were exercised.
-# Optional peers (torch, micrograd) may still skip.
-_REQUIRED_IN_CI = ("dot", "chromium", "numpy", "pexpect", "playwright", "graphviz-pure")
+# This holds for a skip inside a test or fixture and for a whole module skipped at import
+# (a module-level importorskip). Optional peers (torch, micrograd) may still skip.
+_REQUIRED_IN_CI = ("dot", "chromium", "DejaVu", "numpy", "pexpect", "playwright", "graphviz-pure",
+                   # the notebook's kernel and tools (tests/test_notebook.py)
+                   "nbclient", "nbconvert", "nbformat", "ipykernel", "jupyter", "matplotlib")
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
+def _fail_required_skip(report) -> None:
     if os.environ.get("CHAINRULE_CI") and report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         if any(tool in reason for tool in _REQUIRED_IN_CI):
             report.outcome = "failed"
             report.longrepr = f"skipped, but CHAINRULE_CI=1 requires it to run: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    _fail_required_skip(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    _fail_required_skip(outcome.get_result())
 
 
 def small_graph():

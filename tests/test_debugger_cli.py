@@ -59,9 +59,10 @@ def env():
     return e
 
 
-def spawn(script, *args):
+def spawn(script, *args, cwd=None):
+    cwd = cwd or script.parent.parent / "elsewhere"
     child = pexpect.spawn(sys.executable, ["-m", "autograd.debug", *args, str(script)],
-                          cwd=str(script.parent.parent / "elsewhere"), env=env(),
+                          cwd=str(cwd), env=env(),
                           encoding="utf-8", timeout=30, dimensions=(50, 200))
     return child
 
@@ -121,7 +122,7 @@ def test_print_shows_a_nodes_data_and_grad(session):
 
 def test_an_unknown_label_is_an_error_that_suggests_close_matches(session):
     out = command(session, "p zz")
-    assert "*** no node labelled 'zz' in this graph; did you mean z?" in out
+    assert "*** no node or variable named 'zz' here; did you mean z?" in out
 
 
 def test_break_on_a_label_not_in_this_graph_is_set_for_a_later_pass(session):
@@ -174,16 +175,46 @@ def test_graph_saves_an_svg_with_the_current_node_highlighted(session, script):
     assert svg.lstrip().startswith("<") and "<svg" in svg and viz.HIGHLIGHT in svg
 
 
-def test_an_unknown_command_prints_help(session):
+def test_graph_without_a_file_writes_into_a_temporary_directory_not_the_current_one(session, script):
+    from autograd import viz
+    out = command(session, "g")
+    assert out.startswith("wrote ") and "(loss highlighted)" in out
+    saved = Path(out.split()[1])
+    assert saved.is_absolute() and saved.parent != script.parent.parent / "elsewhere"
+    assert "<svg" in saved.read_text() and viz.HIGHLIGHT in saved.read_text()
+    assert list((script.parent.parent / "elsewhere").iterdir()) == []
+
+
+def test_an_unknown_command_is_one_line(session):
     out = command(session, "frobnicate")
-    assert "*** unknown command 'frobnicate'" in out and "n(ext) [K]" in out and "q(uit)" in out
+    assert out.strip().splitlines() == ["*** Unknown command: 'frobnicate' (help lists the commands)"]
 
 
-def test_help_lists_the_commands(session):
-    out = command(session, "h")
-    for cmd in ("n(ext) [K]", "c(ontinue)", "b(reak) [LABEL]", "p(rint) [LABEL]", "l(ist)",
-                "w(here)", "g(raph) [FILE]", "h(elp)", "q(uit)"):
-        assert cmd in out
+def test_an_unknown_command_close_to_one_suggests_it(session):
+    assert command(session, "nxt").strip() == (
+        "*** Unknown command: 'nxt'; did you mean next? (help lists the commands)")
+
+
+COMMANDS = ("n(ext) [K]", "back [K]", "c(ontinue)", "b(reak) [LABEL]", "cl(ear) [LABEL]",
+            "p(rint) [LABEL or EXPR]", "e(xplain) [NAME]", "l(ist)", "w(here)", "g(raph) [FILE]",
+            "h(elp) [COMMAND]", "q(uit)")
+
+
+def test_help_lists_each_command_once_with_the_first_line_of_its_docstring(session):
+    from autograd.debug.debugger import Debugger
+    lines = command(session, "h").strip().splitlines()
+    for usage in COMMANDS:
+        found = [line for line in lines if line.strip().split("  ")[0] == usage]
+        assert len(found) == 1, usage
+    summary = Debugger.do_back.__doc__.splitlines()[0].partition(": ")[2]
+    assert any(line.endswith(summary) for line in lines)
+
+
+@pytest.mark.parametrize("name", ["n", "next", "back", "c", "b", "cl", "p", "e", "l", "w", "g", "h", "q"])
+def test_help_command_prints_that_commands_docstring(session, name):
+    from autograd.debug.debugger import Debugger
+    out = command(session, f"help {name}")
+    assert out.replace("\r\n", "\n").strip() == getattr(Debugger, f"do_{name}").__doc__.strip()
 
 
 def test_end_of_input_runs_the_script_to_its_end(session):
@@ -265,11 +296,12 @@ def test_html_writes_the_player_instead_of_prompting(script, tmp_path):
     assert page.startswith("<!DOCTYPE html>") and "trace-data" in page
 
 
-def test_html_names_an_unlabelled_root_L_as_the_prompt_does(script, tmp_path):
+def test_html_names_an_unlabelled_root_as_the_prompt_does(script, tmp_path):
     out = tmp_path / "player.html"
     done = run(script, "--all", "--html", str(out))
     assert done.returncode == 0, done.stderr
-    assert f"wrote {tmp_path / 'player-2.html'}: the backward() of again (exp, data 4.4817) at " in done.stdout
+    wrote = f"wrote {tmp_path / 'player-2.html'}: the backward() of again (exp, data 4.4817) at "
+    assert wrote in done.stdout
 
 
 def test_no_arguments_is_a_usage_error_that_asks_for_the_script(tmp_path):
@@ -319,13 +351,16 @@ def test_a_missing_script_is_a_usage_error(tmp_path):
     assert done.returncode == 2 and "no such script" in done.stderr
 
 
-def test_value_backward_is_restored_after_the_script(script, tmp_path, capsys):
+def test_the_script_runs_with_value_backward_as_it_is(script, tmp_path, capsys):
     from autograd.debug.cli import main
+    probe = tmp_path / "probe.py"
+    probe.write_text("from autograd import Value\nprint('backward is', Value.backward.__qualname__)\n"
+                     "Value(1.0).backward()\n")
     original = Value.backward
     saved_path = list(sys.path)
-    assert main(["--html", str(tmp_path / "p.html"), str(script)]) == 0
+    assert main(["--html", str(tmp_path / "p.html"), str(probe)]) == 0
+    assert "backward is Value.backward" in capsys.readouterr().out
     assert Value.backward is original and sys.path == saved_path
-    assert "finished" in capsys.readouterr().out
 
 
 def test_html_reports_a_player_it_cannot_write_and_the_script_goes_on(script, tmp_path):
@@ -352,3 +387,266 @@ def test_html_writes_a_player_without_a_picture_for_a_graph_too_big_to_draw(tmp_
     assert done.returncode == 0, done.stderr
     assert f"autograd.debug: wrote {out}" in done.stdout and "finished" in done.stdout
     assert "No picture: this graph is too big to draw." in out.read_text()
+
+
+# -- the script's own ending, as python would show it ---------------------------------------------
+
+def test_a_crashing_script_is_not_said_to_have_finished(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("raise RuntimeError('boom')\n")
+    done = run(bad, cwd=tmp_path)
+    assert done.returncode == 1 and "RuntimeError: boom" in done.stderr
+    assert "finished" not in done.stdout + done.stderr
+
+
+def test_a_syntax_error_in_the_script_shows_exactly_what_python_shows(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("x = 1\ny = (x +\n")
+    done = run(bad, cwd=tmp_path)
+    plain = subprocess.run([sys.executable, str(bad)], capture_output=True, text=True,
+                           cwd=str(tmp_path), timeout=60)
+    assert done.returncode == plain.returncode == 1
+    assert done.stderr == plain.stderr and "SyntaxError" in done.stderr
+    assert "finished" not in done.stdout
+
+
+def test_ctrl_c_in_the_script_exits_130_as_python_does(tmp_path):
+    slow = tmp_path / "slow.py"
+    slow.write_text("import time\nprint('ready', flush=True)\ntime.sleep(60)\n")
+    child = pexpect.spawn(sys.executable, ["-m", "autograd.debug", str(slow)], cwd=str(tmp_path),
+                          env=env(), encoding="utf-8", timeout=30)
+    child.expect_exact("ready")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    assert "KeyboardInterrupt" in child.before and "finished" not in child.before
+    assert 'slow.py", line 3, in <module>' in child.before and "runpy" not in child.before
+    child.close()
+    assert child.exitstatus == 130
+
+
+def test_a_backward_in_another_thread_runs_without_stopping(tmp_path):
+    threaded = tmp_path / "threaded.py"
+    threaded.write_text(textwrap.dedent("""\
+        import threading
+        from autograd import Value
+
+        def work():
+            t = Value(3.0, "t")
+            (t * t).backward()
+            print("thread grad", t.grad, flush=True)
+
+        worker = threading.Thread(target=work)
+        worker.start()
+        worker.join()
+        m = Value(2.0, "m")
+        (m * m).backward()
+        print("main grad", m.grad)
+    """))
+    child = spawn(threaded, cwd=tmp_path)
+    child.expect_exact(PROMPT)
+    assert "thread grad 6.0" in child.before
+    assert "threaded.py:13: (m * m).backward()" in child.before
+    child.sendline("c")
+    child.expect(pexpect.EOF)
+    assert "main grad 4.0" in child.before
+    child.close()
+
+
+def test_step_names_are_unique_when_labels_look_generated(tmp_path):
+    labels = tmp_path / "labels.py"
+    labels.write_text(textwrap.dedent("""\
+        from autograd import Value
+        a, b, c = Value(1.0, "x"), Value(2.0, "x"), Value(3.0, "x#0")
+        ((a + b) * c).backward()
+    """))
+    done = run(labels, stdin="l\n", cwd=tmp_path)
+    rows = [line.split() for line in done.stdout.splitlines() if line.strip()[:1].isdigit()
+            or line.startswith("->")]
+    names = [row[2] if row[0] == "->" else row[1] for row in rows]
+    assert len(names) == 5 and len(set(names)) == 5, names
+
+
+# -- pdb habits: Python in the frame that called backward(), Tab, back, explain --------------------
+
+NET = textwrap.dedent("""\
+    import sys
+    from nn import TwoNodeNetwork, mse_loss
+
+    def main():
+        net = TwoNodeNetwork(w1=0.8, w2=-1.2, b1=0.1, b2=0.3)
+        y_hat = net(1.5)
+        C = mse_loss(y_hat, 0.2)
+        C.backward()
+        print("after", repr(net.w1.grad), repr(net.w2.grad))
+
+    main()
+""")
+
+
+def net_grads():
+    from nn import TwoNodeNetwork, mse_loss
+    net = TwoNodeNetwork(w1=0.8, w2=-1.2, b1=0.1, b2=0.3)
+    mse_loss(net(1.5), 0.2).backward()
+    return net.w1.grad, net.w2.grad
+
+
+@pytest.fixture
+def net_session(tmp_path):
+    path = tmp_path / "net.py"
+    path.write_text(NET)
+    child = spawn(path, cwd=tmp_path)
+    child.expect_exact(PROMPT)
+    yield child
+    child.close(force=True)
+
+
+def test_the_root_is_named_after_the_variable_that_holds_it(net_session):
+    assert "backward() of C (**, data 0.0209)" in net_session.before
+    assert command(net_session, "p C").strip() == "C (**): data 0.0209, grad 1.0000 (complete: this step)"
+
+
+def test_print_evaluates_python_in_the_frame_that_called_backward(net_session):
+    assert command(net_session, "p net.w1").startswith("w1 (leaf): data 0.8000, grad 0.0000")
+    assert command(net_session, "p y_hat.data > 0.3").strip() == "True"
+    assert command(net_session, "p [p.label for p in net.parameters()]").strip() == (
+        "['w1', 'b1', 'w2', 'b2']")
+    command(net_session, "b w1")
+    command(net_session, "c")
+    w1_grad, _ = net_grads()
+    assert command(net_session, "p w1.grad * 2").strip() == repr(w1_grad * 2)  # w1: a label
+
+
+def test_print_reports_python_errors_in_one_line_as_pdb_does(net_session):
+    assert command(net_session, "p 1 / 0").strip() == "*** ZeroDivisionError: division by zero"
+    assert command(net_session, "p net.nope").strip().startswith("*** AttributeError: ")
+
+
+def test_bang_runs_a_statement_there_and_its_names_stay(net_session):
+    assert command(net_session, "!scale = net.w2.data * 10").strip() == ""
+    assert command(net_session, "p scale").strip() == "-12.0"
+    assert command(net_session, "!print(type(net).__name__, repr(C.label))").strip() == "TwoNodeNetwork ''"
+
+
+def test_a_backward_called_from_the_prompt_runs_without_stopping(script):
+    child = spawn(script, "--all")
+    child.expect_exact(PROMPT)
+    out = command(child, "p (w * 1.0).backward()")
+    assert out.strip() == "None"
+    assert command(child, "p w").startswith("w (leaf): data 0.5000, grad 1.0000")
+    child.close(force=True)
+
+
+def tab(child, typed):
+    """Type typed, press Tab, then Enter; what the command printed."""
+    child.send(typed + "\t")
+    return command(child, "")
+
+
+def test_tab_completes_commands(net_session):
+    assert "Commands (help COMMAND for one" in tab(net_session, "hel")
+
+
+def test_tab_completes_names_of_nodes_even_with_a_hash(net_session):
+    assert tab(net_session, "p sub").strip().startswith("sub#10 (-): data 0.1446")
+    assert "breakpoint set: stop at y_hat\r" in tab(net_session, "b y_h")
+
+
+def test_tab_completes_attributes_of_the_frames_variables(net_session):
+    assert tab(net_session, "p net.w2.da").strip() == "-1.2"
+
+
+def test_back_returns_to_the_grads_of_that_step_bit_for_bit(tmp_path):
+    shared = tmp_path / "shared.py"
+    shared.write_text(textwrap.dedent("""\
+        from autograd import Value
+        a, b = Value(0.1, "a"), Value(-0.7, "b")
+        h = (a * b).tanh()
+        L = (h * a + h * b) * h
+        L.backward()
+        print("grads", repr(a.grad), repr(b.grad))
+    """))
+    child = spawn(shared, cwd=tmp_path)
+    child.expect_exact(PROMPT)
+    probe = "p [repr(n.grad) for n in (L, h, a, b)]"
+    command(child, "n")
+    at_2 = command(child, probe)
+    status_2 = command(child, "n 4")
+    assert "> step 6/" in status_2
+    out = command(child, "back 4")
+    assert "> step 2/" in out
+    assert command(child, probe) == at_2
+    child.sendline("c")
+    a, b = Value(0.1, "a"), Value(-0.7, "b")
+    h = (a * b).tanh()
+    ((h * a + h * b) * h).backward()
+    child.expect(pexpect.EOF)
+    assert f"grads {a.grad!r} {b.grad!r}" in child.before
+    child.close()
+
+
+def test_back_goes_one_step_back_and_not_before_the_first(session):
+    assert command(session, "back").strip() == (
+        "*** this is the first step of the pass; back goes no further")
+    command(session, "n 2")
+    out = command(session, "back")
+    assert "> step 2/4: z (*)" in out
+    assert "z (*): data 1.0000, grad 0.4200 (complete: this step)" in command(session, "p z")
+    assert "x (leaf): data 2.0000, grad 0.0000 (upstream so far 0.2100" in command(session, "p x")
+    assert "> step 1/4: loss (tanh)" in command(session, "back 9")
+
+
+EXPLAINED = textwrap.dedent("""\
+    import sys, types
+    from autograd import Value
+    fake = types.ModuleType("autograd.explain")
+    fake.explain = lambda root, node, *, names=None: f"EXPLAIN d{names[root]}/d{names[node]}"
+    sys.modules["autograd.explain"] = MODULE
+    w = Value(0.5, "w")
+    loss = (w * 2.0).tanh()
+    loss.backward()
+""")
+
+
+def test_explain_prints_explain_of_the_root_and_the_node(tmp_path):
+    path = tmp_path / "explained.py"
+    path.write_text(EXPLAINED.replace("MODULE", "fake"))
+    done = run(path, stdin="e w\ne\n", cwd=tmp_path)
+    assert "EXPLAIN dloss/dw" in done.stdout and "EXPLAIN dloss/dloss" in done.stdout
+
+
+def test_explain_says_so_politely_when_it_is_not_there(tmp_path):
+    path = tmp_path / "explained.py"
+    path.write_text(EXPLAINED.replace("MODULE", "None"))
+    done = run(path, stdin="e w\n", cwd=tmp_path)
+    assert "*** explain is not in this version of chainrule yet" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_explain_prints_the_chain_rule_as_explain_gives_it(net_session):
+    from autograd import explain
+    from nn import TwoNodeNetwork, mse_loss
+    net = TwoNodeNetwork(w1=0.8, w2=-1.2, b1=0.1, b2=0.3)
+    y_hat = net(1.5)
+    C = mse_loss(y_hat, 0.2)
+    expected = str(explain(C, net.w1))  # named from this frame's variables, as the prompt's
+    out = command(net_session, "e net.w1").replace("\r\n", "\n").strip()
+    assert out == expected.strip() and "dC/dw1 = delta1 * " in out and y_hat.data > 0
+
+
+def test_graph_names_nodes_as_the_prompt_does(net_session):
+    out = command(net_session, "g")
+    svg = Path(out.split()[1]).read_text()
+    assert ">C<" in svg and ">y_hat<" in svg
+
+
+def test_a_label_with_control_characters_shows_escaped(tmp_path):
+    odd = tmp_path / "odd.py"
+    odd.write_text(textwrap.dedent("""\
+        from autograd import Value
+        a = Value(2.0, "\\x1b[31mred")
+        (a * a).backward()
+    """))
+    done = run(odd, stdin="n\np \\x1b[31mred\n", cwd=tmp_path)
+    assert "\x1b" not in done.stdout
+    assert "> step 2/2: \\x1b[31mred (leaf)" in done.stdout
+    assert "\\x1b[31mred (leaf): data 2.0000, grad 4.0000 (complete: this step)" in done.stdout

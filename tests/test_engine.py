@@ -10,7 +10,6 @@ import pytest
 from autograd import Value, grad, no_grad
 from autograd.engine import is_grad_enabled, topological_order
 
-
 # -- backward ----------------------------------------------------------------------------------
 
 def test_backward_of_a_leaf_sets_its_grad_to_one():

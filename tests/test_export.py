@@ -4,10 +4,10 @@ import json
 import math
 
 import pytest
+from conftest import small_graph
 
 from autograd import Value, to_json
 from autograd.engine import topological_order
-from conftest import small_graph
 
 
 def test_the_document_has_exactly_the_keys_of_the_api():

@@ -17,8 +17,11 @@ from autograd import Value, save_html, to_json
 from autograd.debug import Player, play
 
 CHROMIUM = "/usr/bin/chromium"
+# IsolateSandboxedIframes off: Chromium would run the sandboxed iframe of play()._repr_html_ in a
+# process of its own, whose requests Playwright can neither see nor route
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+        "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--disable-features=IsolateSandboxedIframes"]
 
 
 def tanh_graph():

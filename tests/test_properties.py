@@ -8,11 +8,13 @@ subexpressions are shared and the same node often appears on both sides of an op
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any
 
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from autograd import Value, grad
 from autograd.engine import topological_order

@@ -1,19 +1,18 @@
 """backward_steps, Step and Term: the pass of backward(), one node at a time, explained."""
 
 import dataclasses
-import gc
 import math
 import struct
 
 import pytest
+from conftest import small_graph
 from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import Step, Term, Value, backward_steps
 from autograd._util import format_number
-from autograd.names import node_names
 from autograd.engine import topological_order
-from conftest import small_graph
+from autograd.names import node_names
 
 
 def bitwise_same(a: float, b: float) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..engine import Sweep
 from ..value import Value
 
 __all__ = ["Box", "Folding", "layer_key"]
@@ -128,16 +129,11 @@ class Folding:
                         inner.append(j)
                         stack.append(j)
             inner.sort()
-            # d output / d input through the call: the chain rule inside it, in reverse order
-            adjoint = {i: 1.0}
-            inputs: dict[int, float] = {}
-            for k in reversed(inner):
-                g = adjoint.get(k, 0.0)
-                node_k = order[k]
-                for p, d in zip(node_k.parents, node_k.local):
-                    j = index[p]
-                    into = adjoint if owner[j] == i else inputs
-                    into[j] = into.get(j, 0.0) + d * g
+            # d output / d input through the call: the engine's pass over the call's own nodes
+            sweep = Sweep(node, 1.0, [order[k] for k in inner])
+            for _ in sweep:
+                pass
+            inputs = {index[p]: g for p, g in sweep.upstream.items() if owner[index[p]] != i}
             self.boxes[i] = Box(i, name, inner, inputs)
 
         # The parameters of each neuron that was called: one node, named after the first of them.

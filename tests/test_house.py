@@ -1,0 +1,62 @@
+"""The house rules, checked: ruff and mypy clean, no module reads another's private names, only
+the core touches a node's private slots, and every module stays small enough to read."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = sorted(p for package in ("autograd", "nn") for p in (ROOT / package).rglob("*.py"))
+CORE = {"value.py", "engine.py", "modes.py", "copies.py", "tape.py"}  # they own a node's slots
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name, path=os.pathsep.join([str(Path(sys.executable).parent),
+                                                     os.environ.get("PATH", "")]))
+    if found is None:
+        if os.environ.get("CHAINRULE_CI"):
+            pytest.fail(f"{name} is not installed (pip install '.[test]')")
+        pytest.skip(f"{name} is not installed (pip install '.[test]')")
+    return found
+
+
+def test_ruff_finds_nothing():
+    result = subprocess.run([tool("ruff"), "check", "autograd", "nn", "examples", "benchmarks", "tests"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_finds_nothing():
+    result = subprocess.run([tool("mypy")], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_module_imports_another_modules_private_names():
+    offences = []
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module != "__future__":
+                offences += [f"{path.relative_to(ROOT)}: {alias.name}" for alias in node.names
+                             if alias.name.startswith("_") and not alias.name.startswith("__")]
+    assert offences == []
+
+
+def test_only_the_core_touches_a_nodes_private_slots():
+    slot = re.compile(r"\.(_a|_b|_da|_db|_g)\b")
+    offences = [f"{p.relative_to(ROOT)}:{i}" for p in SOURCES if p.name not in CORE
+                for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+                if slot.search(line)]
+    assert offences == []
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_each_module_stays_readable(path):
+    assert len(path.read_text(encoding="utf-8").splitlines()) <= 460
