@@ -12,9 +12,11 @@ order, so a replay equals a rebuild bit for bit.
 What is recorded is the graph, not the code: a constant (the 2.0 in x * 2.0) stays what it was,
 and a Python `if` on a Value's data keeps the branch taken when the graph was built.
 
-forward() sets root.data; the other nodes show the replayed numbers once sync() writes them
-(data, and local derivatives: core internals this module may write) into the recorded Values,
-which is what the debugging views read; sync_pending() does that for every tape replayed since.
+forward() sets root.data; sync() writes the replayed numbers (data, and local derivatives: core
+internals this module may write) into the recorded Values.  It also happens by itself before any
+pass or view orders the graph (engine.pending_sync), so backward(), grad(), the stepper, to_json,
+the player, explain and pictures always work with the replayed numbers; a bare `.data` read of
+an intermediate shows them after tape.sync().
 Under detect_anomaly() forward and backward run node by node, raising AnomalyError at the first
 op or gradient that turns NaN or infinite.
 """
@@ -22,41 +24,26 @@ op or gradient that turns NaN or infinite.
 from __future__ import annotations
 
 import math
-import threading
 import weakref
-from typing import Any
 
 from . import engine as _engine
 from ._util import as_float, describe
-from .engine import check_seed, topological_order
+from .engine import check_seed, is_anomaly_enabled, topological_order, writing_grads
 from .tapecode import primitive, record
 from .value import Value
 
 __all__ = ["Tape", "sync_pending"]
 
-_grad_lock = threading.Lock()  # without the engine's lock: tapes' leaf adds never interleave
-
-
-def _writing_grads() -> Any:
-    """The engine's lock over .grad (so a tape's adds and a backward()'s never interleave)."""
-    writing = getattr(_engine, "writing_grads", None)
-    return writing() if writing is not None else _grad_lock
-
-
-def _anomaly_on() -> bool:
-    """Whether detect_anomaly() is active in this thread."""
-    return bool(_engine.is_anomaly_enabled())
-
-
 _unsynced: weakref.WeakSet[Tape] = weakref.WeakSet()  # replayed since their last sync()
 
 
 def sync_pending() -> None:
-    """sync() every tape replayed since its last sync: what a debugging view calls first, so it
-    shows the replayed numbers.  Costs nothing when no tape is pending."""
-    while _unsynced:
-        for tape in list(_unsynced):
-            tape.sync()
+    """sync() every tape replayed since its last sync.  The engine calls it (as
+    engine.pending_sync) before any pass or view orders a graph, so every one of them, and
+    backward() too, works with the replayed numbers."""
+    _engine.pending_sync = None
+    for tape in list(_unsynced):
+        tape.sync()
 
 
 def _leaf_data(leaves: list[Value]) -> list[float]:
@@ -99,7 +86,7 @@ class Tape:
     def forward(self) -> float:
         """Every node again from the leaves' current .data; sets and returns root.data."""
         v = _leaf_data(self._leaves)
-        if _anomaly_on():
+        if is_anomaly_enabled():
             v = self._checked_forward(v)
         else:
             for chunk in self._chunks:
@@ -108,6 +95,7 @@ class Tape:
         out = v[self._root_slot]
         self._root.data = out
         _unsynced.add(self)
+        _engine.pending_sync = sync_pending
         return out
 
     def backward(self, grad: float = 1.0) -> None:
@@ -115,7 +103,7 @@ class Tape:
         forward() (recording counts as one)."""
         seed = check_seed(grad)
         v = self._values()
-        if _anomaly_on():
+        if is_anomaly_enabled():
             G = self._checked_backward(v, seed)
         else:
             G = [0.0] * self._n
@@ -123,7 +111,7 @@ class Tape:
             for chunk in reversed(self._chunks):
                 o = chunk.start
                 chunk.backward(v[o:o + chunk.size], chunk.get(v), chunk.E, G, o, chunk.K)
-        with _writing_grads():
+        with writing_grads():
             for leaf, g in zip(self._leaves, G):
                 leaf.grad += g
 

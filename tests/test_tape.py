@@ -322,6 +322,38 @@ def test_sync_pending_syncs_every_replayed_tape_for_the_views() -> None:
     assert h.data == 0.0
 
 
+@pytest.mark.parametrize("view", ["to_json", "backward_steps", "explain", "grad", "backward",
+                                  "to_svg"])
+def test_every_view_and_pass_sees_the_replayed_numbers_without_a_sync(view) -> None:
+    # the graph holds the numbers of x = 2; the tape replays x = -3, where relu is off: a view
+    # or a pass on the old numbers would give a non-zero gradient, silently wrong
+    from autograd import explain, grad, to_svg
+
+    x = Value(2.0, "x")
+    h = (x * 2.0).relu()
+    h.label = "h"
+    y = h * x
+    tape = Tape(y)
+    x.data = -3.0
+    tape.forward()
+    if view == "to_json":
+        nodes = {n["label"]: n for n in to_json(y)["nodes"]}
+        assert nodes["h"]["data"] == 0.0 and nodes["x"]["grad"] == 0.0
+    elif view == "backward_steps":
+        assert {s.node: s.upstream for s in backward_steps(y)}[x] == 0.0
+    elif view == "explain":
+        assert explain(y, x).total == 0.0
+    elif view == "grad":
+        assert grad(y, [x])[0].data == 0.0
+    elif view == "backward":
+        y.backward()
+        assert x.grad == 0.0
+    else:
+        svg = to_svg(y)
+        assert "data 0.0000" in svg and "4.0000" not in svg  # h as replayed, not h = 2 * 2
+    assert h.data == 0.0
+
+
 def test_tape_of_a_number_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="Tape.*Value.*float 3.0"):
         Tape(3.0)  # type: ignore[arg-type]
