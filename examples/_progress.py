@@ -1,10 +1,11 @@
-"""A small text progress bar for the examples' training loops (no dependency)."""
+"""What the examples share: a small text progress bar for their training loops, and matplotlib
+when it is installed."""
 
 from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 
 class Progress:
@@ -33,3 +34,15 @@ class Progress:
             self._tenth = k * 10 // self.total
             self.stream.write(line + "\n")
         self.stream.flush()
+
+
+def pyplot() -> Any:
+    """matplotlib.pyplot drawing to files (the Agg backend), or None, saying how to get it."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("(matplotlib is not installed: pip install 'chainrule[examples]' for the picture)")
+        return None
+    return plt

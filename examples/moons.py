@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _progress import Progress
+from _progress import Progress, pyplot
 
 from autograd import Tape, Value, no_grad
 from nn import MLP, SGD, hinge_loss
@@ -54,12 +54,8 @@ def loss_and_accuracy(model: MLP, X: list[list[float]], y: list[int],
 
 def plot(model: MLP, X: list[list[float]], y: list[int], path: Path) -> Path | None:
     """Save the decision boundary with the data, if matplotlib is installed."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("(matplotlib is not installed: pip install 'chainrule[examples]' for the picture)")
+    plt = pyplot()
+    if plt is None:
         return None
     h = 0.05
     xs = [-1.5 + h * i for i in range(int(4.0 / h))]

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 # examples/, the script's own folder, is first on sys.path
-from _progress import Progress
+from _progress import Progress, pyplot
 
 import autograd
 from nn import MLP, Adam, cross_entropy
@@ -90,12 +90,8 @@ def train(model: MLP, X: list[list[float]], y: list[int], steps: int, lr: float,
 
 def plot(model: MLP, X: list[list[float]], y: list[int], path: Path) -> Path | None:
     """Save the decision regions with the data, if matplotlib is installed."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("(matplotlib is not installed: pip install 'chainrule[examples]' for the picture)")
+    plt = pyplot()
+    if plt is None:
         return None
     h = 0.02
     grid = [-1.1 + h * i for i in range(int(2.2 / h) + 1)]
