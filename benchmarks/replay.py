@@ -47,6 +47,18 @@ def _record(root: Any) -> tuple[Any, float]:
     return tape, clock() - t0
 
 
+def _replay(tape: Any, t: dict, probe: Callable[[], None]) -> float:
+    """One timed replay: forward (then the memory probe, with the values alive), backward."""
+    t0 = clock()
+    out = tape.forward()
+    t["forward"] = clock() - t0
+    probe()
+    t0 = clock()
+    tape.backward()
+    t["backward"] = clock() - t0
+    return out
+
+
 class Replay:
     """chainrule through a Tape: record once, replay forward and backward every step."""
 
@@ -70,13 +82,7 @@ class Replay:
 
         def rep(t: dict, probe: Callable[[], None]) -> tuple:
             x.data, x.grad = 1.0, 0.0
-            t0 = clock()
-            out = tape.forward()
-            t["forward"] = clock() - t0
-            probe()
-            t0 = clock()
-            tape.backward()
-            t["backward"] = clock() - t0
+            out = _replay(tape, t, probe)
             return out, x.grad
         return _recorded(rep, seconds)
 
@@ -90,13 +96,7 @@ class Replay:
         def rep(t: dict, probe: Callable[[], None]) -> tuple:
             for leaf, data in zip(xs + ws, xs_data + ws_data):
                 leaf.data, leaf.grad = data, 0.0
-            t0 = clock()
-            out = tape.forward()
-            t["forward"] = clock() - t0
-            probe()
-            t0 = clock()
-            tape.backward()
-            t["backward"] = clock() - t0
+            out = _replay(tape, t, probe)
             return out, ws[-1].grad
         return _recorded(rep, seconds)
 
