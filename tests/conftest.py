@@ -82,14 +82,21 @@ def chromium_executable() -> str:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Headless Chromium driven by Playwright, shared by the tests of a run."""
+def playwright():
+    """Playwright's sync API, started once per run (a second one in the same thread cannot
+    start while the first is running)."""
     sync_api = pytest.importorskip("playwright.sync_api")
-    executable = chromium_executable()
     with sync_api.sync_playwright() as p:
-        try:
-            b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        except Exception as e:  # pragma: no cover - a broken browser install
-            pytest.skip(f"chromium does not start: {e}")
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    """Headless Chromium driven by Playwright, shared by the tests of a run."""
+    executable = chromium_executable()
+    try:
+        b = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    except Exception as e:  # pragma: no cover - a broken browser install
+        pytest.skip(f"chromium does not start: {e}")
+    yield b
+    b.close()

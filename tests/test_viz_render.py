@@ -306,10 +306,9 @@ DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 
 
 @pytest.fixture(scope="module")
-def dejavu_browser(tmp_path_factory):
+def dejavu_browser(tmp_path_factory, playwright):
     """Headless Chromium that sees the DejaVu fonts only: a fontconfig of that one folder, with
     the system's rendering settings (hinting, aliases) from /etc/fonts/conf.d."""
-    sync_api = pytest.importorskip("playwright.sync_api")
     executable = chromium_executable()
     if not DEJAVU.is_dir():
         pytest.skip(f"the DejaVu fonts are not in {DEJAVU}")
@@ -319,10 +318,9 @@ def dejavu_browser(tmp_path_factory):
                     f'<dir>{DEJAVU}</dir><include ignore_missing="yes">/etc/fonts/conf.d</include>'
                     f"<cachedir>{folder / 'cache'}</cachedir></fontconfig>\n")
     env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, env=env, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    browser = playwright.chromium.launch(executable_path=executable, env=env, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 OVERFLOWS = """() => [...document.querySelectorAll('g.node')].flatMap(g => {
