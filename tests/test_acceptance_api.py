@@ -23,9 +23,25 @@ from pathlib import Path
 import pytest
 
 import autograd
-from autograd import (AnomalyError, GradcheckError, Step, Term, Value, backward_steps,
-                      detect_anomaly, draw, explain, grad, gradcheck, no_grad, play, save_html,
-                      save_svg, to_json, to_svg)
+from autograd import (
+    AnomalyError,
+    GradcheckError,
+    Step,
+    Term,
+    Value,
+    backward_steps,
+    detect_anomaly,
+    draw,
+    explain,
+    grad,
+    gradcheck,
+    no_grad,
+    play,
+    save_html,
+    save_svg,
+    to_json,
+    to_svg,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 np = pytest.importorskip("numpy")
@@ -207,7 +223,7 @@ def test_backward_twice_ignores_grads_left_on_intermediates_by_the_user():
 
 
 def test_a_million_op_chain_at_the_default_recursion_limit():
-    assert sys.getrecursionlimit() <= 1000 or True
+    assert sys.getrecursionlimit() <= 1000  # the default limit, untouched
     x = Value(1.0)
     y = x
     for i in range(1_000_000):
@@ -492,7 +508,7 @@ def shared_graphs(k=4, n=150):
     roots = []
     for j in range(k):
         x = a
-        for i in range(n):
+        for _ in range(n):
             x = (x * 1.0001 + a * (0.001 * (j + 1))).tanh()
         roots.append(x)
     return a, roots
@@ -505,7 +521,7 @@ def test_two_threads_backward_on_shared_leaves_add_both_exactly(fast_switching):
         a.grad = 0.0
         r.backward()
         each.append(a.grad)
-    for trial in range(3):
+    for _ in range(3):
         a.grad = 0.0
         ts = [threading.Thread(target=r.backward) for r in roots]
         [t.start() for t in ts]
@@ -604,6 +620,21 @@ def test_any_label_str_step_is_one_line_and_escaped():
     steps = list(backward_steps(a * 3.0))
     text = str(steps[0])
     assert "\n" not in text and "\x1b" not in text and "\x00" not in text
+
+
+@pytest.mark.xfail(strict=True, reason="DEFECT: str(step) keeps a lone surrogate of a label raw, "
+                   "so print(step) raises UnicodeEncodeError (print(explain(...)) works)")
+def test_any_label_str_step_can_be_printed(capsys):
+    a = Value(2.0, NASTY["surrogate"])
+    step = next(iter(backward_steps(a * 3.0)))
+    print(step)
+    assert "lone" in capsys.readouterr().out
+
+
+def test_any_label_explain_can_be_printed(capsys):
+    a = Value(2.0, NASTY["surrogate"])
+    print(explain(a * 3.0, a))
+    assert "lone\\ud800x" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("kind", list(NASTY))
