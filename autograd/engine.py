@@ -82,6 +82,11 @@ def value_list(items: Any, who: str, name: str, *, hint: str = "", one: str = "x
 # ---------------------------------------------------------------------------------------------
 # Topological order
 
+# Set by tape.py while a replayed Tape has not yet written its numbers into its Values: every
+# pass and every view starts from topological_order, so each sees the replayed numbers.
+pending_sync: Callable[[], None] | None = None
+
+
 def topological_order(root: Value) -> list[Value]:
     """Every node root depends on, root included, each after all of its parents.
 
@@ -89,6 +94,8 @@ def topological_order(root: Value) -> list[Value]:
     post-order of the recursive search: deterministic, parents visited in operand order.
     """
     check_value(root, "the root")
+    if pending_sync is not None:  # a replayed Tape has numbers to write back first (tape.py)
+        pending_sync()
     order: list[Value] = []
     visited: set[Value] = set()
     stack: list[Any] = [root]

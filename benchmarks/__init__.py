@@ -1,1 +1,3 @@
-"""Side-by-side timings of chainrule against micrograd, PyTorch and plain floats: `python benchmarks/run.py`."""
+"""Side-by-side timings of chainrule against micrograd, PyTorch and plain floats.
+
+Run `python benchmarks/run.py`."""

@@ -9,12 +9,30 @@ numbers.  See workloads.py for what a Rep is.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from .workloads import (CHAIN_FACTOR, CHAIN_SHIFT, MOONS_ALPHA, TWO_NODE_DATA, TWO_NODE_LR,
-                        TWO_NODE_W1, TWO_NODE_W2, Rep, Training, clock, mlp_weights, moons_lr,
-                        pairwise_sum, train_rep, two_moons, value_chain, value_moons, value_wide,
-                        wide_inputs)
+from .workloads import (
+    CHAIN_FACTOR,
+    CHAIN_SHIFT,
+    MOONS_ALPHA,
+    TWO_NODE_DATA,
+    TWO_NODE_LR,
+    TWO_NODE_W1,
+    TWO_NODE_W2,
+    Rep,
+    Training,
+    clock,
+    mlp_weights,
+    moons_lr,
+    pairwise_sum,
+    train_rep,
+    two_moons,
+    value_chain,
+    value_moons,
+    value_wide,
+    wide_inputs,
+)
 
 __all__ = ["Micrograd", "Torch", "Floats"]
 
@@ -178,7 +196,7 @@ class Torch:
             scores = list(map(model, inputs))
             losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
             data_loss = sum(losses) * (1.0 / len(losses))
-            reg_loss = MOONS_ALPHA * sum((p * p for p in params))
+            reg_loss = MOONS_ALPHA * sum(p * p for p in params)
             return data_loss + reg_loss
 
         def backward(total_loss: Any) -> None:
@@ -282,8 +300,8 @@ class Floats:
 
     def moons(self, points: int) -> Rep:
         layers = [[(list(w), b) for w, b in layer] for layer in mlp_weights()]
-        W = [[w for w, _ in layer] for layer in layers]  # W[l][j][k]
-        B = [[b for _, b in layer] for layer in layers]  # B[l][j]
+        W = [[w for w, _ in layer] for layer in layers]  # W[layer][j][k]
+        B = [[b for _, b in layer] for layer in layers]  # B[layer][j]
         last = len(W) - 1
         gW: list = []
         gB: list = []
@@ -295,7 +313,7 @@ class Floats:
             for xrow, yi in zip(X, y):
                 h = xrow
                 ins, pres = [], []
-                for l, (Wl, Bl) in enumerate(zip(W, B)):
+                for layer, (Wl, Bl) in enumerate(zip(W, B)):
                     pre = []
                     for w, b in zip(Wl, Bl):
                         act = b
@@ -304,7 +322,7 @@ class Floats:
                         pre.append(act)
                     ins.append(h)
                     pres.append(pre)
-                    h = pre if l == last else [a if a > 0.0 else 0.0 for a in pre]
+                    h = pre if layer == last else [a if a > 0.0 else 0.0 for a in pre]
                 margin = 1.0 - h[0] * yi
                 losses.append(margin if margin > 0.0 else 0.0)
                 caches.append((ins, pres, margin))
@@ -321,16 +339,16 @@ class Floats:
             scale = 1.0 / len(caches)
             for (ins, pres, margin), yi in zip(caches, y):
                 dh = [-yi * scale if margin > 0.0 else 0.0]
-                for l in range(last, -1, -1):
-                    pre, h = pres[l], ins[l]
-                    dpre = dh if l == last else [d if p > 0.0 else 0.0 for d, p in zip(dh, pre)]
+                for layer in range(last, -1, -1):
+                    pre, h = pres[layer], ins[layer]
+                    dpre = dh if layer == last else [d if p > 0.0 else 0.0 for d, p in zip(dh, pre)]
                     dh = [0.0] * len(h)
                     for j, d in enumerate(dpre):
-                        w, gw = W[l][j], gW[l][j]
+                        w, gw = W[layer][j], gW[layer][j]
                         for k in range(len(h)):
                             gw[k] += d * h[k]
                             dh[k] += d * w[k]
-                        gB[l][j] += d
+                        gB[layer][j] += d
             for Wl, gWl, Bl, gBl in zip(W, gW, B, gB):
                 for w, gw in zip(Wl, gWl):
                     for k in range(len(w)):

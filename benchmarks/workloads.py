@@ -16,8 +16,9 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 __all__ = ["Workload", "Rep", "Training", "train_rep", "WORKLOADS", "QUICK_WORKLOADS", "clock",
            "CHAIN_FACTOR",

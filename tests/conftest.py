@@ -6,6 +6,8 @@ Set HYPOTHESIS_PROFILE=dev to explore new random examples, or =thorough for a lo
 """
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -60,3 +62,34 @@ def small_graph():
     z = a * b
     z.label = "z"
     return a, b, z, z + a
+
+
+# -- headless Chromium, for the player, the notebook's page and the pictures' fonts ------------
+
+# IsolateSandboxedIframes off: Chromium would run the sandboxed iframe of play()._repr_html_ in a
+# process of its own, whose requests Playwright can neither see nor route
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-features=IsolateSandboxedIframes"]
+
+
+def chromium_executable() -> str:
+    """Debian's chromium, or a skip (a failure under CHAINRULE_CI) naming what is missing."""
+    found = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
+    if found is None:
+        pytest.skip("no chromium installed (apt-get install chromium)")
+    return found
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium driven by Playwright, shared by the tests of a run."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = chromium_executable()
+    with sync_api.sync_playwright() as p:
+        try:
+            b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        except Exception as e:  # pragma: no cover - a broken browser install
+            pytest.skip(f"chromium does not start: {e}")
+        yield b
+        b.close()

@@ -18,11 +18,13 @@ import pytest
 from autograd import Value
 from autograd.engine import topological_order
 from benchmarks import run
+from benchmarks.measure import ANOMALY_ON
+from benchmarks.report import TARGETS
 from benchmarks.workloads import Training, chain, graph_size, moons, pairwise_sum, train_rep, two_node, wide
 
 _loaded_before = set(sys.modules)
 TINY = [chain(10), wide(16), moons(4), two_node(3)]
-ENGINE_NAMES = ["chainrule", "micrograd", "torch", "floats"]
+ENGINE_NAMES = ["chainrule", "replay", "micrograd", "torch", "floats"]
 PHASE_FIELDS = ("forward_s", "backward_s", "total_s", "us_per_node", "graph_bytes_per_node")
 
 
@@ -64,14 +66,15 @@ def test_every_row_has_numbers_or_a_reason(report):
             assert isinstance(row["reason"], str) and row["reason"], (workload, row)
 
 
-def test_chainrule_and_the_float_floor_run_everything(report):
+def test_chainrule_its_replay_and_the_float_floor_run_everything(report):
     for workload, row in _rows(report):
-        if row["engine"] in ("chainrule", "floats"):
+        if row["engine"] in ("chainrule", "replay", "floats"):
             assert row["status"] == "ok", (workload, row)
 
 
 def test_fast_workloads_run_until_min_seconds():
-    row = run.run_benchmarks([chain(5)], [run.ENGINES[3]], repeat=2, debug_workloads=[],
+    floats = next(e for e in run.ENGINES if e.name == "floats")
+    row = run.run_benchmarks([chain(5)], [floats], repeat=2, debug_workloads=[],
                              isolate=False, min_seconds=0.05)["workloads"][0]["rows"][0]
     assert 2 < row["runs"] <= run.MAX_RUNS  # a 5-step chain on floats takes microseconds
 
@@ -105,49 +108,32 @@ def test_report_is_json_and_a_table(report):
         assert f"### {w.name}:" in table
     for name in ENGINE_NAMES:
         assert f"| {name} |" in table
-    assert "### Targets (issue 5)" in table
+    assert "### Targets" in table and "issue" not in table
     assert "### Debugging features when off" in table
+
+
+def test_replay_rows_show_the_recording_time_apart(report):
+    for workload, row in _rows(report):
+        if row["engine"] == "replay":
+            assert row["record_s"] > 0.0, workload
+        else:
+            assert row.get("record_s") is None, (workload, row["engine"])
 
 
 def test_targets_are_listed_with_whether_each_was_met(report):
     targets = report["targets"]
-    assert len(targets) == 5
+    assert [t["target"] for t in targets[:-1]] == [t.text for t in TARGETS]
     for t in targets:
         assert t["met"] in (True, False, None) and t["target"]
 
 
-def test_debugging_features_off_are_measured_against_no_hook_check(report):
+def test_debugging_features_off_show_the_flag_check_and_anomaly_mode_on(report):
     debug = report["debug_off"]
     assert debug["flag_check_ns"] >= 0.0
     for entry in debug["ab"]:
         assert entry["chainrule"]["status"] == "ok"
-        assert entry[run.NO_HOOK_CHECK]["status"] in ("ok", "unavailable")
-
-
-def test_the_ab_copy_of_node_is_the_core_one_without_the_hook_check(monkeypatch):
-    from autograd import value
-    bare = run._node_without_hook_check()
-    assert bare is not value._node and bare.__globals__ is vars(value)
-    called = []
-    monkeypatch.setattr(value, "_hook", called.append)  # the original would call it
-    a, b = Value(2.0), Value(3.0)
-    out = bare(6.0, "*", a, 3.0, b, 2.0)
-    assert called == []
-    assert (out.data, out.grad, out.label, out.op, out._g) == (6.0, 0.0, "", "*", 0.0)
-    assert out.parents == (a, b) and out.local == (3.0, 2.0)
-
-
-def test_the_ab_copy_fails_loudly_when_the_hook_check_reads_differently():
-    changed = ("def _node(a):\n    out = a\n    if _hook is not None:\n"
-               "        out = _hook(out)\n    return out\n")
-    with pytest.raises(RuntimeError, match="update _strip_hook_check"):
-        run._strip_hook_check(changed)
-
-
-def test_the_ab_copy_fails_loudly_when_node_uses_the_hook_elsewhere_too():
-    twice = "def _node(a):\n    if _hook is not None:\n        _hook(out)\n    _hook(out)\n"
-    with pytest.raises(RuntimeError, match="uses _hook beyond"):
-        run._strip_hook_check(twice)
+        assert entry[ANOMALY_ON]["status"] == "ok"
+        assert entry["flag_check_share_of_forward"] >= 0.0
 
 
 def test_missing_peers_are_reported_unavailable(monkeypatch):
@@ -159,7 +145,8 @@ def test_missing_peers_are_reported_unavailable(monkeypatch):
     for name in ("torch", "micrograd"):
         assert rows[name]["status"] == "unavailable"
         assert "pip install" in rows[name]["reason"]
-    assert rows["chainrule"]["status"] == "ok" and rows["floats"]["status"] == "ok"
+    for name in ("chainrule", "replay", "floats"):
+        assert rows[name]["status"] == "ok"
     assert "unavailable" in run.format_report(result)
 
 
@@ -169,7 +156,8 @@ def test_micrograd_past_its_recursion_limit_is_reported_failing_with_its_forward
     except ImportError:
         pytest.skip("micrograd is not installed")
     steps = sys.getrecursionlimit()  # two recursive frames per step: past the limit
-    result = run.run_benchmarks([chain(steps)], [run.ENGINES[0], run.ENGINES[1]], repeat=1,
+    micrograd = next(e for e in run.ENGINES if e.name == "micrograd")
+    result = run.run_benchmarks([chain(steps)], [run.ENGINES[0], micrograd], repeat=1,
                                 debug_workloads=[], isolate=False, min_seconds=0.0)
     row = result["workloads"][0]["rows"][1]
     assert row["engine"] == "micrograd" and row["status"] == "failed"

@@ -32,11 +32,25 @@ def test_two_node_network_agrees_with_the_chain_rule_by_hand_and_trains(tmp_path
     assert height > 2 * width  # top to bottom, as the README shows it
 
 
-def test_moons_reaches_full_training_accuracy():
-    result = run("moons.py")
+def test_moons_reaches_full_training_accuracy(tmp_path):
+    result = run("moons.py", "--out", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "training accuracy 100%" in result.stdout
     assert "100/100" in result.stdout  # the progress bar reached the end
+    assert re.search(r"trained 100 steps in [\d.]+ s \(replaying a Tape\)", result.stdout)
+
+
+def test_moons_through_a_tape_trains_exactly_as_rebuilding(tmp_path):
+    replayed = run("moons.py", "--steps", "20", "--out", str(tmp_path / "tape"))
+    rebuilt = run("moons.py", "--steps", "20", "--rebuild", "--out", str(tmp_path / "rebuild"))
+    assert "(rebuilding the graph every step)" in rebuilt.stdout
+
+    def final(result: subprocess.CompletedProcess) -> str:
+        return re.search(r"final: loss \S+", result.stdout).group()
+    assert final(replayed) == final(rebuilt)
+    pictures = [tmp_path / way / "moons.png" for way in ("tape", "rebuild")]
+    if all(p.exists() for p in pictures):  # matplotlib installed: the same decision boundary
+        assert pictures[0].read_bytes() == pictures[1].read_bytes()
 
 
 def test_debug_walkthrough_runs(tmp_path):

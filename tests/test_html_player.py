@@ -16,10 +16,6 @@ import pytest
 from autograd import Value, save_html, to_json
 from autograd.debug import Player, play
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
 
 def tanh_graph():
     """L = tanh(a*b) + a: a reused, a few labelled nodes, an unlabelled root."""
@@ -177,21 +173,6 @@ def test_save_html_needs_a_value(tmp_path):
 
 
 # -- in a real headless Chromium ---------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        pytest.skip("no chromium installed")
-    with sync_api.sync_playwright() as p:
-        try:
-            b = p.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists()
-                                  else shutil.which("chromium"), args=ARGS)
-        except Exception as e:  # pragma: no cover - a broken browser install
-            pytest.skip(f"chromium does not start: {e}")
-        yield b
-        b.close()
-
 
 @pytest.fixture(scope="module")
 def player_file(tmp_path_factory):

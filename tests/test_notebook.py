@@ -12,7 +12,6 @@ import html
 import json
 import os
 import re
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -23,12 +22,6 @@ import autograd
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "examples" / "walkthrough.ipynb"
 SOURCE = Path(autograd.__file__).resolve().parent.parent  # where these tests import autograd from
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
-        # Chromium runs a sandboxed iframe (the player's) in a process of its own, whose requests
-        # Playwright neither sees nor routes; in the page's process they are checked as the page's
-        "--disable-features=IsolateSandboxedIframes"]
 KERNEL_SECONDS = 60  # the longest any one cell may take (dot and a cold matplotlib included)
 
 
@@ -192,21 +185,6 @@ def exported(executed, tmp_path_factory):
     # the page's own <script src=...>; the player's page is escaped inside its iframe's srcdoc
     own_scripts = {html.unescape(url) for url in re.findall(r'<script[^>]*\ssrc="(https?://[^"]+)"', body)}
     return path, own_scripts
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        pytest.skip("no chromium installed")
-    with sync_api.sync_playwright() as p:
-        try:
-            b = p.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists()
-                                  else shutil.which("chromium"), args=ARGS)
-        except Exception as e:  # pragma: no cover - a broken browser install
-            pytest.skip(f"chromium does not start: {e}")
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import graphviz
 import pytest
+from conftest import CHROMIUM_ARGS, chromium_executable
 from viz_helpers import (
     REAL_WHICH,
     SVG,
@@ -301,7 +302,6 @@ def test_text_is_laid_out_in_dejavu_sans_and_shown_with_a_stack_no_wider(rendere
 # ---------------------------------------------------------------------------------------------
 # In Chromium with only DejaVu fonts: no text overflows its box
 
-CHROMIUM = "/usr/bin/chromium"
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 
 
@@ -310,9 +310,7 @@ def dejavu_browser(tmp_path_factory):
     """Headless Chromium that sees the DejaVu fonts only: a fontconfig of that one folder, with
     the system's rendering settings (hinting, aliases) from /etc/fonts/conf.d."""
     sync_api = pytest.importorskip("playwright.sync_api")
-    executable = CHROMIUM if Path(CHROMIUM).exists() else REAL_WHICH("chromium")
-    if executable is None:
-        pytest.skip("no chromium installed")
+    executable = chromium_executable()
     if not DEJAVU.is_dir():
         pytest.skip(f"the DejaVu fonts are not in {DEJAVU}")
     folder = tmp_path_factory.mktemp("fontconfig")
@@ -322,8 +320,7 @@ def dejavu_browser(tmp_path_factory):
                     f"<cachedir>{folder / 'cache'}</cachedir></fontconfig>\n")
     env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, env=env, args=[
-            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
+        browser = p.chromium.launch(executable_path=executable, env=env, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
