@@ -898,19 +898,7 @@ def test_to_json_shape_and_non_finite_numbers():
 # The player in headless Chromium
 # ================================================================================================
 
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no chromium installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM,
-                              args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
-        yield b
-        b.close()
+# `browser`: the session-wide headless Chromium of tests/conftest.py
 
 
 def open_page(browser, path):
