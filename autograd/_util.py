@@ -58,9 +58,10 @@ def json_number(x: float) -> float | str:
     return "inf" if x > 0 else "-inf"
 
 
-# characters shown as a Python escape: C0/C1 controls but tab and newline, lone surrogates,
-# U+FFFE/U+FFFF (not XML, not UTF-8), line/paragraph separators, bidirectional controls
-_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+# characters shown as a Python escape: C0/C1 controls (tab and newline too: a name stays on its
+# line), lone surrogates, U+FFFE/U+FFFF (not XML, not UTF-8), line/paragraph separators,
+# bidirectional controls
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
                      "\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
 

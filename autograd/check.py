@@ -22,9 +22,9 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
-from ._util import as_float, describe, format_number
+from ._util import as_float, describe, format_number, printable
 from .engine import Sweep, anomaly_mode, grad, no_grad, set_anomaly_checker
-from .names import node_names
+from .names import caller_scope, node_names
 from .value import Value
 
 __all__ = ["gradcheck", "GradcheckError", "detect_anomaly", "AnomalyError"]
@@ -42,6 +42,9 @@ class GradcheckError(AssertionError):
     def __init__(self, message: str, failures: list[tuple[str, float, float, float]]) -> None:
         super().__init__(message)
         self.failures = failures
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickle and copy (multiprocessing, pytest-xdist)
+        return (type(self), (str(self), self.failures))
 
 
 def _check_points(inputs: Any) -> tuple[list[float], list[str]]:
@@ -184,6 +187,9 @@ class AnomalyError(FloatingPointError):
         self.op = node.op
         self.where = where
 
+    def __reduce__(self) -> tuple[Any, ...]:  # pickle and copy (multiprocessing, pytest-xdist)
+        return (type(self), (str(self), self.node, self.where))
+
 
 _AUTOGRAD_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _NN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "nn") + os.sep
@@ -247,7 +253,7 @@ def _made_text(node: Value) -> str:
 def _describe_value(node: Value) -> str:
     """A Value as a message names it: by its label, else by the op that made it."""
     if node.label:
-        return f"Value '{node.label}'"
+        return f"Value '{printable(node.label)}'"
     return f"the result of {node.op}" if node.op else "an unlabelled leaf"
 
 
@@ -292,7 +298,7 @@ class _Checker:
         if term is None:
             return AnomalyError(f"{what} was called with a non-finite grad {g!r}", node,
                                 _where(node))
-        names = node_names(sweep.root, sweep.order)
+        names = node_names(sweep.root, sweep.order, caller_scope()).printable()
         parent, local, contribution, total = term
         root, here, there = names[sweep.root], names[node], names[parent]
         clause = (f"d{root}/d{there} += d{root}/d{here} * d{here}/d{there} = "

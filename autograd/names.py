@@ -102,10 +102,10 @@ def node_names(root: Value, order: list[Value] | None = None,
     """A short, unique, readable name for every node of root's graph.
 
     A node's label when set; else the first variable in scope that holds it (names starting
-    with "_" are skipped); the root, when neither, is "L"; other nodes are named by their op and
-    topological index (mul#5).  Names are unique: labels shared by several nodes all get the
-    node's index (z1#4, z1#9); a variable whose name is some node's label gets its index too (the
-    label wins); a generated name that is already taken gets a letter (x#0b).
+    with "_" are skipped); else its op and topological index (mul#5, leaf#0; the root too).
+    Names are unique: labels shared by several nodes all get the node's index (z1#4, z1#9); a
+    variable whose name is some node's label gets its index too (the label wins); a generated
+    name that is already taken gets a letter (x#0b).
     """
     if order is None:
         order = topological_order(root)
@@ -121,8 +121,6 @@ def node_names(root: Value, order: list[Value] | None = None,
             names[node], kinds[node] = node.label, "label"
         elif node in variables:
             names[node], kinds[node] = variables[node], "variable"
-        elif node is root:
-            names[node], kinds[node] = "L", "op"
         else:
             names[node], kinds[node] = f"{OP_WORDS.get(node.op, kind(node))}#{i}", "op"
 

@@ -71,8 +71,9 @@ def cos(x: Any) -> Any:
 
 
 def step(x: Any) -> float:
-    """d relu / dx: 1 for x > 0, else 0 (0 at 0, as in PyTorch). Piecewise constant."""
-    return 1.0 if float(x) > 0.0 else 0.0
+    """d relu / dx: 0 for x <= 0 (0 at 0), else 1; at nan 1, passing the nan gradient on, as
+    PyTorch's threshold_backward does (result <= 0 ? 0 : grad).  Piecewise constant."""
+    return 0.0 if float(x) <= 0.0 else 1.0
 
 
 def sign(x: Any) -> float:

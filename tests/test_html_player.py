@@ -18,14 +18,17 @@ from autograd.debug import Player, play
 
 
 def tanh_graph():
-    """L = tanh(a*b) + a: a reused, a few labelled nodes, an unlabelled root."""
+    """L = tanh(a*b) + a: a reused, a few labelled nodes (the root too, so that every test
+    names it L, whatever variable holds it)."""
     a = Value(2.0, "a")
     b = Value(-0.25, "b")
     z = a * b
     z.label = "z"
     h = z.tanh()
     h.label = "h"
-    return a, b, z, h, h + a
+    L = h + a
+    L.label = "L"
+    return a, b, z, h, L
 
 
 def embedded_data(page: str) -> dict:

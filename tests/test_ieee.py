@@ -117,6 +117,14 @@ def test_relu_of_nan_is_nan():
     assert is_nan(Value(nan).relu().data)
 
 
+def test_relu_passes_the_gradient_at_nan_as_pytorch_does():
+    # PyTorch: relu's backward is threshold_backward(grad, result, 0) = result <= 0 ? 0 : grad;
+    # at nan the comparison is false, so the gradient passes (derivative 1, not a silent 0)
+    x = Value(nan)
+    x.relu().backward()
+    assert x.grad == 1.0
+
+
 def test_int_operand_beyond_float_range_is_infinite():
     assert (Value(2.0) + 10**400).data == inf
     assert (Value(2.0) * -10**400).data == -inf

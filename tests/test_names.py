@@ -100,10 +100,10 @@ def test_a_generated_name_taken_by_a_label_gets_a_letter():
     assert names[a] == "mul#2" and names[out.parents[0]] == "mul#2b"
 
 
-def test_the_unnamed_root_is_L():
+def test_an_unnamed_root_is_named_by_its_op_and_position_like_any_node():
     a = Value(1.0, "a")
     out = a * 2.0
-    assert node_names(out)[out] == "L"
+    assert node_names(out)[out] == "mul#1"
 
 
 @given(st.lists(st.sampled_from(["x", "x#0", "x#1", "x#1b", "L", "mul#2", "add#3", ""]),

@@ -36,7 +36,7 @@ def test_unlabelled_value_without_a_variable_is_named_by_its_op_and_position(ren
         return (Value(0.5) * 2.0).exp()   # no variable holds the leaf or the product
     svg = to_svg(build(), show_grad=False)
     items = parse(svg)
-    assert [texts(items[f"v{i}"][0])[0] for i in range(3)] == ["leaf#0", "mul#1", "L"]
+    assert [texts(items[f"v{i}"][0])[0] for i in range(3)] == ["leaf#0", "mul#1", "exp#2"]
 
 
 def test_names_are_those_of_every_view():
@@ -62,9 +62,9 @@ def test_labels_inferred_names_and_op_names_look_different(renderer):
     a = Value(2.0, label="a")
     b = Value(-3.0)
     product = a * b
-    svg = to_svg(product * 1.0)   # v0 a: label; v1 b, v2 product: variables; v3: L, an op name
+    svg = to_svg(product * 1.0)   # v0 a: label; v1 b, v2 product: variables; v3: mul#3, an op name
     label, variable, op = name_cell(svg, "v0"), name_cell(svg, "v1"), name_cell(svg, "v3")
-    assert (label.text, variable.text, op.text) == ("a", "b", "L")
+    assert (label.text, variable.text, op.text) == ("a", "b", "mul#3")
     assert label.get("font-weight") == "bold" and label.get("font-style") is None
     assert variable.get("font-style") == "italic" and variable.get("font-weight") is None
     assert op.get("font-style") == "italic" and op.get("fill") == viz.style.MUTED
@@ -359,7 +359,7 @@ def test_picture_names_nodes_as_the_view_that_asks_does():
     y = x * 2.0
     given = parse(viz.picture(y, names=node_names(y)).pipe(format="svg", encoding="utf-8"))
     own = parse(to_svg(y))   # named from this frame's variables
-    assert [texts(given[f"v{i}"][0])[0] for i in range(2)] == ["leaf#0", "L"]
+    assert [texts(given[f"v{i}"][0])[0] for i in range(2)] == ["leaf#0", "mul#1"]
     assert [texts(own[f"v{i}"][0])[0] for i in range(2)] == ["x", "y"]
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 
-from .._util import format_number
+from .._util import format_number, printable
 from ..engine import Sweep, check_seed, check_value, topological_order, writing_grads
 from ..names import caller_scope, kind, node_names
 from ..value import Value
@@ -35,7 +35,7 @@ class _Context:
 
     def name(self, node: Value) -> str:
         name = self.names.get(node)
-        return name if name is not None else (node.label or kind(node))
+        return name if name is not None else (printable(node.label) or kind(node))
 
 
 _NO_CONTEXT = _Context(None, {})  # type: ignore[arg-type]
@@ -125,7 +125,8 @@ class BackwardSteps:
         self.root = root
         self.seed = seed
         self.nodes: list[Value] = order[::-1]
-        self.names: Mapping[Value, str] = node_names(root, order) if names is None else names
+        self.names: Mapping[Value, str] = (node_names(root, order).printable() if names is None
+                                           else names)
         uses: dict[Value, int] = dict.fromkeys(order, 0)
         for node in order:
             for parent in node.parents:
@@ -174,7 +175,8 @@ def backward_steps(root: Value, grad: float = 1.0) -> BackwardSteps:
     """
     check_value(root, "backward_steps() root")
     seed = check_seed(grad)
-    return BackwardSteps(root, seed, names=node_names(root, None, caller_scope()))
+    # names as a terminal can show them: str(step) stays one line whatever the labels hold
+    return BackwardSteps(root, seed, names=node_names(root, None, caller_scope()).printable())
 
 
 @dataclass(frozen=True)

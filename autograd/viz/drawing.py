@@ -237,13 +237,13 @@ class _Drawing:
 
     def _kind(self, node: Value) -> str:
         """Where node's name came from: the Names' own record, else (a plain mapping of names)
-        "label" for a label, "op" for an op name (mul#6, L), else "variable"."""
+        "label" for a label, "op" for an op name (mul#6), else "variable"."""
         if isinstance(self.names, Names):
             return self.names.kind(node)
         name = self.names[node]
         if node.label and name == node.label:
             return "label"
-        return "op" if _OP_NAME.fullmatch(name) or name == "L" else "variable"
+        return "op" if _OP_NAME.fullmatch(name) else "variable"
 
     def _value(self, where: graphviz.Digraph, i: int) -> None:
         """A Value: [name | data / grad]; leaves (inputs, parameters) are grey."""
