@@ -91,9 +91,10 @@ def _bce_one(p: Any, t: float) -> Any:
 def binary_cross_entropy(pred: Value | Sequence[Value], target: Any) -> Value:
     """Mean of -[t log p + (1-t) log(1-p)] for probabilities p and targets t in [0, 1].
 
-    A prediction outside [0, 1] is a ValueError (as in PyTorch); a nan prediction gives a nan
-    loss and gradient. Stable near 0 and 1: the loss goes through p (so p.grad is dC/dp), with
-    each log clamped at -100 as in PyTorch's BCELoss, and like PyTorch's a gradient of about
+    A prediction outside [0, 1] is a ValueError (as in PyTorch), and so is a target outside it; a
+    nan prediction or target gives a nan loss and gradient. Stable near 0 and 1: the loss goes
+    through p (so p.grad is dC/dp), with each log clamped at -100 as in PyTorch's BCELoss, and
+    like PyTorch's a gradient of about
     -1e12 (not 0) at p = 0 with target 1; where p is a sigmoid node saturated to 0 or 1 in
     floating point, it is computed from the sigmoid's input instead (as BCEWithLogitsLoss),
     keeping the exact gradient.
@@ -102,7 +103,7 @@ def binary_cross_entropy(pred: Value | Sequence[Value], target: Any) -> Value:
     terms = []
     for p, t in pairs:
         t = float(t.data if isinstance(t, Value) else t)
-        if not 0.0 <= t <= 1.0:  # nan included
+        if not 0.0 <= t <= 1.0 and t == t:  # a nan target gives a nan loss, as in PyTorch
             raise ValueError(f"binary_cross_entropy: targets must be in [0, 1], got {t}")
         terms.append(_bce_one(p, t))
     return _mean(terms)
@@ -114,7 +115,7 @@ def hinge_loss(scores: Value | Sequence[Value], labels: Any) -> Value:
     terms = []
     for s, y in pairs:
         y = y.data if isinstance(y, Value) else y
-        if y not in (-1, 1):
+        if isinstance(y, bool) or y not in (-1, 1):
             raise ValueError(f"hinge_loss: labels must be -1 or +1, got {y!r}")
         terms.append((1.0 - s * float(y)).relu())
     return _mean(terms)

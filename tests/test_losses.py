@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Value, gradcheck
-from nn import binary_cross_entropy, cross_entropy, log_softmax, softmax
+from nn import binary_cross_entropy, cross_entropy, hinge_loss, log_softmax, softmax
 
 REL = 1e-14  # a few float64 roundings
 
@@ -282,3 +282,15 @@ def test_softmax_and_cross_entropy_agree_with_finite_differences(xs, data):
     assert gradcheck(lambda *v: cross_entropy(list(v), t), xs)
     assert gradcheck(lambda *v: sum(w * s for w, s in zip(weights, softmax(list(v)))), xs)
     assert gradcheck(lambda *v: log_softmax(list(v))[t], xs)
+
+
+def test_bce_of_a_nan_target_is_nan_as_in_pytorch():
+    p = Value(0.3)
+    loss = binary_cross_entropy(p, math.nan)
+    loss.backward()
+    assert math.isnan(loss.data) and math.isnan(p.grad)
+
+
+def test_hinge_loss_takes_no_bool_for_a_label():
+    with pytest.raises(ValueError, match="-1 or \\+1"):
+        hinge_loss([Value(0.5)], [True])
