@@ -94,10 +94,9 @@ def binary_cross_entropy(pred: Value | Sequence[Value], target: Any) -> Value:
     A prediction outside [0, 1] is a ValueError (as in PyTorch), and so is a target outside it; a
     nan prediction or target gives a nan loss and gradient. Stable near 0 and 1: the loss goes
     through p (so p.grad is dC/dp), with each log clamped at -100 as in PyTorch's BCELoss, and
-    like PyTorch's a gradient of about
-    -1e12 (not 0) at p = 0 with target 1; where p is a sigmoid node saturated to 0 or 1 in
-    floating point, it is computed from the sigmoid's input instead (as BCEWithLogitsLoss),
-    keeping the exact gradient.
+    like PyTorch's a gradient of about -1e12 (not 0) at p = 0 with target 1; where p is a sigmoid
+    node saturated to 0 or 1 in floating point, it is computed from the sigmoid's input instead
+    (as BCEWithLogitsLoss), keeping the exact gradient.
     """
     pairs = _pairs(pred, target, "binary_cross_entropy")
     terms = []
