@@ -100,3 +100,19 @@ def browser(playwright):
         pytest.skip(f"chromium does not start: {e}")
     yield b
     b.close()
+
+
+def tanh_graph():
+    """L = tanh(a*b) + a: a reused, a few labelled nodes (the root too, so that every test
+    names it L, whatever variable holds it)."""
+    from autograd import Value
+
+    a = Value(2.0, "a")
+    b = Value(-0.25, "b")
+    z = a * b
+    z.label = "z"
+    h = z.tanh()
+    h.label = "h"
+    L = h + a
+    L.label = "L"
+    return a, b, z, h, L

@@ -19,6 +19,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from conftest import tanh_graph
 
 import autograd
 from autograd import (
@@ -59,17 +60,7 @@ def svg_texts(svg: str) -> list[str]:
     return [t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text")]
 
 
-def small():
-    """L = tanh(a*b) + a."""
-    a = Value(2.0, "a")
-    b = Value(-0.25, "b")
-    z = a * b
-    z.label = "z"
-    h = z.tanh()
-    h.label = "h"
-    L = h + a
-    L.label = "L"
-    return a, b, z, h, L
+small = tanh_graph  # L = tanh(a*b) + a
 
 
 def grads_of(nodes):

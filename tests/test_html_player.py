@@ -12,23 +12,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import tanh_graph
 
 from autograd import Value, save_html, to_json
 from autograd.debug import Player, play
-
-
-def tanh_graph():
-    """L = tanh(a*b) + a: a reused, a few labelled nodes (the root too, so that every test
-    names it L, whatever variable holds it)."""
-    a = Value(2.0, "a")
-    b = Value(-0.25, "b")
-    z = a * b
-    z.label = "z"
-    h = z.tanh()
-    h.label = "h"
-    L = h + a
-    L.label = "L"
-    return a, b, z, h, L
 
 
 def embedded_data(page: str) -> dict:

@@ -7,14 +7,16 @@ import operator
 import struct
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import test_properties as properties
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_properties import BINARY, UNARY
 
 import autograd.tapecode as tapecode
 from autograd import AnomalyError, Value, backward_steps, detect_anomaly, to_json
@@ -22,16 +24,6 @@ from autograd import tape as tape_module
 from autograd import value as value_module
 from autograd.tape import Tape
 from autograd.tapecode import primitive
-
-UNARY: dict[str, Callable[[Any], Any]] = {
-    "neg": operator.neg, "abs": abs, "exp": Value.exp, "log": Value.log, "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid, "relu": Value.relu, "sqrt": Value.sqrt, "sin": Value.sin,
-    "cos": Value.cos,
-}
-BINARY: dict[str, Callable[[Any, Any], Any]] = {
-    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
-    "**": operator.pow,
-}
 
 
 def bitwise_same(a: float, b: float) -> bool:
@@ -48,17 +40,7 @@ class Program:
 
     def build(self, data: list[float]) -> tuple[list[Value], Value]:
         leaves = [Value(x, label=f"x{i}") for i, x in enumerate(data)]
-        nodes: list[Any] = list(leaves)
-        for op, form, i, other in self.steps:
-            if form == "u":
-                nodes.append(UNARY[op](nodes[i]))
-            elif form == "vv":
-                nodes.append(BINARY[op](nodes[i], nodes[other]))
-            elif form == "vc":
-                nodes.append(BINARY[op](nodes[i], other))
-            else:
-                nodes.append(BINARY[op](other, nodes[i]))
-        return leaves, nodes[-1]
+        return leaves, properties.Program(tuple(data), self.steps).run(leaves, lambda c: c)[-1]
 
 
 # kinks of relu and abs (0.0, -0.0), the edges of log/sqrt/**, and non-finite numbers
