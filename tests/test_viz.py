@@ -393,3 +393,9 @@ def test_viz_reads_values_through_public_properties_and_no_private_names():
             if isinstance(node, ast.ImportFrom) and node.level >= 1:
                 for alias in node.names:
                     assert not alias.name.startswith("_"), f"{path.name} imports {alias.name}"
+
+
+@pytest.mark.parametrize("flag", ["show_grad", "show_local", "fold"])
+def test_a_flag_that_is_not_a_bool_is_a_type_error(flag):
+    with pytest.raises(TypeError, match=f"{flag}=.*True or False.*str 'no'"):
+        draw(Value(1.0) * 2.0, **{flag: "no"})

@@ -78,6 +78,9 @@ def picture(root: Value, *, names: Mapping[Value, str] | None = None,
     _check_root(root, "draw()")
     if rankdir not in RANKDIRS:
         raise ValueError(f"draw(rankdir=...) must be one of 'LR', 'TB', 'RL', 'BT', got {rankdir!r}")
+    for flag, on in (("show_grad", show_grad), ("show_local", show_local), ("fold", fold)):
+        if not isinstance(on, bool):
+            raise TypeError(f"draw({flag}=...) must be True or False, got {describe(on)}")
     order = topological_order(root)
     index = {node: i for i, node in enumerate(order)}
     targets = _targets(highlight, index)
