@@ -410,12 +410,14 @@ def test_a_syntax_error_in_the_script_shows_exactly_what_python_shows(tmp_path):
     assert "finished" not in done.stdout
 
 
-def test_ctrl_c_in_the_script_exits_130_as_python_does(tmp_path):
+def test_ctrl_c_twice_in_the_script_exits_130_as_python_does(tmp_path):
     slow = tmp_path / "slow.py"
     slow.write_text("import time\nprint('ready', flush=True)\ntime.sleep(60)\n")
     child = pexpect.spawn(sys.executable, ["-m", "autograd.debug", str(slow)], cwd=str(tmp_path),
                           env=env(), encoding="utf-8", timeout=30)
     child.expect_exact("ready")
+    child.sendintr()  # the first asks to stop at the next step, as pdb stops at the next line
+    child.expect_exact("Ctrl-C again stops the script")
     child.sendintr()
     child.expect(pexpect.EOF)
     assert "KeyboardInterrupt" in child.before and "finished" not in child.before
@@ -650,3 +652,31 @@ def test_a_label_with_control_characters_shows_escaped(tmp_path):
     assert "\x1b" not in done.stdout
     assert "> step 2/2: \\x1b[31mred (leaf)" in done.stdout
     assert "\\x1b[31mred (leaf): data 2.0000, grad 4.0000 (complete: this step)" in done.stdout
+
+
+def test_ctrl_c_while_the_script_runs_stops_at_the_next_backward_step(tmp_path):
+    loop = tmp_path / "loop.py"
+    loop.write_text(textwrap.dedent("""\
+        import time
+        from autograd import Value
+        w = Value(0.5, "w")
+        for k in range(600):
+            L = (w * w).tanh()
+            L.backward()
+            if k == 0:
+                print("first pass done", flush=True)
+            time.sleep(0.05)
+        print("finished", flush=True)
+        """))
+    child = pexpect.spawn(sys.executable, ["-m", "autograd.debug", str(loop)], cwd=str(tmp_path),
+                          env=env(), encoding="utf-8", timeout=30)
+    child.expect_exact(PROMPT)  # the first backward()
+    child.sendline("c")
+    child.expect_exact("first pass done")
+    child.sendintr()
+    child.expect_exact(PROMPT)  # a later pass, stopped at its first step
+    assert "Interrupted" in child.before and "step 1/3: L (tanh)" in child.before
+    child.sendline("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import runpy
+import signal
 import sys
 import traceback
 from types import TracebackType
@@ -61,7 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     saved_argv, saved_path = sys.argv[:], sys.path[:]
     sys.argv = [script, *opts.args]
     sys.path.insert(0, os.path.dirname(script))  # as `python SCRIPT` would, keeping the rest
+    handler = signal.getsignal(signal.SIGINT)
     try:
+        if handler is signal.default_int_handler:  # not when SIGINT is ignored (nohup)
+            signal.signal(signal.SIGINT, debugger.on_interrupt)
         with backward_interceptor(debugger.intercept):
             runpy.run_path(script, run_name="__main__")
         status = 0
@@ -77,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130 if isinstance(e, KeyboardInterrupt) else 1
     finally:
         sys.argv, sys.path[:] = saved_argv, saved_path
+        signal.signal(signal.SIGINT, handler)
     if debugger.passes == 0:
         debugger.say(f"autograd.debug: {opts.script} finished without calling backward()")
     return status

@@ -61,12 +61,22 @@ class Debugger(Prompt):
         self.back_to: int | None = None      # the step `back` asked for
         self.graph_dir: str | None = None
         self.cwd = os.getcwd()               # file names below it are shown relative to it
+        self.interrupted = False             # Ctrl-C while the script ran: stop at the next step
+
+    def on_interrupt(self, signum: int, frame: FrameType | None) -> None:
+        """SIGINT, as pdb takes it: while the script runs, stop at the next step of a pass (the
+        one under way, or the next backward()); at the prompt, or pressed twice, interrupt."""
+        if self.at_prompt or self.interrupted or self.end_of_input:
+            raise KeyboardInterrupt
+        self.interrupted = True
+        self.say("\n--Interrupted: stopping at the next backward() step "
+                 "(Ctrl-C again stops the script)--")
 
     # -- the pass --------------------------------------------------------------------------------
     def intercept(self, root: Value, seed: float, frame: FrameType) -> bool:
         """The backward_interceptor: True when it ran root's pass itself."""
         self.passes += 1
-        first = self.passes == 1 or self.stop_all
+        first = self.passes == 1 or self.stop_all or self.interrupted
         if self.html is not None:
             if first:
                 self.write_html(root, frame)
@@ -89,7 +99,12 @@ class Debugger(Prompt):
 
     def stops_at(self, step: Step) -> bool:
         """Whether the prompt comes up at step: the one `next` asked for, or a breakpoint."""
-        return not self.end_of_input and (step.index == self.stop_at or bool(self.at_breakpoint(step)))
+        if self.end_of_input:
+            return False
+        if self.interrupted:
+            self.interrupted = False
+            return True
+        return step.index == self.stop_at or bool(self.at_breakpoint(step))
 
     def step_through(self, root: Value) -> None:
         stopped = False

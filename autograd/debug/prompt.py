@@ -29,6 +29,7 @@ class Prompt(cmd.Cmd):
 
     frame: FrameType | None = None
     locals: dict[str, Any] = {}  # noqa: RUF012 - replaced per frame, never mutated here
+    at_prompt = False  # reading a command (Ctrl-C then interrupts the line only)
 
     def words(self) -> list[str]:
         return []
@@ -46,12 +47,16 @@ class Prompt(cmd.Cmd):
 
     def prompt_loop(self) -> None:
         """Read commands until one moves on; Ctrl-C at the prompt only interrupts the line."""
-        while True:
-            try:
-                self.cmdloop()
-                return
-            except KeyboardInterrupt:
-                self.say("\n--KeyboardInterrupt-- (q quits)")
+        self.at_prompt = True
+        try:
+            while True:
+                try:
+                    self.cmdloop()
+                    return
+                except KeyboardInterrupt:
+                    self.say("\n--KeyboardInterrupt-- (q quits)")
+        finally:
+            self.at_prompt = False
 
     # -- commands --------------------------------------------------------------------------------
     def do_help(self, arg: str) -> None:
