@@ -165,15 +165,18 @@ class Sweep:
     sending its upstream gradient to its parents: terms holds (parent, local, contribution,
     total) per parent, total being the parent's upstream sum right after that contribution.
     `upstream[node]` is node's sum so far (complete once node has been yielded).  It never
-    touches .grad; nothing but its owner sees its sums.
+    touches .grad; nothing but its owner sees its sums.  The graph's local derivatives are
+    read when the Sweep is made, so a Tape syncing new numbers into the graph in the middle of
+    the pass cannot change the rest of it.
     """
 
-    __slots__ = ("root", "order", "upstream")
+    __slots__ = ("root", "order", "upstream", "_edges")
 
     def __init__(self, root: Value, seed: float = 1.0, order: list[Value] | None = None) -> None:
         self.root = root
         self.order = topological_order(root) if order is None else order
         self.upstream: dict[Value, float] = {root: seed}
+        self._edges = [(node, node._a, node._da, node._b, node._db) for node in reversed(self.order)]
 
     def __len__(self) -> int:
         return len(self.order)
@@ -181,18 +184,14 @@ class Sweep:
     def __iter__(self) -> Iterator[tuple[Value, float, list[tuple[Value, float, float, float]]]]:
         up = self.upstream
         get = up.get
-        for node in reversed(self.order):
+        for node, a, da, b, db in self._edges:
             g = up[node]
             terms: list[tuple[Value, float, float, float]] = []
-            da = node._da
             if da is not None:  # the same additions, in the same order, as backward()'s loop
-                a = node._a
                 c = da * g
                 t = up[a] = get(a, 0.0) + c
                 terms.append((a, da, c, t))
-            db = node._db
             if db is not None:
-                b = node._b
                 c = db * g
                 t = up[b] = get(b, 0.0) + c
                 terms.append((b, db, c, t))

@@ -40,10 +40,13 @@ _unsynced: weakref.WeakSet[Tape] = weakref.WeakSet()  # replayed since their las
 def sync_pending() -> None:
     """sync() every tape replayed since its last sync.  The engine calls it (as
     engine.pending_sync) before any pass or view orders a graph, so every one of them, and
-    backward() too, works with the replayed numbers."""
-    _engine.pending_sync = None
-    for tape in list(_unsynced):
-        tape.sync()
+    backward() too, works with the replayed numbers.  It holds the engine's lock throughout, as
+    forward() does to mark a tape pending: a pass in another thread waits for the whole sync
+    (never sees a graph half written), and the flag is cleared only once nothing is pending."""
+    with writing_grads():
+        while _unsynced:
+            _unsynced.pop().sync()
+        _engine.pending_sync = None
 
 
 def _leaf_data(leaves: list[Value]) -> list[float]:
@@ -72,7 +75,11 @@ class Tape:
         self._n = len(order)
         self._chunks = record(root, self._leaves, ops)
         self._root_slot = self._n - 1 if root.op else self._leaves.index(root)
-        self._v: list[float] | None = None  # the last replay's values, by slot
+        self._order = order  # the recorded graph (the Tape keeps it alive through its root)
+        # the last replay's values by slot: leaves first, then the ops in order; at first, the
+        # numbers of the recording (recording counts as a forward())
+        self._v: list[float] = ([node.data for node in self._leaves]
+                                + [node.data for node in ops])
 
     @property
     def leaves(self) -> list[Value]:
@@ -93,9 +100,10 @@ class Tape:
                 v += chunk.forward(chunk.get(v), chunk.K)
         self._v = v
         out = v[self._root_slot]
-        self._root.data = out
-        _unsynced.add(self)
-        _engine.pending_sync = sync_pending
+        with writing_grads():
+            self._root.data = out
+            _unsynced.add(self)
+            _engine.pending_sync = sync_pending
         return out
 
     def backward(self, grad: float = 1.0) -> None:
@@ -116,29 +124,25 @@ class Tape:
                 leaf.grad += g
 
     def sync(self) -> None:
-        """Write the last replay's numbers into the recorded Values: each node's .data and its
-        local derivatives (what .local, backward(), the stepper and every picture read)."""
-        _unsynced.discard(self)
-        v = self._values()
-        order = topological_order(self._root)
-        slot = self._slots(order)
-        for node in self._leaves:
-            node.data = v[slot[node]]
-        for node in order:
-            if node.op:
-                out, local = self._local(node, slot, v)
-                node.data = out
-                _set_local(node, local)
+        """Write the last replay's numbers into the recorded op nodes: each one's .data and its
+        local derivatives (what .local, backward(), the stepper and every picture read).  The
+        leaves are the replay's inputs: they keep their .data (an optimizer may have moved it
+        since), as after a rebuild.  Done under the engine's lock, so no pass sees it half done."""
+        with writing_grads():
+            _unsynced.discard(self)
+            v = self._values()
+            order = self._order
+            slot = self._slots(order)
+            for node in order:
+                if node.op:
+                    out, local = self._local(node, slot, v)
+                    node.data = out
+                    _set_local(node, local)
 
     # -- the slow paths: one node at a time, the rules called on floats ------------------------
     def _values(self) -> list[float]:
-        if self._v is None:  # never replayed: the recorded numbers
-            self._v = [node.data for node in self._ordered()]
+        """The last replay's values by slot (the recorded numbers, before any forward())."""
         return self._v
-
-    def _ordered(self) -> list[Value]:
-        order = topological_order(self._root)
-        return self._leaves + [node for node in order if node.op]
 
     def _slots(self, order: list[Value]) -> dict[Value, int]:
         slot = {node: i for i, node in enumerate(self._leaves)}
@@ -165,7 +169,7 @@ class Tape:
     def _checked_forward(self, v: list[float]) -> list[float]:
         """forward() under detect_anomaly(): node by node, raising AnomalyError at the first
         op that makes NaN or inf from finite inputs."""
-        order = topological_order(self._root)
+        order = self._order
         slot = self._slots(order)
         for node in order:
             if not node.op:
@@ -183,7 +187,7 @@ class Tape:
     def _checked_backward(self, v: list[float], seed: float) -> list[float]:
         """backward() under detect_anomaly(): the engine's loop, raising AnomalyError at the
         first step that makes a gradient NaN or inf."""
-        order = topological_order(self._root)
+        order = self._order
         slot = self._slots(order)
         if not math.isfinite(seed):
             raise _anomaly(f"Tape.backward() was called with a non-finite grad {seed!r}",

@@ -7,6 +7,7 @@ Set HYPOTHESIS_PROFILE=dev to explore new random examples, or =thorough for a lo
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,16 @@ def pytest_runtest_makereport(item, call):
 def pytest_make_collect_report(collector):
     outcome = yield
     _fail_required_skip(outcome.get_result())
+
+
+@pytest.fixture
+def fast_switching():
+    """Threads switch every microsecond, so that an unprotected read-modify-write of shared
+    state is interleaved and shows (the thread tests of passes and tapes)."""
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(old)
 
 
 def small_graph():

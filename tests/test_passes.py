@@ -9,7 +9,6 @@ unprotected read-modify-write of a shared field would be interleaved and lose up
 from __future__ import annotations
 
 import json
-import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -122,14 +121,6 @@ def test_a_pass_started_while_this_thread_holds_the_engine_lock_uses_its_own_sum
 
 
 # -- threads ------------------------------------------------------------------------------------
-
-@pytest.fixture
-def fast_switching():
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    yield
-    sys.setswitchinterval(old)
-
 
 def run_threads(*targets: Callable[[], None]) -> None:
     errors: list[BaseException] = []

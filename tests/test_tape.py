@@ -459,3 +459,73 @@ def test_the_tape_reads_the_engines_registry() -> None:
     forward, rules = primitive("*")
     assert forward is value_module.PRIMITIVES["*"].forward
     assert rules == tuple(value_module.PRIMITIVES["*"].rules)
+
+
+# -- a replay never rewrites what it did not compute, nor a pass under way ----------------------
+
+def test_syncing_leaves_the_leaves_data_as_the_optimizer_left_it() -> None:
+    from nn import SGD
+
+    w, x = Value(0.3, "w"), Value(2.0, "x")
+    loss = (w * x - 1.0) ** 2
+    tape, opt = Tape(loss), SGD([w], lr=0.1)
+    seen = []
+    for _ in range(4):
+        seen.append(tape.forward())
+        tape.backward()
+        opt.step()
+        loss.zero_grad()  # orders the graph, so the replay syncs: the step must stay
+    assert seen[-1] < seen[0] / 100 and w.data == pytest.approx(0.49968)
+
+
+def test_backward_before_any_forward_uses_the_numbers_of_the_recording() -> None:
+    x = Value(2.0, "x")
+    y = (x * x) * x
+    tape = Tape(y)
+    x.data = 3.0  # not replayed yet: the recorded graph still holds x = 2
+    tape.backward()
+    assert x.grad == 12.0  # what y.backward() on the recorded graph gives, 3 * 2**2
+
+
+def test_a_stepped_pass_under_way_is_not_changed_by_a_replay_syncing_in_its_middle() -> None:
+    a, b = Value(2.0, "a"), Value(3.0, "b")
+    c = a * b
+    L = (c * c) * a
+    tape = Tape(L)
+    steps = backward_steps(L)
+    next(steps)
+    a.data = 5.0
+    tape.forward()
+    to_json(Value(1.0))  # any view syncs the replayed numbers into L's graph
+    list(steps)
+    assert (a.grad, b.grad) == (108.0, 48.0)  # the pass it started as: a = 2, b = 3
+
+
+def test_a_pass_in_another_thread_waits_for_a_whole_sync(fast_switching) -> None:
+    from autograd import grad
+
+    w = Value(0.5, "w")
+    y = w
+    for _ in range(2000):
+        y = (y * 1.0001).tanh() + w * 0.001
+    tape = Tape(y)
+    w.data = 0.9
+    tape.forward()
+    tape.sync()
+    expected = grad(y, [w])[0].data
+    wrong = 0
+    for _ in range(10):
+        w.data = 0.5
+        tape.forward()
+        tape.sync()
+        w.data = 0.9
+        tape.forward()  # a sync pending
+        got: list[float] = []
+        other = threading.Thread(target=lambda: grad(Value(1.0) + 1.0, []))  # starts the sync
+        mine = threading.Thread(target=lambda: got.append(grad(y, [w])[0].data))
+        other.start()
+        mine.start()
+        other.join()
+        mine.join()
+        wrong += got != [expected]
+    assert wrong == 0
