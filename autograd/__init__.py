@@ -1,7 +1,7 @@
 """chainrule's autograd: a scalar-valued reverse-mode autograd engine built for seeing gradients.
 
-Import name `autograd` (distribution `chainrule`); see README.md and API.md.  The engine loads
-with the package; pictures (graphviz), the debugger, explain and Tape load on first use, so
+Import name `autograd` (distribution `chainrule`); see README.md and API.md.  The engine and
+explain load with the package; pictures (graphviz), the debugger and Tape load on first use, so
 `import autograd` (and `import nn`) stays cheap.
 """
 

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any, TypeVar
+from typing import Any
 
 from . import modes as _modes_mod
 from . import value as _value
@@ -41,9 +41,6 @@ from .value import PRIMITIVES, Value
 __all__ = ["topological_order", "backward", "grad", "Sweep", "no_grad", "is_grad_enabled",
            "is_anomaly_enabled", "writing_grads", "backward_interceptor", "check_value",
            "value_list", "check_seed", "AnomalyChecker", "set_anomaly_checker", "anomaly_mode"]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
 
 # ---------------------------------------------------------------------------------------------
 # Checking arguments (shared by every public entry point)

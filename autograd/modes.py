@@ -85,16 +85,18 @@ class _ModeContext:
 
     def __enter__(self) -> Any:
         _switch(self.mode, +1)
-        self._entered.append(threading.get_ident())
+        with _mode_lock:  # one object may be entered by several threads at once
+            self._entered.append(threading.get_ident())
         return self
 
     def __exit__(self, *exc: object) -> None:
         me = threading.get_ident()
-        if me not in self._entered:
-            raise RuntimeError(f"{type(self).__name__}.__exit__() without __enter__() in "
-                               f"this thread")
+        with _mode_lock:
+            if me not in self._entered:
+                raise RuntimeError(f"{type(self).__name__}.__exit__() without __enter__() in "
+                                   f"this thread")
+            del self._entered[len(self._entered) - 1 - self._entered[::-1].index(me)]
         _switch(self.mode, -1)
-        del self._entered[len(self._entered) - 1 - self._entered[::-1].index(me)]
 
 
 class no_grad(_ModeContext):

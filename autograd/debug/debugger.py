@@ -12,7 +12,6 @@ import importlib
 import keyword
 import os
 import tempfile
-from collections import deque
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
@@ -20,6 +19,7 @@ from typing import Any, TextIO
 from .._util import format_number, printable
 from ..names import caller_scope, kind, node_names
 from ..value import Value
+from .places import shortest_path, shown_path
 from .prompt import FAILED, Prompt
 from .steps import BackwardSteps, Step
 
@@ -439,34 +439,3 @@ Without FILE it goes to a temporary directory (the path is printed), never the c
     do_g = do_graph
     do_q = do_exit = do_quit
     complete_p = complete_print = complete_e = complete_explain = Prompt.complete_python
-
-
-
-def shown_path(filename: str, cwd: str) -> str:
-    """filename relative to cwd when it is below it (examples/train.py, as the user typed it),
-    else as it is; like the traceback of `python examples/train.py` run from cwd."""
-    path, cwd = os.path.realpath(filename), os.path.realpath(cwd)  # /tmp may be a symlink
-    try:
-        if os.path.commonpath([path, cwd]) != cwd:
-            return filename
-    except ValueError:  # another drive, or a mix of absolute and relative paths
-        return filename
-    return os.path.relpath(path, cwd)
-
-
-def shortest_path(root: Value, target: Value) -> list[Value]:
-    """A shortest path root -> ... -> target along parent edges (breadth-first)."""
-    before: dict[Value, Value | None] = {root: None}
-    queue = deque([root])
-    while queue:
-        node = queue.popleft()
-        if node is target:
-            break
-        for parent in node.parents:
-            if parent not in before:
-                before[parent] = node
-                queue.append(parent)
-    path = [target]
-    while before.get(path[-1]) is not None:
-        path.append(before[path[-1]])  # type: ignore[arg-type]
-    return path[::-1]
