@@ -51,28 +51,27 @@ def _logits(logits: Any, who: str, where: str = "logits") -> list[Value]:
     return out
 
 
-def _shifted(xs: list[Value]) -> tuple[list[Value], Value]:
-    """(x_i - m for each i, log(sum_j exp(x_j - m))) with m the largest logit, a float."""
+def _shifted(xs: list[Value]) -> tuple[list[Value], list[Value], Value]:
+    """(x_i - m, exp(x_i - m) for each i, and sum_j exp(x_j - m)), m the largest logit, a float."""
     data = [x.data for x in xs]
     m = math.nan if any(map(math.isnan, data)) else max(data)
     if math.isinf(m):
         m = 0.0  # shifting by an infinity would turn it into nan; IEEE sorts out the rest
     shifted = [x - m for x in xs]
     exps = [s.exp() for s in shifted]
-    return shifted, sum(exps[1:], exps[0]).log()
+    return shifted, exps, sum(exps[1:], exps[0])
 
 
 def log_softmax(logits: Sequence[Value | float]) -> list[Value]:
     """log(softmax(logits)), computed as x_i - logsumexp(x) so it stays finite for any finite logits."""
-    shifted, lse = _shifted(_logits(logits, "log_softmax"))
+    shifted, _, total = _shifted(_logits(logits, "log_softmax"))
+    lse = total.log()
     return [s - lse for s in shifted]
 
 
 def softmax(logits: Sequence[Value | float]) -> list[Value]:
     """exp(x_i) / sum_j exp(x_j): probabilities that sum to 1, stable for any finite logits."""
-    shifted, _ = _shifted(_logits(logits, "softmax"))
-    exps = [s.exp() for s in shifted]
-    total = sum(exps[1:], exps[0])
+    _, exps, total = _shifted(_logits(logits, "softmax"))
     return [e / total for e in exps]
 
 
@@ -89,8 +88,8 @@ def _class_index(t: Any, classes: int, who: str, where: str) -> int:
 
 def _one(xs: list[Value], t: int) -> Value:
     """-log_softmax(xs)[t] = logsumexp(xs) - x_t, both shifted by the same m."""
-    shifted, lse = _shifted(xs)
-    return lse - shifted[t]
+    shifted, _, total = _shifted(xs)
+    return total.log() - shifted[t]
 
 
 def cross_entropy(logits: Any, target: Any) -> Value:
