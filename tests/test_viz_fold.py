@@ -238,3 +238,16 @@ def test_max_size_is_one_limit_set_from_the_package(monkeypatch):
 def test_draw_asks_the_same_plan():
     plan = viz.picture_plan(neuron_graph(), fold=True)
     assert (plan.kind, plan.size) == ("folded", 12)
+
+
+def test_fold_keeps_two_models_of_the_same_shape_apart():
+    # their neurons share names (layers.0.neurons.0 ...), never parameters
+    import random
+
+    m1, m2 = MLP(2, [2, 1], rng=random.Random(1)), MLP(2, [2, 1], rng=random.Random(2))
+    x = [Value(0.5), Value(-1.0)]
+    source = draw(m1(x) + m2(x), fold=True).source
+    head = '<b>layers.0.neurons.0</b></td></tr><tr><td align="left">w.0'
+    tables = [line for line in source.splitlines() if head in line]
+    assert len(tables) == 2  # one parameter node per model's neuron
+    assert all(t.count(">w.0<") == 1 and t.count(">b<") == 1 for t in tables)

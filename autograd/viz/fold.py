@@ -137,13 +137,17 @@ class Folding:
             self.boxes[i] = Box(i, name, inner, inputs)
 
         # The parameters of each neuron that was called: one node, named after the first of them.
-        called = {box.name for box in self.boxes.values()}
-        params: dict[str, list[int]] = {}
-        for j, name in neuron_of.items():
-            if name in called:
-                params.setdefault(name, []).append(j)
-        for name, js in params.items():
-            js.sort(key=lambda j: _parameter_order(order[j].label))
+        # A neuron is known by the parameters its calls use, not by its name alone: two models
+        # of the same shape have neurons of the same names, each with parameters of its own.
+        params: dict[frozenset[int], str] = {}
+        for box in self.boxes.values():
+            mine = frozenset(j for j in box.inputs if neuron_of.get(j) == box.name)
+            if mine:
+                params.setdefault(mine, box.name)
+        for used, name in params.items():
+            if any(j in self.group_of for j in used):
+                continue  # shared with a neuron grouped already (tied weights): drawn there
+            js = sorted(used, key=lambda j: _parameter_order(order[j].label))
             first = min(js)
             self.groups[first] = (name, js)
             self.group_of.update((j, first) for j in js)
