@@ -141,9 +141,9 @@ class Folding:
         # of the same shape have neurons of the same names, each with parameters of its own.
         params: dict[frozenset[int], str] = {}
         for box in self.boxes.values():
-            mine = frozenset(j for j in box.inputs if neuron_of.get(j) == box.name)
-            if mine:
-                params.setdefault(mine, box.name)
+            its = frozenset(j for j in box.inputs if neuron_of.get(j) == box.name)
+            if its:
+                params.setdefault(its, box.name)
         for used, name in params.items():
             if any(j in self.group_of for j in used):
                 continue  # shared with a neuron grouped already (tied weights): drawn there
