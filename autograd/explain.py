@@ -340,6 +340,12 @@ def explain(root: Value, node: Value, *, names: Mapping[Value, str] | None = Non
             merged.kinds.update(all_names.kinds)
             merged.update((n, str(name)) for n, name in names.items() if n in merged)
             all_names = merged
+            taken: dict[str, Value] = {}
+            for n in order:
+                other = taken.setdefault(all_names[n], n)
+                if other is not n:
+                    raise ValueError(f"explain(..., names=...): the name {all_names[n]!r} would "
+                                     f"stand for two nodes of the graph; give names that differ")
     if node not in all_names:
         return _unrelated(root, node, all_names, scope)
     g = PathGraph(root, node, all_names, scope, order)

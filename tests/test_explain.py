@@ -418,3 +418,11 @@ def test_from_autograd_import_explain_is_the_function_even_after_its_module_is_l
 
     assert public is explain is module.explain is sys.modules["autograd"].explain
     assert callable(public)
+
+
+def test_names_that_would_name_two_nodes_alike_are_refused():
+    w1, w2 = Value(0.5, "w1"), Value(-1.0, "w2")
+    C = (w1 * 2.0).tanh() * w2
+    with pytest.raises(ValueError, match="'w2' would stand for two nodes"):
+        explain(C, w1, names={w1: "w2"})
+    assert "dC/dW = " in str(explain(C, w1, names={w1: "W"}))
