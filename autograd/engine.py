@@ -38,9 +38,10 @@ from .modes import (
 from .modes import modes as _modes
 from .value import PRIMITIVES, Value
 
-__all__ = ["topological_order", "backward", "grad", "Sweep", "no_grad", "is_grad_enabled",
-           "is_anomaly_enabled", "writing_grads", "backward_interceptor", "check_value",
-           "value_list", "check_seed", "AnomalyChecker", "set_anomaly_checker", "anomaly_mode"]
+__all__ = ["topological_order", "backward", "grad", "Sweep", "checked", "no_grad",
+           "is_grad_enabled", "is_anomaly_enabled", "writing_grads", "backward_interceptor",
+           "check_value", "value_list", "check_seed", "AnomalyChecker", "set_anomaly_checker",
+           "anomaly_mode"]
 
 # ---------------------------------------------------------------------------------------------
 # Checking arguments (shared by every public entry point)
@@ -207,7 +208,7 @@ def backward(root: Value, grad: float = 1.0) -> None:
     if _interceptor is not None and _intercept(root, seed):
         return
     if _value._hook is not None and _modes.anomaly:
-        _checked(Sweep(root, seed), "backward()", apply=True)
+        checked(Sweep(root, seed), "backward()", apply=True)
         return
     order = topological_order(root)
     global _owner
@@ -251,7 +252,7 @@ def grad(output: Value, inputs: Sequence[Value] | Iterable[Value], *,
     if not create_graph:
         sweep = Sweep(output)
         if _value._hook is not None and _modes.anomaly:
-            _checked(sweep, "grad()", apply=False)
+            checked(sweep, "grad()", apply=False)
         else:
             for _ in sweep:
                 pass
@@ -327,7 +328,7 @@ def backward_interceptor(fn: Callable[[Value, float, FrameType], bool]) -> Itera
 # ---------------------------------------------------------------------------------------------
 # Anomaly mode: the engine checks each pass; check.py words the error (modes.py)
 
-def _checked(sweep: Sweep, what: str, *, apply: bool) -> None:
+def checked(sweep: Sweep, what: str, *, apply: bool) -> None:
     """Run sweep, raising the checker's error at the first step making a gradient nan or inf
     (apply: add each node's gradient to its .grad, as backward() does)."""
     checker = _modes_mod.checker

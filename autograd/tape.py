@@ -17,8 +17,9 @@ internals this module may write) into the recorded Values.  It also happens by i
 pass or view orders the graph (engine.pending_sync), so backward(), grad(), the stepper, to_json,
 the player, explain and pictures always work with the replayed numbers; a bare `.data` read of
 an intermediate shows them after tape.sync().
-Under detect_anomaly() forward and backward run node by node, raising AnomalyError at the first
-op or gradient that turns NaN or infinite.
+Under detect_anomaly() forward replays node by node, raising AnomalyError at the first op that
+turns NaN or infinite from finite inputs; backward syncs the graph and runs the engine's checked
+pass (engine.checked), so its error is the one a rebuilt graph gives.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import weakref
 
 from . import engine as _engine
 from ._util import as_float, describe
-from .engine import check_seed, is_anomaly_enabled, topological_order, writing_grads
+from .engine import Sweep, check_seed, checked, is_anomaly_enabled, topological_order, writing_grads
 from .tapecode import primitive, record
 from .value import Value
 
@@ -111,8 +112,11 @@ class Tape:
         forward() (recording counts as one)."""
         seed = check_seed(grad)
         v = self._values()
-        if is_anomaly_enabled():
-            G = self._checked_backward(v, seed)
+        if is_anomaly_enabled():  # the engine's checked pass over the synced graph
+            self.sync()
+            sweep = Sweep(self._root, seed, self._order)
+            checked(sweep, "Tape.backward()", apply=False)
+            G = [sweep.upstream.get(leaf, 0.0) for leaf in self._leaves]
         else:
             G = [0.0] * self._n
             G[self._root_slot] = seed
@@ -184,40 +188,12 @@ class Tape:
                                f"{' and '.join(repr(x) for x in xs)}", node, self._root, order)
         return v
 
-    def _checked_backward(self, v: list[float], seed: float) -> list[float]:
-        """backward() under detect_anomaly(): the engine's loop, raising AnomalyError at the
-        first step that makes a gradient NaN or inf."""
-        order = self._order
-        slot = self._slots(order)
-        if not math.isfinite(seed):
-            raise _anomaly(f"Tape.backward() was called with a non-finite grad {seed!r}",
-                           self._root, self._root, order)
-        G = [0.0] * self._n
-        G[self._root_slot] = seed
-        for node in reversed(order):
-            if not node.op:
-                continue
-            g = G[slot[node]]
-            local = self._local(node, slot, v)[1]
-            for parent, d in zip(node.parents, local):
-                p = slot[parent]
-                G[p] += d * g
-                if not math.isfinite(d * g) or not math.isfinite(G[p]):
-                    raise _anomaly(f"Tape.backward() made the gradient of {{parent}} {G[p]!r} "
-                                   f"at {{node}} ({node.op}, data {v[slot[node]]!r}, upstream "
-                                   f"{g!r}, local derivative {d!r})", node, self._root, order,
-                                   parent)
-        return G
 
-
-def _anomaly(message: str, node: Value, root: Value, order: list[Value],
-             parent: Value | None = None) -> Exception:
+def _anomaly(message: str, node: Value, root: Value, order: list[Value]) -> Exception:
     from .check import AnomalyError  # check builds on the engine, as the tape does
     from .names import node_names
     names = node_names(root, order)
     text = message.replace("{node}", names[node])
-    if parent is not None:
-        text = text.replace("{parent}", names[parent])
     label = f" ('{node.label}')" if node.label else ""
     text += f"\n  node {names[node]}{label}: op {node.op}, recorded by Tape; tape.sync() shows " \
             f"the replayed numbers in every view"
