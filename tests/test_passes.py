@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -213,32 +214,13 @@ def test_to_json_in_one_thread_sees_no_grads_of_a_pass_in_another(fast_switching
 
 # -- modes per thread -----------------------------------------------------------------------------
 
-def test_no_grad_in_one_thread_leaves_recording_on_in_another():
-    inside, release = threading.Event(), threading.Event()
-
-    def hold_no_grad() -> None:
-        with no_grad():
-            inside.set()
-            release.wait(5)
-
-    t = threading.Thread(target=hold_no_grad)
-    t.start()
-    inside.wait(5)
-    try:
-        assert is_grad_enabled()
-        x = Value(2.0)
-        y = x * x
-        assert y.parents == (x, x)
-    finally:
-        release.set()
-        t.join()
-
-
-def test_detect_anomaly_in_one_thread_does_not_raise_in_another():
+@contextmanager
+def held_in_another_thread(mode: Callable[[], Any]) -> Iterator[None]:
+    """Another thread enters mode() and stays inside it for as long as the block runs."""
     inside, release = threading.Event(), threading.Event()
 
     def hold() -> None:
-        with detect_anomaly():
+        with mode():
             inside.set()
             release.wait(5)
 
@@ -246,11 +228,24 @@ def test_detect_anomaly_in_one_thread_does_not_raise_in_another():
     t.start()
     inside.wait(5)
     try:
-        assert not is_anomaly_enabled()
-        assert (Value(1.0) / 0).data == float("inf")
+        yield
     finally:
         release.set()
         t.join()
+
+
+def test_no_grad_in_one_thread_leaves_recording_on_in_another():
+    with held_in_another_thread(no_grad):
+        assert is_grad_enabled()
+        x = Value(2.0)
+        y = x * x
+        assert y.parents == (x, x)
+
+
+def test_detect_anomaly_in_one_thread_does_not_raise_in_another():
+    with held_in_another_thread(detect_anomaly):
+        assert not is_anomaly_enabled()
+        assert (Value(1.0) / 0).data == float("inf")
 
 
 def test_making_values_while_another_thread_enters_and_leaves_anomaly_mode(fast_switching):
