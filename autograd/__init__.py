@@ -1,8 +1,15 @@
 """chainrule's autograd: a scalar-valued reverse-mode autograd engine built for seeing gradients.
 
-Import name `autograd` (distribution `chainrule`); see README.md and API.md.  The engine and
-explain load with the package; pictures (graphviz), the debugger and Tape load on first use, so
-`import autograd` (and `import nn`) stays cheap.
+Import name `autograd` (distribution `chainrule`).  The engine and explain load with the
+package; pictures (graphviz), the debugger and Tape load on first use, so `import autograd` (and
+`import nn`) stays cheap.
+
+Documentation (the site: `pip install '.[docs]' && mkdocs build`, then open site/index.html):
+    docs/api/autograd.md                every public name, with signatures and types
+    docs/tutorials/two-nodes.md         the chain rule on two nodes: by hand, pictures, explain, the player
+    docs/tutorials/wrong-gradient.md    gradcheck, detect_anomaly, the stepper
+    docs/tutorials/training-fast.md     rebuilding, Tape, the benchmark numbers
+    docs/tutorials/teaching.md          names, pictures, folding, the player in slides and notebooks
 """
 
 from __future__ import annotations

@@ -28,7 +28,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # (a module-level importorskip). Optional peers (torch, micrograd) may still skip.
 _REQUIRED_IN_CI = ("dot", "chromium", "DejaVu", "numpy", "pexpect", "playwright", "graphviz-pure",
                    # the notebook's kernel and tools (tests/test_notebook.py)
-                   "nbclient", "nbconvert", "nbformat", "ipykernel", "jupyter", "matplotlib")
+                   "nbclient", "nbconvert", "nbformat", "ipykernel", "jupyter", "matplotlib",
+                   # the documentation site (tests/test_docs.py)
+                   "mkdocs")
 
 
 def _fail_required_skip(report) -> None:

@@ -2,7 +2,8 @@
 
 The notebook (stored without outputs) runs top to bottom in a fresh ipykernel of this very
 Python, importing autograd and nn from this checkout, in an empty temporary directory; a cell
-that raises fails the build.  CHAINRULE_DOCS_NOTEBOOK=skip leaves it out, for a quick build.  Markdown cells become the page's Markdown (their math goes through
+that raises fails the build.  CHAINRULE_DOCS_NOTEBOOK=skip leaves it out, for a quick
+build.  Markdown cells become the page's Markdown (their math goes through
 the math hook like any page's); code cells become Python blocks; outputs follow each cell: text
 as text blocks, and SVG, HTML (the player's sandboxed iframe) and PNG (as a data: URL) as they
 are, put into the page after Markdown has run so that nothing rewrites them.
@@ -93,7 +94,8 @@ def _rich_output(data: dict) -> str | None:
         if mime in data:
             payload = data[mime].replace("\n", "")
             base64.b64decode(payload, validate=True)  # a broken image fails the build
-            return f'<div class="nb-output nb-image"><img alt="output" src="data:{mime};base64,{payload}"></div>'
+            image = f'<img alt="output" src="data:{mime};base64,{payload}">'
+            return f'<div class="nb-output nb-image">{image}</div>'
     return None
 
 
@@ -129,7 +131,8 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     if match is None:
         return markdown
     if os.environ.get("CHAINRULE_DOCS_NOTEBOOK") == "skip":  # a quick build: the notebook not run
-        return markdown[:match.start()] + "*(The notebook was not run in this build.)*" + markdown[match.end():]
+        note = "*(The notebook was not run in this build.)*"
+        return markdown[:match.start()] + note + markdown[match.end():]
     root = Path(config.config_file_path).resolve().parent
     path = root / match.group(1)
     if not path.is_file():
