@@ -50,7 +50,14 @@ def _mean(terms: list[Any]) -> Value:
 
 
 def mse_loss(pred: Value | Sequence[Value], target: Any) -> Value:
-    """Mean squared error: mean of (pred - target)**2."""
+    """Mean squared error: mean of (pred - target)**2.
+
+    pred is one Value or a list of them; target a number, a Value, or a list as long as pred.
+    A target given as a Value stays in the graph (a Tape can then replay it with new data).
+
+        C = mse_loss(net(1.5), 0.2)                  # one example: (y_hat - 0.2)**2
+        C = mse_loss([net(x) for x in xs], ys)       # the mean over a list
+    """
     return _mean([(p - t) ** 2 for p, t in _pairs(pred, target, "mse_loss")])
 
 
@@ -109,7 +116,13 @@ def binary_cross_entropy(pred: Value | Sequence[Value], target: Any) -> Value:
 
 
 def hinge_loss(scores: Value | Sequence[Value], labels: Any) -> Value:
-    """Mean max-margin loss: mean of relu(1 - label * score), labels in {-1, +1}."""
+    """Mean max-margin loss: mean of relu(1 - label * score), labels in {-1, +1}.
+
+    scores is one Value or a list of them (a model's raw outputs); labels a matching -1 or +1, or
+    a list of them (ints, or Values holding -1.0 or 1.0).
+
+        loss = hinge_loss([model(x) for x in X], Y)   # micrograd's moons demo
+    """
     pairs = _pairs(scores, labels, "hinge_loss")
     terms = []
     for s, y in pairs:

@@ -20,7 +20,10 @@ from autograd._util import describe
 __all__ = ["ACTIVATIONS", "DEFAULT_SEED", "MLP", "Layer", "Module", "Neuron"]
 
 ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid")
-DEFAULT_SEED = 1337  # the default rng makes runs reproducible
+"""The names an `activation` can take: "linear" (the weighted sum itself), "relu" (max(0, z)),
+"tanh" and "sigmoid" (1 / (1 + e**-z)), each one graph node that every view names by it."""
+DEFAULT_SEED = 1337
+"""The seed of the generator a module uses when it is given no `rng`, so runs are reproducible."""
 
 
 def is_number(x: Any) -> bool:
@@ -76,7 +79,8 @@ class Module:
     name, and an enclosing module relabels them with its own prefix when it is built.
     """
 
-    name: str = ""  # dotted path from the outermost module; "" for the outermost one
+    name: str = ""
+    """The module's dotted path from the outermost module (`layers.0.neurons.3`); "" for that one."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -173,20 +177,31 @@ def _as_inputs(x: Any, nin: int, who: str) -> list[Any]:
 
 
 class Neuron(Module):
-    """One neuron: activation(w . x + b), weights uniform in [-1, 1], bias 0."""
+    """One neuron: activation(w . x + b), weights uniform in [-1, 1], bias 0.
+
+    activation is one of ACTIVATIONS: "linear", "relu", "tanh" (the default) or "sigmoid".
+    Calling it on a list of nin numbers or Values returns one Value, labelled with the neuron's
+    name inside a larger module (`layers.0.neurons.3`), which is how `draw(..., fold=True)`
+    finds it.
+    """
 
     def __init__(self, nin: int, activation: str = "tanh", *, rng: random.Random | None = None):
-        self.nin = _check_count(nin, "nin")
+        self.nin: int = _check_count(nin, "nin")
+        """How many inputs the neuron takes."""
         self._activation = _check_activation(activation)
         rng = _check_rng(rng)
-        self.w = [Value(rng.uniform(-1.0, 1.0)) for _ in range(nin)]
-        self.b = Value(0.0)
+        self.w: list[Value] = [Value(rng.uniform(-1.0, 1.0)) for _ in range(nin)]
+        """The weights, one Value per input, labelled `w.0`, `w.1`, ... (with the module's prefix)."""
+        self.b: Value = Value(0.0)
+        """The bias, a Value labelled `b` (with the module's prefix)."""
 
     @property
     def activation(self) -> str:
+        """The activation's name, one of ACTIVATIONS."""
         return self._activation
 
     def __call__(self, x: Sequence[float | Value]) -> Value:
+        """activation(w . x + b) for a list of nin numbers or Values, as one Value."""
         return self._forward(_as_inputs(x, self.nin, f"Neuron({self.nin})"))
 
     def _forward(self, xs: list[Any]) -> Value:
@@ -210,7 +225,8 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """nout neurons reading the same nin inputs; calling it always returns a list."""
+    """nout neurons reading the same nin inputs, each with that activation (one of ACTIVATIONS);
+    calling it always returns a list, one Value per neuron."""
 
     def __init__(self, nin: int, nout: int, activation: str = "tanh", *,
                  rng: random.Random | None = None):
@@ -219,9 +235,11 @@ class Layer(Module):
         _check_activation(activation)
         rng = _check_rng(rng)
         self.nin, self.nout = nin, nout
-        self.neurons = [Neuron(nin, activation, rng=rng) for _ in range(nout)]
+        self.neurons: list[Neuron] = [Neuron(nin, activation, rng=rng) for _ in range(nout)]
+        """The layer's neurons, named `neurons.0`, `neurons.1`, ... (with the module's prefix)."""
 
     def __call__(self, x: Sequence[float | Value]) -> list[Value]:
+        """Each neuron's output for a list of nin numbers or Values: a list of nout Values."""
         return self._forward(_as_inputs(x, self.nin, f"Layer({self.nin}, {self.nout})"))
 
     def _forward(self, xs: list[Any]) -> list[Value]:
@@ -257,11 +275,14 @@ class MLP(Module):
         sizes = [nin, *nouts]
         last = len(nouts) - 1
         self.nin, self.nouts = nin, list(nouts)
-        self.layers = [Layer(sizes[i], sizes[i + 1],
+        self.layers: list[Layer] = [Layer(sizes[i], sizes[i + 1],
                              output_activation if i == last else activation, rng=rng)
                        for i in range(len(nouts))]
+        """The layers, first to last, named `layers.0`, `layers.1`, ..."""
 
     def __call__(self, x: Sequence[float | Value]) -> Value | list[Value]:
+        """The network's output for a list of nin numbers or Values: a Value when the last layer
+        has one neuron, else a list of Values."""
         out: list[Any] = _as_inputs(x, self.nin, f"MLP({self.nin}, {self.nouts})")
         for layer in self.layers:  # inputs checked once here; each layer's outputs are Values
             out = layer._forward(out)

@@ -69,8 +69,11 @@ def _divide(x: float, y: float) -> float:
 
 
 class _Optimizer:
+    """What SGD and Adam share: the parameters they update, and zero_grad()."""
+
     def __init__(self, params: Iterable[Value], who: str):
-        self.params = _check_params(params, who)
+        self.params: list[Value] = _check_params(params, who)
+        """The parameters this optimizer updates, in the order given (each once)."""
 
     def zero_grad(self) -> None:
         """Set every parameter's .grad to 0.0."""
@@ -86,8 +89,10 @@ class SGD(_Optimizer):
 
     def __init__(self, params: Iterable[Value], lr: float = 0.1, momentum: float = 0.0):
         super().__init__(params, "SGD")
-        self.lr = _positive(lr, "SGD lr")
-        self.momentum = _fraction(momentum, "SGD momentum")
+        self.lr: float = _positive(lr, "SGD lr")
+        """The learning rate (> 0); may be changed between steps."""
+        self.momentum: float = _fraction(momentum, "SGD momentum")
+        """The momentum, in [0, 1)."""
         self._velocity = [0.0] * len(self.params)
 
     def step(self) -> None:
@@ -109,11 +114,15 @@ class Adam(_Optimizer):
     def __init__(self, params: Iterable[Value], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
         super().__init__(params, "Adam")
-        self.lr = _positive(lr, "Adam lr")
+        self.lr: float = _positive(lr, "Adam lr")
+        """The learning rate (> 0); may be changed between steps."""
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"Adam betas must be a pair (beta1, beta2), got {describe(betas)}")
-        self.betas = (_fraction(betas[0], "Adam betas[0]"), _fraction(betas[1], "Adam betas[1]"))
-        self.eps = _check_number(eps, "Adam eps", 0.0, math.inf, lo_open=False, hi_open=True)
+        self.betas: tuple[float, float] = (_fraction(betas[0], "Adam betas[0]"),
+                                           _fraction(betas[1], "Adam betas[1]"))
+        """(beta1, beta2): the decay rates of the running means of the gradient and its square."""
+        self.eps: float = _check_number(eps, "Adam eps", 0.0, math.inf, lo_open=False, hi_open=True)
+        """Added to the square root of the second moment, so no step divides by zero."""
         self._m = [0.0] * len(self.params)
         self._v = [0.0] * len(self.params)
         self._t = 0

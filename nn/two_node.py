@@ -32,19 +32,30 @@ def _parameter(x: Any, name: str, default: float) -> Value:
 
 
 class TwoNodeNetwork(Module):
-    """y_hat = sigmoid(w2 * sigmoid(w1*x + b1) + b2); after a call, z1 a1 z2 y_hat hold its Values."""
+    """y_hat = sigmoid(w2 * sigmoid(w1*x + b1) + b2); after a call, z1 a1 z2 y_hat hold its Values.
+
+    w1 and w2 default to numbers drawn from DEFAULT_SEED's generator, b1 and b2 to 0.0; each may
+    be a number or a Value (then that very Value is the parameter).  The parameters are labelled
+    w1 b1 w2 b2, and each call's nodes z1 a1 z2 y_hat (and a number given as x becomes a leaf
+    labelled x), so every view writes them as the course does.
+    """
 
     def __init__(self, w1: float | None = None, w2: float | None = None,
                  b1: float = 0.0, b2: float = 0.0):
         rng = random.Random(DEFAULT_SEED)
         w1_default, w2_default = rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)
-        self.w1 = _parameter(w1, "w1", w1_default)
-        self.b1 = _parameter(b1, "b1", 0.0)
-        self.w2 = _parameter(w2, "w2", w2_default)
-        self.b2 = _parameter(b2, "b2", 0.0)
+        self.w1: Value = _parameter(w1, "w1", w1_default)
+        """The first weight, labelled w1: z1 = w1*x + b1."""
+        self.b1: Value = _parameter(b1, "b1", 0.0)
+        """The first bias, labelled b1."""
+        self.w2: Value = _parameter(w2, "w2", w2_default)
+        """The second weight, labelled w2: z2 = w2*a1 + b2."""
+        self.b2: Value = _parameter(b2, "b2", 0.0)
+        """The second bias, labelled b2."""
         self._z1 = self._a1 = self._z2 = self._y_hat = None
 
     def __call__(self, x: float | Value) -> Value:
+        """The forward pass on one input x (a number or a Value): y_hat, a Value."""
         if not is_operand(x):
             raise TypeError(f"TwoNodeNetwork takes one number or Value x, got {describe(x)}")
         z1 = self.w1 * x + self.b1

@@ -5,7 +5,8 @@ in source order.  Two things of chainrule's classes exist only when the code run
 - the methods made by `primitive(...)` in a class body (Value's operators and exp, log, tanh, ...):
   griffe sees an assignment, or nothing for `__add__, __radd__ = primitive(...)`; here each
   becomes a method with its signature and the docstring `primitive(..., doc=...)` gave it;
-- the docstrings of `__slots__` given as a dict (Value.data, .grad, .label, .op).
+- the docstrings of `__slots__` given as a dict (Value.data, .grad, .label, .op), and of
+  properties made by `property(getter, doc=...)` (TwoNodeNetwork.z1, ...).
 Everything else stays as griffe read it.
 """
 
@@ -62,6 +63,10 @@ class RuntimeMembers(griffe.Extension):
                                        parameters=griffe.Parameters(*params), returns="Value")
                 func.docstring = griffe.Docstring(inspect.cleandoc(value.__doc__ or ""), parent=func)
                 cls.set_member(name, func)
+            elif (isinstance(value, property) and value.__doc__ and name in cls.members
+                  and not cls.members[name].docstring):  # x = property(getter, doc=...)
+                member = cls.members[name]
+                member.docstring = griffe.Docstring(inspect.cleandoc(value.__doc__), parent=member)
             elif (isinstance(value, types.MemberDescriptorType) and slot_docs.get(name)
                   and name in cls.members and not cls.members[name].docstring):
                 member = cls.members[name]  # help() reads a slot's doc from __slots__ too
