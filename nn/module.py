@@ -75,7 +75,7 @@ class Module:
     """Base of every network: its parameters, found by walking its attributes in order.
 
     A subclass only assigns its parameters and submodules as attributes (a Value, a Module, or
-    a list of them); when its __init__ returns, every parameter is labelled with its dotted
+    a list of them); when its `__init__` returns, every parameter is labelled with its dotted
     name, and an enclosing module relabels them with its own prefix when it is built.
     """
 
