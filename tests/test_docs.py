@@ -28,6 +28,9 @@ import nn
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 TUTORIALS = sorted((DOCS / "tutorials").glob("*.md"))
+# every page whose Python runs: the tutorials and any other page with a ```python block
+PAGES = sorted(p for p in DOCS.rglob("*.md") if "```python" in p.read_text("utf-8"))
+PAGE_IDS = [str(p.relative_to(DOCS).with_suffix("")) for p in PAGES]
 FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```[ \t]*$", re.S | re.M)
 TITLE = re.compile(r'title="([^"]+)"')
 BUILD_SECONDS = 600  # a timeout for a hung build, not a benchmark
@@ -97,8 +100,12 @@ def _lines(text: str) -> list[str]:
     return [line.rstrip() for line in text.strip("\n").splitlines()]
 
 
-@pytest.mark.parametrize("page", TUTORIALS, ids=[p.stem for p in TUTORIALS])
-def test_a_tutorials_code_runs_and_prints_what_the_page_shows(page, tmp_path, monkeypatch):
+def test_every_tutorial_has_code_that_runs():
+    assert set(TUTORIALS) <= set(PAGES) and len(TUTORIALS) >= 4
+
+
+@pytest.mark.parametrize("page", PAGES, ids=PAGE_IDS)
+def test_a_pages_code_runs_and_prints_what_the_page_shows(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the blocks write their pictures and players here
     results = run_page(page)
     assert results, f"{page.name} has python blocks"
@@ -107,8 +114,8 @@ def test_a_tutorials_code_runs_and_prints_what_the_page_shows(page, tmp_path, mo
             assert _lines(printed) == _lines(expected), f"{page.name}: the block\n{code}\nprinted\n{printed}"
 
 
-@pytest.mark.parametrize("page", TUTORIALS, ids=[p.stem for p in TUTORIALS])
-def test_a_tutorials_stepper_session_is_what_the_stepper_prints(page, tmp_path):
+@pytest.mark.parametrize("page", PAGES, ids=PAGE_IDS)
+def test_a_pages_stepper_session_is_what_the_stepper_prints(page, tmp_path):
     for command, transcript in stepper_sessions(page):
         assert _lines(replay_session(command, transcript, tmp_path)) == _lines(transcript)
 
