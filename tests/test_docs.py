@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 TUTORIALS = sorted((DOCS / "tutorials").glob("*.md"))
 # every page whose Python runs: the tutorials and any other page with a ```python block
-PAGES = sorted(p for p in DOCS.rglob("*.md") if "```python" in p.read_text("utf-8"))
+PAGES = sorted(p for p in DOCS.rglob("*.md")
+               if re.search(r"(?m)^```python", p.read_text("utf-8")))
 PAGE_IDS = [str(p.relative_to(DOCS).with_suffix("")) for p in PAGES]
 FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```[ \t]*$", re.S | re.M)
 TITLE = re.compile(r'title="([^"]+)"')
