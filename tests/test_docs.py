@@ -300,7 +300,8 @@ def page_offline(browser):
     context.close()
 
 
-@pytest.mark.parametrize("path", ["index.html", "tutorials/two-nodes.html", "api/autograd.html"])
+@pytest.mark.parametrize("path", ["index.html", "tutorials/two-nodes.html", "api/autograd.html",
+                                  "walkthrough.html"])
 def test_a_page_opens_from_file_with_no_error_and_no_request_leaving_the_machine(site, page_offline, path):
     page = page_offline
     page.goto((site / path).as_uri())
@@ -308,6 +309,9 @@ def test_a_page_opens_from_file_with_no_error_and_no_request_leaving_the_machine
     page.wait_for_timeout(500)  # the theme's scripts run after load
     assert page.locator("h1").first.is_visible()
     assert page.locator(".md-nav__link").count() > 5   # the theme's navigation rendered
+    if path == "walkthrough.html":  # the notebook's player runs inside its sandboxed iframe
+        player = page.frame_locator("iframe[sandbox]")
+        assert player.locator("svg").first.is_visible() and player.locator("button").count() >= 3
     assert page.problems == [] and page.outside == []
 
 
