@@ -30,10 +30,18 @@ def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local
     """The graph of everything root depends on, as a graphviz.Digraph that shows itself inline
     in Jupyter (see autograd.viz).
 
-    rankdir: "LR" (left to right), "TB", "RL" or "BT".  show_grad: the grad of each Value and
-    the gradient cue (colours, edge widths).  show_local: each edge's local derivative
-    d result / d operand.  highlight: a Value or a list of them, drawn in orange with the
-    gradient path from root down to them.  fold: each nn neuron call as one box.
+    Args:
+        root: the Value whose graph is drawn (a loss, usually).
+        rankdir: "LR" (left to right), "TB" (top to bottom), "RL" or "BT".
+        show_grad: the grad of each Value and the gradient cue (colours, edge widths).
+        show_local: each edge's local derivative d result / d operand, written on it.
+        highlight: a Value or a list of them, drawn in orange with the gradient path from root
+            down to them.
+        fold: each nn neuron call as one box, each layer call in a frame.
+
+    Example:
+        `draw(C, rankdir="TB", show_local=True, highlight=net.w1)` is the picture of the
+        two-node network in the tutorials; `save_svg(C, path, ...)` writes the same to a file.
     """
     _check_root(root, "draw()")
     return picture(root, scope=caller_scope(), rankdir=rankdir, show_grad=show_grad,
