@@ -404,7 +404,7 @@ def test_paths_index_like_a_sequence():
 
 
 def test_the_readme_shows_the_real_output():
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "guide.md").read_text(encoding="utf-8")
     code, shown = re.search(r"```python\n(from autograd import explain\n.*?)```\n\n```text\n(.*?)```",
                             readme, re.DOTALL).groups()
     namespace: dict = {"__name__": "__readme__", "explain": explain}
