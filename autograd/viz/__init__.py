@@ -33,7 +33,8 @@ What the picture shows
 Size
     A picture has at most autograd.viz.MAX_SIZE nodes plus edges (an ordinary variable of
     this package, read whenever a picture is planned: set it to go further); draw() refuses
-    a larger one at once, saying whether fold=True would fit.  The HTML player asks picture_plan() the same question.
+    a larger one at once, saying whether fold=True would fit.  The HTML player asks
+    picture_plan() the same question.
 
 Rendering
     Graphviz's `dot` when it is on PATH (and runs), otherwise the `graphviz-pure` program (from

@@ -1,4 +1,4 @@
-"""save_gif's frames: the backward pass as the player shows it, one frame per step.
+"""save_gif's pictures: the graph after each step of the backward pass, as the player shows it.
 
 The picture is laid out once (Graphviz's dot or graphviz-pure), drawn with the gradients of a
 fresh pass (autograd.debug.fresh_pass: no .grad is read or written); each frame is that SVG with
@@ -9,33 +9,26 @@ the player's marks for the state after its step, drawn by resvg (raster.py):
     the edges it sends on  orange
     grads                  0.0000 until a term reaches them; then the sum so far, blue italic;
                            then, at the node's own step, the complete gradient, green bold on green
-    the caption            the step as the player heads it (`step 3/12: ...`) and its chain-rule
-                           line (str(step)), one clause a line, wrapped to the picture's width
 
-Every frame has the same size: the caption's room is that of the longest caption.  Only the
-part of a frame that differs from the one before it is drawn again (the boxes of the nodes and
-edges its step or the one before touched), so a frame costs about its change, not the picture.
+gif.py adds each step's caption and writes the GIF.  Only the part of a picture that differs
+from the one before it is drawn again (the boxes of the nodes and edges its step or the one
+before touched), so a frame costs about its change, not the whole picture.
 """
 
 from __future__ import annotations
 
-import functools
-import html
 import io
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .._util import format_number
-from ..debug.steps import FreshPass, Step
-from ..value import Value
+from ..debug.steps import FreshPass
 from . import raster
 from .size import PicturePlan
-from .style import HIGHLIGHT, INK, MUTED
 
-__all__ = ["ACCENT", "DONE", "PENDING", "Frames", "caption_lines"]
+__all__ = ["ACCENT", "DONE", "PENDING", "SVG_NS", "Frames"]
 
 ACCENT = "#d9480f"       # the current node: the player's --accent
 DONE = "#2f9e44"         # a complete gradient: the player's --done
@@ -43,11 +36,6 @@ DONE_FILL = "#ebfbee"
 PENDING = "#1971c2"      # a gradient summed so far
 EDGE_QUIET = "#868e96"   # every edge when nothing flows on it, as in the player
 CURRENT_OP_FILL = "#ffe8cc"
-
-CAPTION_SIZE = 13.0      # the caption's font size, in the picture's units (pt)
-STATUS_SIZE = 11.0
-LINE = 1.45              # line height, in font sizes
-MIN_WIDTH = 560.0        # a caption is wrapped at the picture's width, or at this if wider
 
 SVG_NS = "http://www.w3.org/2000/svg"
 _S = "{" + SVG_NS + "}"
@@ -93,52 +81,6 @@ def _bbox(element: ET.Element) -> tuple[float, float, float, float]:
     return (min(xs), min(ys), max(xs), max(ys))
 
 
-def caption_lines(step: Step, total: int, width: float) -> list[tuple[str, float, str]]:
-    """The caption of step as (text, font size, colour) lines: where the pass is, then its
-    chain-rule line (str(step)) one clause a line, each wrapped to width (in pt)."""
-    lines = [(t, STATUS_SIZE, MUTED) for t in _wrap(step.status(total), STATUS_SIZE, width)]
-    for clause in step.clauses():
-        lines += [(t, CAPTION_SIZE, INK) for t in _wrap(clause, CAPTION_SIZE, width)]
-    return lines
-
-
-def _wrap(text: str, size: float, width: float) -> list[str]:
-    """text in lines no wider than width at size (measured with DejaVu Sans), broken at spaces
-    (a word too long for a line is broken where it must)."""
-    font = _font(100)
-    scale = size / 100
-
-    def fits(s: str) -> bool:
-        return font.getlength(s) * scale <= width
-
-    lines: list[str] = []
-    line = ""
-    for word in text.split(" "):
-        candidate = f"{line} {word}" if line else word
-        if fits(candidate):
-            line = candidate
-            continue
-        if line:
-            lines.append(line)
-        while not fits(word) and len(word) > 1:
-            cut = len(word) - 1
-            while cut > 1 and not fits(word[:cut]):
-                cut -= 1
-            lines.append(word[:cut])
-            word = word[cut:]
-        line = word
-    lines.append(line)
-    return lines
-
-
-@functools.lru_cache(maxsize=16)
-def _font(size: float, bold: bool = False) -> Any:
-    """The shipped DejaVu Sans at size (pixels), for Pillow: to measure and to write captions."""
-    from PIL import ImageFont
-
-    return ImageFont.truetype(raster.font_file("bold" if bold else "regular"), size=size)
-
-
 class Frames:
     """The frames of a fresh pass's steps, drawn from the SVG of its picture at scale."""
 
@@ -178,7 +120,7 @@ class Frames:
         # the grad text of each Value: its own node's, its row of a parameter node, a box's output's
         self.grad_of: dict[int, tuple[ET.Element, ET.Element | None, float]] = {}
         rows: dict[str, int] = {}
-        font = _font(100)
+        font = raster.font(100)
         for i, name in enumerate(self.drawn):
             node = self.nodes.get(name)
             if node is None or not node.grads:
@@ -192,9 +134,9 @@ class Frames:
                 k = len(node.grads) - 1
             else:
                 continue
-            text, cell = node.grads[k]
-            room = font.getlength(text.text or "") * float(text.get("font-size", 14)) / 100
-            self.grad_of[i] = (text, cell, room)
+            label, cell = node.grads[k]
+            room = font.getlength(label.text or "") * float(label.get("font-size", 14)) / 100
+            self.grad_of[i] = (label, cell, room)
         self.marked: list[ET.Element] = []   # elements carrying a mark of the last frame
 
     # -- the state after a step ---------------------------------------------------------------
@@ -214,7 +156,7 @@ class Frames:
             text.set("font-style", "italic")
         bold = state == "done"
         size = float(text.get("font-size", 14))
-        if room and _font(100, bold).getlength(text.text) * size / 100 > room:
+        if room and raster.font(100, bold).getlength(text.text) * size / 100 > room:
             text.set("textLength", f"{room:.2f}")   # a longer number is squeezed into its room
             text.set("lengthAdjust", "spacingAndGlyphs")
         if cell is not None:
@@ -310,7 +252,8 @@ class Frames:
             x1, y1 = (vx + px1 / k) / s - tx, (vy + py1 / k) / s - ty
             for e in self.top:
                 b = self.boxes.get(id(e))
-                if b is None or (b[0] <= x1 and x0 <= b[2] and b[1] <= y1 and y0 <= b[3]):
+                if b is None or (b[0] - 4 <= x1 and x0 <= b[2] + 4 and b[1] - 4 <= y1
+                                 and y0 <= b[3] + 4):   # 4: room for a stroke's width
                     group.append(e)
         svg = ET.tostring(root, encoding="unicode")
         return Image.open(io.BytesIO(raster.render(svg))).convert("RGB")
@@ -377,96 +320,3 @@ def _transform(root: ET.Element) -> tuple[tuple[float, float], float]:
     t = re.search(r"translate\(\s*([-\d.e]+)[ ,]+([-\d.e]+)\s*\)", spec)
     s = re.search(r"scale\(\s*([-\d.e]+)", spec)
     return ((float(t[1]), float(t[2])) if t else (0.0, 0.0)), (float(s[1]) if s else 1.0)
-
-
-# ---------------------------------------------------------------------------------------------
-# Captions and the GIF
-
-GIF_SCALE = 1.5          # pixels per CSS pixel of the SVG, for a picture of modest size
-MAX_WIDTH = 1920         # a wider picture is drawn smaller, down to MIN_SCALE
-MIN_SCALE = 0.75
-PAD = 10.0               # around the caption, in pt
-RULE = "#dee2e6"         # the line between the picture and the caption
-
-
-def _caption(lines: list[tuple[str, float, str]], width: float, height: float,
-             scale: float) -> Any:
-    """The caption as an image of width x height pt at scale (pixels per CSS pixel): drawn by
-    Pillow when the shipped font has every character (fast), else by resvg (which falls back
-    on the system's fonts)."""
-    from PIL import Image, ImageDraw
-
-    px = raster.PX_PER_PT * scale
-    size = (round(width * px), round(height * px))
-    if not all(raster.covers(text) for text, _, _ in lines):
-        return Image.open(io.BytesIO(raster.render(_caption_svg(lines, width, height, scale))))
-    image = Image.new("RGB", size, "white")
-    draw = ImageDraw.Draw(image)
-    draw.line([(0, 0), (size[0], 0)], fill=RULE)
-    y = PAD
-    for text, font_size, color in lines:
-        y += font_size * LINE
-        draw.text((PAD * px, (y - 0.3 * font_size) * px), text, fill=color,
-                  font=_font(font_size * px), anchor="ls")
-    return image
-
-
-def _caption_svg(lines: list[tuple[str, float, str]], width: float, height: float,
-                 scale: float) -> str:
-    """The caption as an SVG of width x height pt drawn at scale (pixels per CSS pixel)."""
-    px = raster.PX_PER_PT * scale
-    parts = [f'<svg xmlns="{SVG_NS}" width="{round(width * px)}" height="{round(height * px)}" '
-             f'viewBox="0 0 {width:.3f} {height:.3f}">',
-             f'<rect width="{width:.3f}" height="{height:.3f}" fill="white"/>',
-             f'<line x1="0" y1="0.5" x2="{width:.3f}" y2="0.5" stroke="{RULE}"/>']
-    y = PAD
-    for text, size, color in lines:
-        y += size * LINE
-        parts.append(f'<text x="{PAD}" y="{y - 0.3 * size:.2f}" font-family="DejaVu Sans" '
-                     f'font-size="{size}" fill="{color}" xml:space="preserve">'
-                     f'{html.escape(text, quote=False)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _height(lines: list[tuple[str, float, str]]) -> float:
-    return 2 * PAD + sum(size * LINE for _, size, _ in lines)
-
-
-def gif_scale(svg: str) -> float:
-    """The scale a GIF frame draws svg at: GIF_SCALE, less for a wide picture (not below MIN_SCALE)."""
-    width, _ = raster.pixel_size(svg, 1.0)
-    return max(MIN_SCALE, min(GIF_SCALE, MAX_WIDTH / width))
-
-
-def write_gif(run: FreshPass, svg: str, plan: PicturePlan, path: str, seconds: float, *,
-              quiet_edges: bool) -> int:
-    """Write the GIF of run's steps to path, seconds a frame; the number of frames."""
-    from PIL import Image
-
-    if not run.steps:
-        raise ValueError("save_gif(): the pass has no steps to show")
-    scale = gif_scale(svg)
-    frames = Frames(run, svg, plan, scale, quiet_edges=quiet_edges)
-    px = raster.PX_PER_PT * scale
-    picture_width = frames.width / px     # in pt
-    width = max(picture_width, MIN_WIDTH)
-    total = len(run.steps)
-    captions = [caption_lines(step, total, width - 2 * PAD) for step in run.steps]
-    caption_height = max(_height(lines) for lines in captions)
-    size = (round(width * px), frames.height + round(caption_height * px))
-    left = (size[0] - frames.width) // 2
-    palette = None
-    out: list[Any] = []
-    for picture, lines in zip(frames.images(), captions):
-        frame = Image.new("RGB", size, "white")
-        frame.paste(picture, (left, 0))
-        frame.paste(_caption(lines, width, caption_height, scale).convert("RGB"),
-                    (0, frames.height))
-        if palette is None:
-            palette = frame.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
-        out.append(frame.quantize(palette=palette, dither=Image.Dither.NONE))
-    duration = round(seconds * 1000)
-    out[0].save(path, save_all=True, append_images=out[1:], duration=duration, loop=0,
-                optimize=True, disposal=1)
-    return len(out)

@@ -90,7 +90,7 @@ def save_gif(root: Value, path: str | os.PathLike[str], *, seconds_per_step: flo
     The pass is the one root.backward() makes from zero grads (no .grad is read or written);
     draw's options (rankdir, show_local, fold, ...) choose how the graph is drawn."""
     from ..debug.steps import fresh_pass
-    from . import animation
+    from .gif import write_gif
 
     _check_root(root, "save_gif()")
     path = _check_path(path, "save_gif")
@@ -102,8 +102,8 @@ def save_gif(root: Value, path: str | os.PathLike[str], *, seconds_per_step: flo
     run = fresh_pass(root, names.printable())
     graph = picture(root, names=names, grads=run.grads, **options)
     svg = graph.pipe(format="svg", encoding="utf-8", quiet=True)
-    animation.write_gif(run, svg, plan, os.fspath(path), seconds,
-                        quiet_edges=options.get("highlight") is None)
+    write_gif(run, svg, plan, os.fspath(path), seconds,
+              quiet_edges=options.get("highlight") is None)
     return path
 
 

@@ -19,6 +19,7 @@ large scale would take gigabytes.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from importlib import resources
@@ -26,7 +27,7 @@ from typing import Any
 
 from .._util import describe
 
-__all__ = ["COVERED", "MAX_PIXELS", "check_scale", "covers", "font_file", "pixel_size", "png",
+__all__ = ["COVERED", "MAX_PIXELS", "check_scale", "covers", "font", "font_file", "pixel_size", "png",
            "render"]
 
 MAX_PIXELS = 60_000_000   # about 240 MB of RGBA while drawing
@@ -43,7 +44,15 @@ _SIZE = re.compile(r'<svg\b[^>]*?\swidth="([\d.]+)(pt|px)?"\s+height="([\d.]+)(p
 
 def font_file(style: str = "regular") -> str:
     """The path of the shipped DejaVu Sans file for style ("regular", "bold", "italic")."""
-    return str(resources.files(__package__).joinpath("fonts", _FONTS[style]))
+    return str(resources.files(__package__) / "fonts" / _FONTS[style])
+
+
+@functools.lru_cache(maxsize=16)
+def font(size: float, bold: bool = False) -> Any:
+    """The shipped DejaVu Sans at size (pixels), for Pillow: to measure and to write captions."""
+    from PIL import ImageFont
+
+    return ImageFont.truetype(font_file("bold" if bold else "regular"), size=size)
 
 
 def covers(text: str) -> bool:
@@ -90,9 +99,9 @@ def png(svg: str, scale: float, *, who: str = "save_png()") -> bytes:
     """The PNG of svg at scale, drawn by resvg with the shipped fonts (white background)."""
     width, height = pixel_size(svg, scale)
     if width * height > MAX_PIXELS:
-        fits = scale * math.sqrt(MAX_PIXELS / (width * height))
+        fits = math.floor(100 * scale * math.sqrt(MAX_PIXELS / (width * height))) / 100
         raise ValueError(f"{who}: at scale={scale:g} the picture is {width:,} x {height:,} pixels, "
-                         f"more than the {MAX_PIXELS:,} allowed; pass scale={math.floor(fits * 100) / 100:g} or less "
+                         f"more than the {MAX_PIXELS:,} allowed; pass scale={fits:g} or less "
                          f"(or fold=True, or draw a smaller part of the graph)")
     return render(_sized(svg, width, height))
 
