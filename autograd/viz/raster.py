@@ -42,6 +42,7 @@ COVERED = ((0x20, 0x7E), (0xA0, 0x17F), (0x192, 0x192), (0x2C6, 0x2DD), (0x370, 
 _SIZE = re.compile(r'<svg\b[^>]*?\swidth="([\d.]+)(pt|px)?"\s+height="([\d.]+)(pt|px)?"')
 
 
+@functools.cache
 def font_file(style: str = "regular") -> str:
     """The path of the shipped DejaVu Sans file for style ("regular", "bold", "italic")."""
     return str(resources.files(__package__) / "fonts" / _FONTS[style])
@@ -106,11 +107,13 @@ def png(svg: str, scale: float, *, who: str = "save_png()") -> bytes:
     return render(_sized(svg, width, height))
 
 
-def render(svg: str) -> bytes:
-    """The PNG of svg at its own size in pixels, drawn by resvg with the shipped fonts."""
+def render(svg: str, *, system_fonts: bool = True) -> bytes:
+    """The PNG of svg at its own size in pixels, drawn by resvg with the shipped fonts, and the
+    system's fonts for characters they lack (system_fonts=False: when it has none of those,
+    which saves resvg reading every font of the system for each picture)."""
     import resvg_py  # loaded on first use: `import autograd` stays cheap
 
     fonts = [font_file(style) for style in _FONTS]
     return bytes(resvg_py.svg_to_bytes(svg_string=svg, font_files=fonts, background="white",
-                                       sans_serif_family="DejaVu Sans"))
-
+                                       sans_serif_family="DejaVu Sans",
+                                       skip_system_fonts=not system_fonts))
