@@ -266,3 +266,26 @@ def test_max_size_is_a_plain_variable_of_the_package(monkeypatch):
     assert viz.picture_plan(L).limit == 3
     with pytest.raises(ValueError, match="MAX_SIZE = 3"):
         draw(L)
+
+
+def test_the_gif_writer_stores_changes_and_reads_back_every_frame_exactly(tmp_path):
+    """Frames are written as the rectangle that changed, unchanged pixels transparent: decoded,
+    each frame is the image given, pixel for pixel."""
+    from PIL import ImageDraw
+
+    base = Image.new("RGB", (60, 40), "white")
+    ImageDraw.Draw(base).rectangle((5, 5, 20, 20), fill="#d9480f")
+    palette = base.quantize(colors=255)
+    shown = []
+    with open(tmp_path / "w.gif", "wb") as out:
+        writer = gif._Writer(out, 300)
+        for k in range(4):
+            frame = base.copy()
+            ImageDraw.Draw(frame).rectangle((30 + 5 * k, 10, 40 + 5 * k, 30), fill="#d9480f")
+            p = frame.quantize(palette=palette, dither=Image.Dither.NONE)
+            shown.append(p.convert("RGB").tobytes())
+            writer.add(p)
+        out.write(b";")
+    frames, loop = frames_of(tmp_path / "w.gif")
+    assert [f.tobytes() for f, _ in frames] == shown
+    assert [d for _, d in frames] == [300] * 4 and loop == 0

@@ -35,6 +35,7 @@ GIF_SCALE = 1.5          # pixels per CSS pixel of the SVG, for a picture of mod
 MAX_WIDTH = 1920         # a wider picture is drawn smaller, down to MIN_SCALE
 MIN_SCALE = 0.75
 PAD = 10.0               # around the caption, in pt
+TRANSPARENT = 255        # the palette index of a pixel a frame leaves as it was
 RULE = "#dee2e6"         # the line between the picture and the caption
 
 
@@ -143,17 +144,49 @@ def write_gif(run: FreshPass, svg: str, plan: PicturePlan, path: str, seconds: f
     caption_height = max(_height(lines) for lines in captions)
     size = (round(width * px), frames.height + round(caption_height * px))
     left = (size[0] - frames.width) // 2
-    palette = None
-    out: list[Any] = []
-    for picture, lines in zip(frames.images(), captions):
-        frame = Image.new("RGB", size, "white")
-        frame.paste(picture, (left, 0))
-        frame.paste(_caption(lines, width, caption_height, scale).convert("RGB"),
-                    (0, frames.height))
-        if palette is None:
-            palette = frame.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
-        out.append(frame.quantize(palette=palette, dither=Image.Dither.NONE))
     duration = round(seconds * 1000)
-    out[0].save(path, save_all=True, append_images=out[1:], duration=duration, loop=0,
-                optimize=True, disposal=1)
-    return len(out)
+    palette = None
+    count = 0
+    with open(path, "wb") as out:
+        writer = _Writer(out, duration)
+        for picture, lines in zip(frames.images(), captions):
+            frame = Image.new("RGB", size, "white")
+            frame.paste(picture, (left, 0))
+            frame.paste(_caption(lines, width, caption_height, scale).convert("RGB"),
+                        (0, frames.height))
+            if palette is None:   # the first frame has every colour of the marks
+                palette = frame.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+            writer.add(frame.quantize(palette=palette, dither=Image.Dither.NONE))
+            count += 1
+        out.write(b";")   # the GIF's trailer
+    return count
+
+
+class _Writer:
+    """Writes a GIF frame by frame, each frame as the rectangle that changed since the one
+    before, its unchanged pixels transparent: memory for two frames, whatever the count (Pillow's
+    save_all keeps every frame until the end).  Frames share the first frame's palette, of 255
+    colours, and colour 255 is the transparent one."""
+
+    def __init__(self, out: Any, duration: int) -> None:
+        self.out, self.duration = out, duration
+        self.previous: Any = None
+
+    def add(self, frame: Any) -> None:
+        from PIL import GifImagePlugin, Image, ImageChops
+
+        indices = Image.frombytes("L", frame.size, frame.tobytes())
+        if self.previous is None:
+            header, _ = GifImagePlugin.getheader(frame, info={"loop": 0, "duration": self.duration})
+            self.out.write(b"".join(header))
+            part, offset, extra = frame, (0, 0), {}
+        else:
+            delta = ImageChops.difference(indices, self.previous)
+            box = delta.getbbox() or (0, 0, 1, 1)
+            part = frame.crop(box)
+            part.paste(TRANSPARENT, mask=delta.crop(box).point([255] + [0] * 255, "1"))
+            offset, extra = box[:2], {"transparency": TRANSPARENT}
+        data = GifImagePlugin.getdata(part, offset=offset, duration=self.duration, disposal=1,
+                                      **extra)
+        self.out.write(b"".join(data))
+        self.previous = indices
