@@ -283,8 +283,8 @@ class Value:
             "d/dself = 1/other, d/dother = -self/other**2.")
     __pow__, __rpow__ = primitive(
         "**", _pow, lambda a, b, out: xpowy(b, a, b - 1.0), lambda a, b, out: powlog(out, a, b),
-        doc="self ** other; Value**Value and 2**v differentiate wrt base and exponent: "
-            "d/dself = other * self**(other-1), d/dother = self**other * log(self) "
+        doc="`self ** other`; `Value ** Value` and `2 ** v` differentiate wrt base and exponent: "
+            "d/dself = `other * self**(other-1)`, d/dother = `self**other * log(self)` "
             "(0 where self = 0 and other >= 0, as in PyTorch).")
     __neg__ = primitive("neg", operator.neg, lambda a, out: -1.0,
                         doc="-self; derivative -1.")
