@@ -218,6 +218,16 @@ def test_the_api_reference_shows_signatures_with_types_and_the_operators(site):
     assert re.search(r"path:\s*str\s*\|\s*PathLike\[str\]", text) or "os.PathLike" in text
 
 
+@pytest.mark.parametrize("module", ["autograd", "nn"])
+def test_no_docstring_turns_formulas_into_bold_or_italics(site, module):
+    """Docstrings are Markdown: `a**b ... c**d` or `*args ... *x` outside backticks would render
+    as emphasis, so formulas are written as code.  (mkdocstrings' own "required" is the only
+    emphasis it writes.)"""
+    page = (site / "api" / f"{module}.html").read_text("utf-8")
+    emphasis = [m for m in re.findall(r"<(?:em|strong)>(.*?)</(?:em|strong)>", page) if m != "required"]
+    assert emphasis == []
+
+
 def test_help_points_at_pages_that_exist():
     for module in (autograd, nn):
         pages = re.findall(r"docs/[\w/.-]+\.md", module.__doc__ or "")
