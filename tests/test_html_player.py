@@ -680,7 +680,8 @@ SIZES = [(1024, 768), (1400, 900), (1920, 1080)]
 # em in screen px (its font size times the zoom), and how many Values are at least half inside.
 SEEN_JS = """() => {
   const c = document.getElementById('canvas').getBoundingClientRect();
-  const meets = r => r.width > 0 && r.right > c.left && r.left < c.right && r.bottom > c.top && r.top < c.bottom;
+  const meets = r => r.width > 0 && r.right > c.left && r.left < c.right
+                     && r.bottom > c.top && r.top < c.bottom;
   const shown = r => (Math.max(0, Math.min(r.right, c.right) - Math.max(r.left, c.left))
                       * Math.max(0, Math.min(r.bottom, c.bottom) - Math.max(r.top, c.top)))
                      >= 0.5 * r.width * r.height && r.width > 0;
@@ -705,13 +706,24 @@ def mlp_loss():
     return cross_entropy(model([0.5, -1.0]), 1)
 
 
+class _Files(dict):
+    """The players of mlp_loss(), each made when first asked for: "LR" (the default), "TB",
+    "fold"."""
+
+    OPTIONS = {"LR": {}, "TB": {"rankdir": "TB"}, "fold": {"fold": True}}
+
+    def __init__(self, folder):
+        super().__init__()
+        self.folder, self.loss = folder, mlp_loss()
+
+    def __missing__(self, kind):
+        self[kind] = save_html(self.loss, self.folder / f"{kind}.html", **self.OPTIONS[kind])
+        return self[kind]
+
+
 @pytest.fixture(scope="module")
 def mlp_files(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("mlp")
-    loss = mlp_loss()
-    return {"LR": save_html(loss, folder / "lr.html"),
-            "TB": save_html(loss, folder / "tb.html", rankdir="TB"),
-            "fold": save_html(loss, folder / "fold.html", fold=True)}
+    return _Files(tmp_path_factory.mktemp("mlp"))
 
 
 @pytest.mark.parametrize("kind", ["LR", "TB", "fold"])
@@ -793,7 +805,6 @@ def test_fold_draws_each_neuron_call_as_one_box_and_lights_the_box_of_a_node_ins
     node = data["trace"]["steps"][k]["node"]
     name = data["trace"]["nodes"][node]["name"]
     page = open_page(browser, mlp_files["fold"], 1400, 900)
-    assert page.evaluate(f"document.querySelectorAll('#canvas g.node > title')").__class__  # drawn
     titles = page.eval_on_selector_all("#canvas g.node > title", "ts => ts.map(t => t.textContent)")
     assert f"v{node}" not in titles and drawn[node] in titles
     for _ in range(k + 1):
@@ -801,7 +812,8 @@ def test_fold_draws_each_neuron_call_as_one_box_and_lights_the_box_of_a_node_ins
     box = page.evaluate(f"""() => {{
         const g = [...document.querySelectorAll('#canvas g.node')]
             .find(g => g.querySelector('title').textContent === '{drawn[node]}');
-        return {{cls: g.getAttribute('class'), texts: [...g.querySelectorAll('text')].map(t => t.textContent)}};
+        return {{cls: g.getAttribute('class'),
+                 texts: [...g.querySelectorAll('text')].map(t => t.textContent)}};
     }}""")
     assert "current-inside" in box["cls"]
     assert "\u25b8 " + name in box["texts"]  # the box names the node whose step it is
@@ -825,7 +837,8 @@ TABLE_JS = """() => {
   return [...document.querySelectorAll('#nodes tbody tr[data-node]')].map(tr => {
     const [name, , , grad] = tr.cells, g = grad.getBoundingClientRect();
     return {name: name.textContent, title: name.title, nameCut: name.scrollWidth > name.clientWidth,
-            grad: grad.textContent, gradClipped: g.right > right + 0.5 || grad.scrollWidth > grad.clientWidth};
+            grad: grad.textContent,
+            gradClipped: g.right > right + 0.5 || grad.scrollWidth > grad.clientWidth};
   });
 }"""
 
@@ -840,7 +853,7 @@ def test_the_node_table_shows_whole_names_and_whole_grads(browser, mlp_files, si
     for r in rows:
         assert not r["nameCut"] and r["title"].split("\n")[0] == r["name"], r  # wraps, never cut
         assert r["grad"] and not r["gradClipped"], r
-    assert page.evaluate("document.querySelector('aside').scrollWidth <= document.querySelector('aside').clientWidth")
+    assert page.evaluate("(a => a.scrollWidth <= a.clientWidth)(document.querySelector('aside'))")
     page.close()
 
 
