@@ -161,9 +161,15 @@
     if (!home) return;
     const box = canvas.getBoundingClientRect(), W = box.width, H = box.height;
     if (W < 8 || H < 8) return;  // not laid out (yet), or hidden
-    setView(Object.assign({}, home));
-    if (Math.min(W / home.w, H / home.h) < READABLE) {
-      const w = W / READABLE, h = H / READABLE, g = drawer(D.root);
+    const w = W / READABLE, h = H / READABLE;
+    if (Math.min(W / home.w, H / home.h) >= READABLE) setView(Object.assign({}, home));
+    else if (p > 0 && view) {
+      // mid-pass (the explanation's height changes the panel's): the same text size, the same
+      // centre, so the view does not jump; follow() below keeps the current node in it
+      setView({x: view.x + view.w / 2 - w / 2, y: view.y + view.h / 2 - h / 2, w: w, h: h});
+    } else {
+      setView(Object.assign({}, home));
+      const g = drawer(D.root);
       let at = {x: home.x + home.w, y: home.y + home.h / 2};
       if (g) { const r = g.getBoundingClientRect(); at = toUser((r.left + r.right) / 2, (r.top + r.bottom) / 2); }
       // centre the root, then slide the view back over the graph: no empty margin beyond it
