@@ -14,6 +14,9 @@ zero grads), whatever the graph holds and whatever else runs.
 
 A graph too big for Graphviz is drawn folded (each nn neuron call one box) when that fits, and
 otherwise not drawn: the page then says so, and the side table still steps through the pass.
+play(root, fold=True) asks for the folded picture; the page then gets, for each node, the DOT
+node that draws it (a box, a parameter node), so that it can light the box of a step's node.
+The page chooses its view itself, when its panel has a size (player.js: openView).
 """
 
 from __future__ import annotations
