@@ -27,7 +27,7 @@ import pathlib
 import re
 from collections.abc import Mapping
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._util import describe, format_number
 from ..engine import check_value
@@ -35,6 +35,9 @@ from ..names import Names, caller_scope, node_names
 from ..value import Value
 from .export import document
 from .steps import FreshPass, fresh_pass
+
+if TYPE_CHECKING:
+    from ..viz.fold import Folding
 
 __all__ = ["EXPLAIN_LIMIT", "Player", "play", "save_html"]
 
@@ -212,7 +215,7 @@ def _picture(root: Value, run: FreshPass, *, rankdir: str,
     return "folded", svg, note, drawn
 
 
-def _drawn(folding: Any) -> dict[str, Any]:
+def _drawn(folding: Folding) -> dict[str, Any]:
     """Where the folded picture draws each node, for the page: "drawnAs", the DOT node of each
     node drawn inside another's (a neuron call's box v{k}, a parameter node p{k}; null for a
     node drawn as itself), and "groups", each parameter node's parameters in the order of its
