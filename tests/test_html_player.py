@@ -670,3 +670,201 @@ def test_any_str_label_plays_and_shows_as_typed_escapes(tmp_path, label):
     L = a * a
     page = save_html(L, tmp_path / "p.html").read_text(encoding="utf-8")
     assert printable(label) in page
+
+
+# -- it opens readable wherever it is shown (issue 18) ----------------------------------------------
+
+SIZES = [(1024, 768), (1400, 900), (1920, 1080)]
+
+# What a person sees in the graph's panel: the smallest text drawn in it, as the height of its
+# em in screen px (its font size times the zoom), and how many Values are at least half inside.
+SEEN_JS = """() => {
+  const c = document.getElementById('canvas').getBoundingClientRect();
+  const meets = r => r.width > 0 && r.right > c.left && r.left < c.right
+                     && r.bottom > c.top && r.top < c.bottom;
+  const shown = r => (Math.max(0, Math.min(r.right, c.right) - Math.max(r.left, c.left))
+                      * Math.max(0, Math.min(r.bottom, c.bottom) - Math.max(r.top, c.top)))
+                     >= 0.5 * r.width * r.height && r.width > 0;
+  const texts = [...document.querySelectorAll('#canvas g.node text')]
+      .filter(t => meets(t.getBoundingClientRect()))
+      .map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a);
+  const values = [...document.querySelectorAll('#canvas g.node')]
+      .filter(g => /^[vp]\\d+$/.test(g.querySelector('title').textContent))
+      .filter(g => shown(g.getBoundingClientRect()));
+  return {textHeight: texts.length ? Math.min(...texts) : 0, texts: texts.length,
+          values: values.length, zoom: document.body.dataset.zoom};
+}"""
+
+
+def mlp_loss():
+    """The cross-entropy loss of an MLP(2, [4, 4, 3]) on one sample: 137 nodes, far wider drawn
+    left to right than any window."""
+    import random
+
+    from nn import MLP, cross_entropy
+    model = MLP(2, [4, 4, 3], rng=random.Random(0))
+    return cross_entropy(model([0.5, -1.0]), 1)
+
+
+class _Files(dict):
+    """The players of mlp_loss(), each made when first asked for: "LR" (the default), "TB",
+    "fold"."""
+
+    OPTIONS = {"LR": {}, "TB": {"rankdir": "TB"}, "fold": {"fold": True}}
+
+    def __init__(self, folder):
+        super().__init__()
+        self.folder, self.loss = folder, mlp_loss()
+
+    def __missing__(self, kind):
+        self[kind] = save_html(self.loss, self.folder / f"{kind}.html", **self.OPTIONS[kind])
+        return self[kind]
+
+
+@pytest.fixture(scope="module")
+def mlp_files(tmp_path_factory):
+    return _Files(tmp_path_factory.mktemp("mlp"))
+
+
+@pytest.mark.parametrize("kind", ["LR", "TB", "fold"])
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_player_opens_readable_at_each_window_size(browser, mlp_files, kind, size, tmp_path):
+    page = open_page(browser, mlp_files[kind], *size)
+    page.screenshot(path=str(tmp_path / f"{kind}-{size[0]}.png"))
+    seen = page.evaluate(SEEN_JS)
+    assert seen["textHeight"] >= 8, seen
+    # a readable part of the graph, not the root alone: at 1400 x 900 it used to be 3 Values
+    assert seen["values"] >= (3 if size[0] == 1024 else 6), seen
+    assert page.problems == []
+    page.close()
+
+
+@pytest.mark.parametrize("hidden", ["display: none", "width: 0; height: 0; overflow: hidden"])
+def test_the_inline_player_laid_out_after_its_script_ran_opens_readable(browser, hidden):
+    """A notebook lays its outputs out after their scripts ran: the player's frame is 0 x 0 then."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.set_content(f'<!DOCTYPE html><html><body><div id="output" style="{hidden}">'
+                     f'{play(mlp_loss())._repr_html_()}</div></body></html>')
+    frame = page.frames[1]
+    frame.wait_for_function("document.body.dataset.step === '0'")
+    assert frame.evaluate("document.getElementById('canvas').getBoundingClientRect().width") == 0
+    page.evaluate("document.getElementById('output').removeAttribute('style')")
+    frame.wait_for_function(f"({SEEN_JS})().textHeight >= 8", timeout=3000)
+    seen = frame.evaluate(SEEN_JS)
+    assert seen["values"] >= 5, seen
+    page.close()
+
+
+def test_it_refits_when_the_window_changes_until_the_user_zooms(browser, mlp_files):
+    page = open_page(browser, mlp_files["LR"], 1024, 768)
+    small = page.evaluate(SEEN_JS)
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.wait_for_function(f"document.body.dataset.zoom !== '{small['zoom']}'", timeout=3000)
+    large = page.evaluate(SEEN_JS)
+    assert large["textHeight"] >= 8 and large["values"] > small["values"]
+    page.keyboard.press("+")  # the user zooms: the view is theirs from now on
+    zoomed = page.evaluate("document.body.dataset.zoom")
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.wait_for_timeout(150)
+    assert page.evaluate("document.body.dataset.zoom") == zoomed
+    page.close()
+
+
+def svg_node_corner(page: str, title: str) -> tuple[float, float]:
+    """The top left corner (SVG x, y) of the DOT node titled title in the page's picture."""
+    found = re.search(rf"<title>{title}</title>\s*<polygon[^>]* points=\"([^\"]+)\"", page)
+    assert found, title
+    points = [tuple(map(float, point.split(","))) for point in found.group(1).split()]
+    return min(x for x, _ in points), min(y for _, y in points)
+
+
+def test_rankdir_tb_draws_the_graph_top_to_bottom():
+    a, b, z, h, L = tanh_graph()  # topological indices 0..4: L is v4, its operand h is v3
+    across = play(L).html
+    down = play(L, rankdir="TB").html
+    assert embedded_data(down)["rankdir"] == "TB"
+    assert svg_node_corner(down, "v4")[1] > svg_node_corner(down, "v3")[1] + 40  # L below h
+    assert svg_node_corner(across, "v4")[0] > svg_node_corner(across, "v3")[0] + 60  # L right of h
+
+
+def test_play_refuses_a_direction_or_fold_it_does_not_know():
+    L = tanh_graph()[-1]
+    with pytest.raises(ValueError, match=r"rankdir=.*'LR'.*'TB'.*got str 'up'"):
+        play(L, rankdir="up")
+    with pytest.raises(TypeError, match=r"fold=.*True or False, got str 'yes'"):
+        play(L, fold="yes")
+
+
+def test_fold_draws_each_neuron_call_as_one_box_and_lights_the_box_of_a_node_inside(browser, mlp_files):
+    data = embedded_data(mlp_files["fold"].read_text(encoding="utf-8"))
+    drawn = data["drawnAs"]
+    inside = [k for k, step in enumerate(data["trace"]["steps"])
+              if drawn[step["node"]] and drawn[step["node"]].startswith("v")]
+    assert inside, "the steps of nodes inside neuron calls"
+    k = inside[0]
+    node = data["trace"]["steps"][k]["node"]
+    name = data["trace"]["nodes"][node]["name"]
+    page = open_page(browser, mlp_files["fold"], 1400, 900)
+    titles = page.eval_on_selector_all("#canvas g.node > title", "ts => ts.map(t => t.textContent)")
+    assert f"v{node}" not in titles and drawn[node] in titles
+    for _ in range(k + 1):
+        page.keyboard.press("ArrowRight")
+    box = page.evaluate(f"""() => {{
+        const g = [...document.querySelectorAll('#canvas g.node')]
+            .find(g => g.querySelector('title').textContent === '{drawn[node]}');
+        return {{cls: g.getAttribute('class'),
+                 texts: [...g.querySelectorAll('text')].map(t => t.textContent)}};
+    }}""")
+    assert "current-inside" in box["cls"]
+    assert "\u25b8 " + name in box["texts"]  # the box names the node whose step it is
+    assert inside_canvas(page, drawn[node])
+    page.keyboard.press("End")  # every parameter's grad filled in inside its neuron's node
+    group_grads = page.eval_on_selector_all(
+        "#canvas g.node", "gs => gs.filter(g => /^p/.test(g.querySelector('title').textContent))"
+        ".flatMap(g => [...g.querySelectorAll('text.grad-filled')].map(t => t.textContent))")
+    assert len(group_grads) == sum(len(js) for js in data["groups"].values()) > 0
+    assert page.problems == []
+    page.close()
+
+
+def inside_canvas(page, title):
+    return inside(rect(page, NODE_JS.format(title)), rect(page, CANVAS_JS))
+
+
+TABLE_JS = """() => {
+  const aside = document.querySelector('aside'), a = aside.getBoundingClientRect();
+  const right = a.left + aside.clientLeft + aside.clientWidth;
+  return [...document.querySelectorAll('#nodes tbody tr[data-node]')].map(tr => {
+    const [name, , , grad] = tr.cells, g = grad.getBoundingClientRect();
+    return {name: name.textContent, title: name.title, nameCut: name.scrollWidth > name.clientWidth,
+            grad: grad.textContent,
+            gradClipped: g.right > right + 0.5 || grad.scrollWidth > grad.clientWidth};
+  });
+}"""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_node_table_shows_whole_names_and_whole_grads(browser, mlp_files, size):
+    page = open_page(browser, mlp_files["LR"], *size)
+    page.keyboard.press("End")
+    rows = page.evaluate(TABLE_JS)
+    assert len(rows) == 137
+    assert "layers.0.neurons.0.w.1" in [r["name"] for r in rows]
+    for r in rows:
+        assert not r["nameCut"] and r["title"].split("\n")[0] == r["name"], r  # wraps, never cut
+        assert r["grad"] and not r["gradClipped"], r
+    assert page.evaluate("(a => a.scrollWidth <= a.clientWidth)(document.querySelector('aside'))")
+    page.close()
+
+
+def test_a_long_table_elides_long_names_with_the_whole_name_on_hover(browser, tmp_path):
+    from nn import MLP
+    model = MLP(3, [16, 16, 1])
+    out = model([0.5, -1.0, 2.0])  # over 1,000 nodes: the table keeps only the rows in view
+    page = open_page(browser, save_html(out, tmp_path / "long.html"), 1024, 768)
+    page.keyboard.press("End")
+    assert page.evaluate("document.body.classList.contains('virtual-table')")
+    rows = page.evaluate(TABLE_JS)
+    assert rows and all(r["title"].split("\n")[0] == r["name"] and not r["gradClipped"] for r in rows), rows
+    assert any(r["name"].startswith("layers.") for r in rows)
+    page.close()

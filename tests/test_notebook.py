@@ -261,3 +261,21 @@ def test_the_player_loads_nothing_and_the_page_only_its_own_scripts(page):
     assert player.locator("body").get_attribute("data-step") == "1"
     assert [url for url, from_page in page.fetched if not from_page] == []
     assert {url for url, _ in page.fetched} <= page.own_scripts
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1400, 900), (1920, 1080)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_inline_player_opens_readable_at_each_window_size(page, size, tmp_path):
+    """Its text at least 8 px high (its em on screen) and more than the root in view, as the
+    exported page shows it, at each window size and after the window changes to it."""
+    from test_html_player import SEEN_JS
+
+    inline_player(page)
+    frame = page.locator("iframe[sandbox='allow-scripts']").element_handle().content_frame()
+    frame.wait_for_function("document.body.dataset.step === '0'")
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.locator("iframe[sandbox='allow-scripts']").scroll_into_view_if_needed()
+    page.wait_for_timeout(150)  # the player's ResizeObserver runs before the next frame
+    page.screenshot(path=str(tmp_path / f"exported-{size[0]}.png"))
+    seen = frame.evaluate(SEEN_JS)
+    assert seen["textHeight"] >= 8 and seen["values"] >= (3 if size[0] == 1024 else 4), seen
+    assert page.problems == []

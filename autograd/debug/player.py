@@ -14,6 +14,9 @@ zero grads), whatever the graph holds and whatever else runs.
 
 A graph too big for Graphviz is drawn folded (each nn neuron call one box) when that fits, and
 otherwise not drawn: the page then says so, and the side table still steps through the pass.
+play(root, fold=True) asks for the folded picture; the page then gets, for each node, the DOT
+node that draws it (a box, a parameter node), so that it can light the box of a step's node.
+The page chooses its view itself, when its panel has a size (player.js: openView).
 """
 
 from __future__ import annotations
@@ -24,14 +27,17 @@ import pathlib
 import re
 from collections.abc import Mapping
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .._util import format_number
+from .._util import describe, format_number
 from ..engine import check_value
 from ..names import Names, caller_scope, node_names
 from ..value import Value
 from .export import document
 from .steps import FreshPass, fresh_pass
+
+if TYPE_CHECKING:
+    from ..viz.fold import Folding
 
 __all__ = ["EXPLAIN_LIMIT", "Player", "play", "save_html"]
 
@@ -72,39 +78,61 @@ class Player:
         return f"<Player of the backward pass of {self.names[self.root]}: {len(self.names)} nodes>"
 
 
-def play(root: Value, *, names: Mapping[Value, str] | None = None) -> Player:
+def play(root: Value, *, rankdir: str = "LR", fold: bool = False,
+         names: Mapping[Value, str] | None = None) -> Player:
     """The step-through player of root's backward pass (a fresh pass; no .grad is touched).
 
-    In Jupyter it shows itself inline; player.save(path) writes it as one HTML file.  Nodes are
-    named as in every view: labels, else the caller's variables, else op#position (names=
-    overrides that, e.g. for the debugger, which names from the frame that called backward()).
+    In Jupyter it shows itself inline; player.save(path) writes it as one HTML file.
+    rankdir: the picture's direction, "LR" (left to right) or "TB" (top to bottom; also "RL",
+    "BT").  fold=True draws each nn neuron call as one box, as draw(fold=True) does, and the
+    step of a node inside a box lights the box and names the node in it (with fold=False a
+    graph is drawn folded only when it is too big to draw whole).  Nodes are named as in every
+    view: labels, else the caller's variables, else op#position (names= overrides that, e.g.
+    for the debugger, which names from the frame that called backward()).
     """
     check_value(root, "play() root")
+    _check_options(rankdir, fold)
     if names is None:
         names = node_names(root, scope=caller_scope())
     shown = names.printable() if isinstance(names, Names) else names
-    return Player(root, _page(root, shown), names)
+    return Player(root, _page(root, shown, rankdir=rankdir, fold=fold), names)
 
 
-def save_html(root: Value, path: str | pathlib.Path) -> pathlib.Path:
+def save_html(root: Value, path: str | pathlib.Path, *, rankdir: str = "LR",
+              fold: bool = False) -> pathlib.Path:
     """Write the player of root's backward pass to path (one self-contained file); return it.
 
-    The same as play(root).save(path): the graph with the current node highlighted and the
-    grads filling in, previous / play / next and arrow keys, zoom and pan, the step's
-    explanation, and d root / d node explained for a clicked node.
+    The same as play(root, rankdir=..., fold=...).save(path): the graph with the current node
+    highlighted and the grads filling in, previous / play / next and arrow keys, zoom and pan,
+    the step's explanation, and d root / d node explained for a clicked node.
     """
     check_value(root, "save_html() root")
-    return play(root, names=node_names(root, scope=caller_scope())).save(path)
+    _check_options(rankdir, fold)
+    return play(root, rankdir=rankdir, fold=fold,
+                names=node_names(root, scope=caller_scope())).save(path)
+
+
+RANKDIRS = ("LR", "TB", "RL", "BT")
+
+
+def _check_options(rankdir: Any, fold: Any) -> None:
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"play(rankdir=...) must be one of 'LR' (left to right), 'TB' (top to "
+                         f"bottom), 'RL' or 'BT', got {describe(rankdir)}")
+    if not isinstance(fold, bool):
+        raise TypeError(f"play(fold=...) must be True or False, got {describe(fold)}")
 
 
 # ---------------------------------------------------------------------------------------------
 # The page
 
-def _page(root: Value, names: Mapping[Value, str]) -> str:
+def _page(root: Value, names: Mapping[Value, str], *, rankdir: str, fold: bool) -> str:
     run = fresh_pass(root, names)
     data = _view_model(run, root, names)
-    kind, svg, note = _picture(root, run)
+    kind, svg, note, drawn = _picture(root, run, rankdir=rankdir, fold=fold)
     data["picture"] = kind
+    data["rankdir"] = rankdir
+    data.update(drawn)
     title = f"Backward pass of {names[root]}"
     parts = {"TITLE": html.escape(title), "CSS": _asset("player.css"), "JS": _asset("player.js"),
              "PICTURE": kind, "NOTE": note, "SVG": svg, "DATA": _script_json(data)}
@@ -159,9 +187,11 @@ def _script_json(data: Any) -> str:
 # ---------------------------------------------------------------------------------------------
 # The picture
 
-def _picture(root: Value, run: FreshPass) -> tuple[str, str, str]:
-    """(kind, SVG, note): the whole graph ("full"), each nn neuron call as a box ("folded") when
-    only that fits, or no picture ("none") with a note saying why.
+def _picture(root: Value, run: FreshPass, *, rankdir: str,
+             fold: bool) -> tuple[str, str, str, dict[str, Any]]:
+    """(kind, SVG, note, where each node is drawn): the whole graph ("full"), each nn neuron
+    call as a box ("folded", asked for or when only that fits), or no picture ("none") with a
+    note saying why.
 
     autograd.viz.picture_plan is the size policy (the limit, and whether folding would fit).
     The picture is drawn with the grads of the pass (never the .grad fields), its nodes named
@@ -169,17 +199,33 @@ def _picture(root: Value, run: FreshPass) -> tuple[str, str, str]:
     """
     from .. import viz  # pictures are drawn by viz, loaded only when a player is made
 
-    plan = viz.picture_plan(root, run.order)
+    plan = viz.picture_plan(root, run.order, fold=True if fold else None)
     if plan.kind == "none":
-        return "none", "", _too_big_note(plan.size, plan.folded, plan.limit)
-    graph = viz.picture(root, names=run.names, grads=run.grads, fold=plan.fold)
+        return "none", "", _too_big_note(plan.size, plan.folded, plan.limit), {}
+    graph = viz.picture(root, names=run.names, grads=run.grads, fold=plan.fold, rankdir=rankdir)
     svg = _inline_svg(graph.pipe(format="svg", encoding="utf-8", quiet=True))
     if not plan.fold:
-        return "full", svg, ""
+        return "full", svg, "", {}
+    drawn = _drawn(plan.folding)
+    if fold:
+        return "folded", svg, "", drawn
     note = (f'<p class="note">Drawn folded: each nn neuron call is one box (its inner nodes are '
             f'in the table only), as the whole graph has {plan.size:,} nodes and edges, more than '
             f'<code>autograd.viz.MAX_SIZE</code> = {plan.limit:,}.</p>')
-    return "folded", svg, note
+    return "folded", svg, note, drawn
+
+
+def _drawn(folding: Folding) -> dict[str, Any]:
+    """Where the folded picture draws each node, for the page: "drawnAs", the DOT node of each
+    node drawn inside another's (a neuron call's box v{k}, a parameter node p{k}; null for a
+    node drawn as itself), and "groups", each parameter node's parameters in the order of its
+    rows (whose grad texts the page fills in)."""
+    drawn_as = []
+    for j in range(len(folding.order)):
+        name = folding.name(j)
+        drawn_as.append(None if name == f"v{j}" else name)
+    groups = {f"p{first}": js for first, (_, js) in folding.groups.items()}
+    return {"drawnAs": drawn_as, "groups": groups}
 
 
 def _inline_svg(svg: str) -> str:

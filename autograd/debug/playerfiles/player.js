@@ -10,29 +10,38 @@
   const stepOf = new Array(n).fill(-1);
   T.steps.forEach((s, k) => { stepOf[s.node] = k; });
 
-  // ---- the SVG: node groups by id, their grad texts and cells, the edges into each node ----
+  // ---- the SVG: node groups by id, their grad texts and cells, the edges into each node.
+  // Folded (fold=True), a node inside a neuron call is drawn by the call's box v{k} and a
+  // parameter by its neuron's parameter node p{k}: D.drawnAs names that DOT node. ----
   const canvas = document.getElementById("canvas"), svg = canvas ? canvas.querySelector("svg") : null;
-  const svgNodes = {}, opNodes = {}, gradTexts = {}, gradCells = {}, edgesInto = {};
+  const svgNodes = {}, opNodes = {}, gradTexts = {}, gradCells = {}, edgesInto = {}, dotNodes = {};
   const idOf = new Map();  // <g class="node"> -> the Value it stands for
+  const drawnAs = D.drawnAs || [];
+  function keepGradText(id, txt, prefix) {
+    gradTexts[id] = txt;
+    txt.dataset.prefix = prefix;
+    txt.dataset.width = txt.getComputedTextLength();  // the room the layout gave it
+    const cell = txt.previousElementSibling;
+    if (cell && cell.tagName.toLowerCase() === "polygon") gradCells[id] = cell;
+  }
   document.querySelectorAll("#canvas g.node").forEach((g) => {
     const t = g.querySelector("title");
     const m = t && /^([vop])(\d+)$/.exec(t.textContent.trim());
     if (!m) return;
     const id = +m[2];
+    dotNodes[m[0]] = g;
     idOf.set(g, id);
     if (m[1] === "o") { opNodes[id] = g; return; }
-    if (m[1] === "p") return;
-    svgNodes[id] = g;
+    const params = m[1] === "p" ? (D.groups && D.groups[m[0]]) || [] : [id];
+    if (m[1] === "v") svgNodes[id] = g;
+    let k = 0;
     g.querySelectorAll("text").forEach((txt) => {
       const m2 = /^\s*grad\s*/.exec(txt.textContent);
-      if (!m2) return;
-      gradTexts[id] = txt;
-      txt.dataset.prefix = m2[0];
-      txt.dataset.width = txt.getComputedTextLength();  // the room the layout gave it
-      const cell = txt.previousElementSibling;
-      if (cell && cell.tagName.toLowerCase() === "polygon") gradCells[id] = cell;
+      if (m2 && k < params.length) keepGradText(params[k++], txt, m2[0]);
     });
   });
+  // the <g> that draws node i: its own box, or the box or parameter node it is folded into
+  function drawer(i) { return drawnAs[i] ? dotNodes[drawnAs[i]] : svgNodes[i]; }
   document.querySelectorAll("#canvas g.edge").forEach((g) => {
     const t = g.querySelector("title");
     const m = t && /^(\S+?)(?::\S+)?->(\S+?)(?::\S+)?$/.exec(t.textContent.trim());
@@ -84,7 +93,8 @@
     const M = 24, box = canvas.getBoundingClientRect();
     if (box.width < 2 * M || box.height < 2 * M) return;
     const cur = T.steps[stepOf[i]];
-    const core = [svgNodes[i], opNodes[i]], wide = core.concat(cur ? cur.terms.map((t) => svgNodes[t.parent]) : []);
+    const core = [drawer(i), drawnAs[i] ? null : opNodes[i]];
+    const wide = core.concat(cur ? cur.terms.map((t) => drawer(t.parent)) : []);
     const fits = (r) => r.right - r.left <= box.width - 2 * M && r.bottom - r.top <= box.height - 2 * M;
     let r = union(wide);
     if (!r) return;
@@ -105,6 +115,7 @@
     svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
     canvas.addEventListener("wheel", (ev) => {
       ev.preventDefault();
+      auto = false;
       const unit = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1;
       zoomAt(Math.exp(-ev.deltaY * unit * 0.0015), ev.clientX, ev.clientY);
     }, {passive: false});
@@ -117,7 +128,7 @@
       if (!drag || ev.pointerId !== drag.id) return;
       const dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
       if (!drag.moved && Math.hypot(dx, dy) < 4) return;
-      if (!drag.moved) { drag.moved = true; canvas.setPointerCapture(ev.pointerId); canvas.classList.add("dragging"); }
+      if (!drag.moved) { drag.moved = true; auto = false; canvas.setPointerCapture(ev.pointerId); canvas.classList.add("dragging"); }
       panBy(dx, dy);
       drag.x = ev.clientX; drag.y = ev.clientY;
     });
@@ -132,11 +143,46 @@
     };
     canvas.addEventListener("pointerup", endDrag);
     canvas.addEventListener("pointercancel", endDrag);
-    document.getElementById("zoom-in").addEventListener("click", () => zoomAt(1.25, ...centre()));
-    document.getElementById("zoom-out").addEventListener("click", () => zoomAt(0.8, ...centre()));
-    document.getElementById("fit").addEventListener("click", fit);
-    new ResizeObserver(() => { if (p > 0) follow(T.steps[p - 1].node); })
-      .observe(canvas);
+    document.getElementById("zoom-in").addEventListener("click", () => { auto = false; zoomAt(1.25, ...centre()); });
+    document.getElementById("zoom-out").addEventListener("click", () => { auto = false; zoomAt(0.8, ...centre()); });
+    document.getElementById("fit").addEventListener("click", () => { auto = false; fit(); });
+  }
+
+  // ---- the opening view, chosen when the panel has a size (a notebook lays its output out
+  // after this script ran: the panel is 0 x 0 here) and again whenever the panel changes size
+  // or comes into view, until the user zooms or pans.  The whole graph when its text is
+  // readable so; else the text at a readable size, as much of the graph as fits, the root in
+  // view on its side (right for LR, bottom for TB): where the pass starts. ----
+  // screen px per SVG unit at which the smallest text of the picture is 8.4 px high (its em)
+  const READABLE = svg ? 8.4 / Math.min(...[...svg.querySelectorAll("g.node text")]
+    .map((t) => parseFloat(t.getAttribute("font-size")) || 14), 14) : 1;
+  let auto = true;
+  function openView() {
+    if (!home) return;
+    const box = canvas.getBoundingClientRect(), W = box.width, H = box.height;
+    if (W < 8 || H < 8) return;  // not laid out (yet), or hidden
+    const w = W / READABLE, h = H / READABLE;
+    if (Math.min(W / home.w, H / home.h) >= READABLE) setView(Object.assign({}, home));
+    else if (p > 0 && view) {
+      // mid-pass (the explanation's height changes the panel's): the same text size, the same
+      // centre, so the view does not jump; follow() below keeps the current node in it
+      setView({x: view.x + view.w / 2 - w / 2, y: view.y + view.h / 2 - h / 2, w: w, h: h});
+    } else {
+      setView(Object.assign({}, home));
+      const g = drawer(D.root);
+      let at = {x: home.x + home.w, y: home.y + home.h / 2};
+      if (g) { const r = g.getBoundingClientRect(); at = toUser((r.left + r.right) / 2, (r.top + r.bottom) / 2); }
+      // centre the root, then slide the view back over the graph: no empty margin beyond it
+      const place = (lo, extent, size, c) => extent <= size ? lo + extent / 2 - size / 2
+        : Math.max(lo, Math.min(lo + extent - size, c - size / 2));
+      setView({x: place(home.x, home.w, w, at.x), y: place(home.y, home.h, h, at.y), w: w, h: h});
+    }
+    if (p > 0) follow(T.steps[p - 1].node);
+  }
+  if (svg) {
+    const refit = () => { if (auto) openView(); else if (p > 0) follow(T.steps[p - 1].node); };
+    new ResizeObserver(refit).observe(canvas);
+    new IntersectionObserver((seen) => { if (seen.some((e) => e.isIntersecting)) refit(); }).observe(canvas);
   }
 
   // ---- click-to-explain: d root / d node, as explain() wrote it (or the node's step) ----
@@ -178,11 +224,24 @@
     [["name", names[i]], ["op", node.op || "leaf"], ["data", D.data[i]], ["grad", ""]].forEach(([cls, text]) => {
       const td = document.createElement("td");
       td.className = cls;
-      td.textContent = text;
+      if (cls === "name") breakable(td, text);
+      else td.textContent = text;
       tr.appendChild(td);
     });
-    tr.title = node.label ? "label: " + node.label : names[i];
+    // the whole name on hover (a long one wraps, or in a long table is cut short with ...)
+    const inside = drawnAs[i] && drawnAs[i][0] === "v" ? "\nin " + names[+drawnAs[i].slice(1)] : "";
+    tr.cells[0].title = names[i] + inside;
+    tr.cells[1].title = node.op || "leaf";
+    tr.title = (node.label && node.label !== names[i] ? "label: " + node.label : names[i]) + inside;
     return tr;
+  }
+  // a name with a chance to wrap after each dot or underscore (layers.0.neurons.3.w.1)
+  function breakable(td, name) {
+    const parts = name.length > 300 ? [name] : name.split(/(?<=[._])/);
+    parts.forEach((part, k) => {
+      if (k) td.appendChild(document.createElement("wbr"));
+      td.appendChild(document.createTextNode(part));
+    });
   }
   function spacer(height) {
     const tr = document.createElement("tr");
@@ -311,6 +370,7 @@
     else touched.forEach((i) => render(i, cur));
     flowing.forEach((g) => g.classList.remove("flowing"));
     flowing = [];
+    markInside(cur);
     if (cur) {
       // light the edges from the current node's parents into it (through its op node, if drawn)
       const here = "v" + cur.node, parents = new Set(cur.terms.map((t) => "v" + t.parent));
@@ -334,6 +394,34 @@
     buttons.first.disabled = buttons.prev.disabled = p === 0;
     buttons.next.disabled = buttons.last.disabled = p === N;
     document.body.dataset.step = p;
+  }
+
+  // Folded: the box (or parameter node) that holds the step's node is lit, and the box names
+  // the node in place of its summary line; so are those holding the parents it sends to.
+  let marks = [], captioned = null;
+  function markInside(cur) {
+    marks.forEach(([g, cls]) => g.classList.remove(cls));
+    marks = [];
+    if (captioned) { captioned[0].textContent = captioned[1]; captioned[0].classList.remove("inside"); captioned = null; }
+    if (!cur || !drawnAs.length) return;
+    const mark = (g, cls) => { if (g) { g.classList.add(cls); marks.push([g, cls]); } };
+    const here = drawer(cur.node);
+    if (drawnAs[cur.node]) { mark(here, "current-inside"); caption(here, cur.node); }
+    cur.terms.forEach((t) => { if (drawnAs[t.parent] && drawer(t.parent) !== here) mark(drawer(t.parent), "receiving-inside"); });
+  }
+  function caption(g, i) {
+    const texts = [...g.querySelectorAll("text")];
+    const txt = texts.find((t, k) => k > 0 && !/^\s*(data|grad)\s/.test(t.textContent));
+    if (!txt || drawnAs[i][0] !== "v") return;  // a parameter has its own row in its node
+    const room = g.getBBox().width - 6;
+    captioned = [txt, txt.textContent];
+    txt.classList.add("inside");
+    let name = names[i].slice(0, 120);
+    txt.textContent = "\u25b8 " + name;
+    while (name.length > 1 && txt.getComputedTextLength() > room) {
+      name = name.slice(0, -1);
+      txt.textContent = "\u25b8 " + name + "\u2026";
+    }
   }
 
   function stop() {
@@ -362,9 +450,9 @@
     else if (k === "End") { stop(); show(N); }
     else if (k === " ") { play(); }
     else if (k === "Escape") { closeWhy(); }
-    else if (svg && (k === "+" || k === "=")) { zoomAt(1.25, ...centre()); }
-    else if (svg && (k === "-" || k === "_")) { zoomAt(0.8, ...centre()); }
-    else if (svg && (k === "f" || k === "0")) { fit(); }
+    else if (svg && (k === "+" || k === "=")) { auto = false; zoomAt(1.25, ...centre()); }
+    else if (svg && (k === "-" || k === "_")) { auto = false; zoomAt(0.8, ...centre()); }
+    else if (svg && (k === "f" || k === "0")) { auto = false; fit(); }
     else return;
     ev.preventDefault();
   });
@@ -375,15 +463,5 @@
     if (h > 0 && Math.abs(h - ROW) > 0.01) { ROW = h; layRows(true); }
   }
   show(0, true);
-  // Start fitted; when that makes the text too small to read, start at its own size on the root
-  // (the Fit button shows the whole graph).
-  const READABLE = 0.75;  // screen px per SVG unit: Graphviz's 11-unit text at >= 8 px
-  if (svg) {
-    fit();
-    if (pxPerUnit() < READABLE && N) {
-      const g = svgNodes[T.steps[0].node], r = g ? g.getBoundingClientRect() : null;
-      if (r) zoomAt(1 / pxPerUnit(), (r.left + r.right) / 2, (r.top + r.bottom) / 2);
-      follow(T.steps[0].node);
-    }
-  }
+  openView();
 })();
