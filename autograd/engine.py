@@ -171,14 +171,14 @@ class writing_grads:
         me = threading.get_ident()
         self.outer = _owner != me  # the outermost hold in this thread takes the lock
         if self.outer:
-            _lock.acquire()
-            _owner = me
+            # one line: no signal handler (Ctrl-C) runs between the two, which would leave the
+            # lock taken with no __exit__ to come
+            _lock.acquire(); _owner = me  # noqa: E702
 
     def __exit__(self, *exc: object) -> None:
         global _owner
         if self.outer:
-            _owner = None
-            _lock.release()
+            _owner = None; _lock.release()  # noqa: E702
 
 
 # ---------------------------------------------------------------------------------------------
