@@ -5,11 +5,15 @@ computed once in the forward op.  Backward is then a tight loop over stored floa
 per node (so no reference cycle per node: graphs die by reference counting) and no recursion.
 
 Every primitive is registered exactly once, by one `primitive(name, forward, *rules)` statement
-in the class body below, which reads as a table of derivatives.  The rules are written with
-+ - * and the generic functions of this module (div, power, exp, log, ...), which act on floats
-with IEEE 754 semantics and on Values by building graph nodes.  So the same rule gives the float
-stored by the forward pass (read by backward(), the stepper, pictures and explain), and the
-differentiable Value used by grad(create_graph=True); the Tape evaluates it on symbols.
+(in the class body below, which reads as a table of derivatives, or by a user through
+autograd.ops).  The rules are written with + - * / ** and the generic functions of this module
+(div, power, exp, log, step, ...), which act on floats with IEEE 754 semantics, on Values by
+building graph nodes, and on anything else (the Tape's symbols) by calling the method of the
+same name of its type with all the operands.  So the same rule gives the float stored by the
+forward pass (read by backward(), the stepper, pictures and explain), the differentiable Value
+used by grad(create_graph=True), and the code a Tape compiles.  No rule, and no function here,
+makes a choice on the numbers outside a primitive's forward: such choices are primitives of
+their own (step, sign, mul0, log_base, inv_base), so every graph replays exactly.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from . import ieee
 from ._util import as_float, describe
 
 __all__ = ["Value", "Primitive", "PRIMITIVES", "primitive", "methods",
-           "div", "power", "exp", "log", "sin", "cos", "step", "sign", "xlogy", "xpowy", "powlog"]
+           "div", "power", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu",
+           "absolute", "step", "sign", "mul0", "log_base", "inv_base", "xlogy", "xpowy", "powlog"]
 
 _new = object.__new__
 
@@ -34,10 +39,113 @@ _new = object.__new__
 
 _div, _pow, _exp, _log = ieee.div, ieee.pow, ieee.exp, ieee.log
 _sqrt, _sin, _cos, _sigmoid, _relu = ieee.sqrt, ieee.sin, ieee.cos, ieee.sigmoid, ieee.relu
+_step, _sign, _mul0, _log_base, _inv_base = ieee.step, ieee.sign, ieee.mul0, ieee.log_base, ieee.inv_base
 
 
 # ---------------------------------------------------------------------------------------------
-# Generic functions: floats in, float out (IEEE); a Value in, a Value out (a graph node).
+# The registry of primitives: name -> forward float function, derivative rules, and what every
+# reader needs to know about the op.
+
+class Primitive(NamedTuple):
+    """One primitive op: its name (Value.op), the float function computing it, and its rules:
+    d out / d operand for each operand, as rule(a, out) or rule(a, b, out).  function is the
+    generic function computing it (floats in: a float; a Value in: a node); doc its help."""
+
+    name: str
+    forward: Callable[..., float]
+    rules: tuple[Callable[..., Any], ...]
+    function: Callable[..., Any]
+    doc: str = ""
+
+
+PRIMITIVES: dict[str, Primitive] = {}
+
+
+def primitive(name: str, forward: Callable[..., float], *rules: Callable[..., Any],
+              doc: str = "") -> Callable[..., Any]:
+    """Register the op `name` and return its generic function: numbers in, forward's float out;
+    a Value in (on either side), one graph node out, storing each rule's d out / d operand.
+
+    forward computes the op on floats (1 or 2 arguments); rules give d out / d operand for each
+    operand, as rule(a, out) or rule(a, b, out).  Written with + - * / ** and the generic
+    functions (autograd.ops), a rule gives floats on floats and graphs on Values, so it serves
+    backward() and grad(create_graph=True) alike.  Every built-in op is registered by this
+    function.  A name already registered is a ValueError.
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"primitive() needs a name (a non-empty str), got {describe(name)}")
+    if name in PRIMITIVES:
+        raise ValueError(f"primitive {name!r} is registered already; choose another name")
+    if not callable(forward) or not all(callable(rule) for rule in rules):
+        raise TypeError(f"primitive({name!r}): forward and each derivative rule must be "
+                        "functions")
+    if len(rules) not in (1, 2):
+        raise TypeError(f"primitive({name!r}) needs one derivative rule per operand (1 or 2 "
+                        f"operands), got {len(rules)}")
+    p = Primitive(name, forward, tuple(rules), forward, doc)
+    p = PRIMITIVES[name] = p._replace(function=_function(p))
+    return p.function
+
+
+def _number(x: Any) -> float | None:
+    """x as a float when it is a number (not a Value, not a symbol), else None."""
+    return x if type(x) is float else None if isinstance(x, Value) else as_float(x)
+
+
+def _other(name: str, x: Any) -> Callable[..., Any]:
+    """The method `name` of x's type, for an operand that is neither a number nor a Value (the
+    Tape's symbols): called with all the operands, in order, it computes the op on them."""
+    method = getattr(type(x), name, None) if name.isidentifier() else None
+    if method is None:
+        raise TypeError(f"{name}() takes numbers or Values, got {describe(x)}")
+    return method
+
+
+def _function(p: Primitive) -> Callable[..., Any]:
+    """The generic function of p: see primitive()."""
+    f, name = p.forward, p.name
+    made = methods(p)
+    function: Callable[..., Any]
+    if len(p.rules) == 1:
+        node = made
+
+        def unary(x: Any) -> Any:
+            if isinstance(x, Value):
+                return node(x)
+            c = _number(x)
+            return f(c) if c is not None else _other(name, x)(x)
+
+        function = unary
+    else:
+        node, reflected = made
+
+        def binary(x: Any, y: Any) -> Any:
+            if isinstance(x, Value):
+                out = node(x, y)
+            elif isinstance(y, Value):
+                out = reflected(y, x)
+            else:
+                cx, cy = _number(x), _number(y)
+                if cx is not None and cy is not None:
+                    return f(cx, cy)
+                other = x if cx is None else y
+                return _other(name, other)(x, y)
+            if out is NotImplemented:
+                raise TypeError(f"{name}() takes numbers or Values, got {describe(x)} and "
+                                f"{describe(y)}")
+            return out
+
+        function = binary
+    function.__name__ = function.__qualname__ = name if name.isidentifier() else "op"
+    function.__doc__ = p.doc or f"The op {name!r}: numbers in, a float out; a Value in, a node."
+    return function
+
+
+# ---------------------------------------------------------------------------------------------
+# Generic functions the rules are written with: floats in, float out (IEEE 754, never raising);
+# a Value in, a graph node.  A choice that depends on the numbers is made inside a primitive's
+# forward (step, sign, mul0, log_base, inv_base below), never in Python around ops, so a graph
+# built by grad(create_graph=True) replays exactly on a Tape.
 
 def div(x: Any, y: Any) -> Any:
     """x / y: IEEE 754 on floats (x/0 is +-inf or nan), the "/" op on Values."""
@@ -49,89 +157,28 @@ def div(x: Any, y: Any) -> Any:
 
 def power(x: Any, y: Any) -> Any:
     """x ** y: IEEE 754 on floats (never raises, never complex), the "**" op on Values."""
-    if isinstance(x, Value) or isinstance(y, Value):
-        return x ** y
-    return _pow(x, y)
-
-
-def exp(x: Any) -> Any:
-    return x.exp() if isinstance(x, Value) else _exp(x)
-
-
-def log(x: Any) -> Any:
-    return x.log() if isinstance(x, Value) else _log(x)
-
-
-def sin(x: Any) -> Any:
-    return x.sin() if isinstance(x, Value) else _sin(x)
-
-
-def cos(x: Any) -> Any:
-    return x.cos() if isinstance(x, Value) else _cos(x)
-
-
-def step(x: Any) -> float:
-    """d relu / dx: 0 for x <= 0 (0 at 0), else 1; at nan 1, passing the nan gradient on, as
-    PyTorch's threshold_backward does (result <= 0 ? 0 : grad).  Piecewise constant."""
-    return 0.0 if float(x) <= 0.0 else 1.0
-
-
-def sign(x: Any) -> float:
-    """d |x| / dx: -1, 0 or 1 (0 at 0); nan stays nan. Piecewise constant."""
-    x = float(x)
-    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else x * 0.0  # x * 0.0 keeps nan, gives 0.0 at +-0
+    cx, cy = _number(x), _number(y)
+    if cx is not None and cy is not None:
+        return _pow(cx, cy)
+    return x ** y
 
 
 def xlogy(x: Any, y: Any) -> Any:
     """x * log(y), taken as 0 where x is 0 (the limit, as in scipy.special.xlogy)."""
-    return 0.0 if float(x) == 0.0 else x * log(y)
+    return mul0(x, log(y))
 
 
 def xpowy(x: Any, a: Any, y: Any) -> Any:
     """x * a**y, taken as 0 where x is 0 and a**y is inf or nan: the slope 0 * a**-1 of the
     constant a**0 is 0 even at a = 0 (as in PyTorch).  Elsewhere a graph through x is kept."""
-    p = power(a, y)
-    if float(x) == 0.0 and not math.isfinite(float(p)):
-        return 0.0
-    return x * p
+    return mul0(x, power(a, y))
 
 
 def powlog(out: Any, a: Any, b: Any) -> Any:
     """d (a**b) / d b = a**b * log(a), for out = a**b.  0 where a is 0 and b >= 0, as in PyTorch
-    (the limit from a > 0: 0**b is constant 0, or 1 at b = 0); elsewhere xlogy(out, a)."""
-    if float(a) == 0.0 and float(b) >= 0.0:
-        return 0.0
-    return xlogy(out, a)
-
-
-
-# ---------------------------------------------------------------------------------------------
-# The registry of primitives: name -> forward float function and derivative rules.
-
-class Primitive(NamedTuple):
-    """One primitive op: its name (Value.op), the float function computing it, and its rules:
-    d out / d operand for each operand, as rule(a, out) or rule(a, b, out)."""
-
-    name: str
-    forward: Callable[..., float]
-    rules: tuple[Callable[..., Any], ...]
-
-
-PRIMITIVES: dict[str, Primitive] = {}
-
-
-def primitive(name: str, forward: Callable[..., float], *rules: Callable[..., Any],
-              doc: str = "") -> Any:
-    """Register a primitive and return the Value method(s) computing it as one graph node:
-    one method for a unary op, (method, reflected method) for a binary one; doc is their help."""
-    if name in PRIMITIVES:
-        raise ValueError(f"primitive {name!r} is registered already")
-    p = PRIMITIVES[name] = Primitive(name, forward, rules)
-    made = methods(p)
-    if doc:
-        for method in made if isinstance(made, tuple) else (made,):
-            method.__doc__ = doc
-    return made
+    (the limit from a > 0: 0**b is constant 0, or 1 at b = 0); elsewhere out * log(a), nan
+    included (a < 0, or a = +-inf with a**b underflowing to 0, as in PyTorch)."""
+    return out * log_base(a, b)
 
 
 # Hooks for the modes (no_grad, detect_anomaly; engine.py): None on the fast path, so making a
@@ -201,6 +248,17 @@ def methods(p: Primitive) -> Any:
     return forward, reflected
 
 
+def _register(name: str, forward: Callable[..., float], *rules: Callable[..., Any],
+              doc: str) -> Any:
+    """primitive(name, forward, *rules, doc=doc), returning the Value method(s) computing the op
+    (one for a unary op; the method and the reflected one for a binary op), for Value's body."""
+    primitive(name, forward, *rules, doc=doc)
+    made = methods(PRIMITIVES[name])
+    for method in made if isinstance(made, tuple) else (made,):
+        method.__doc__ = doc
+    return made
+
+
 class Value:
     """A scalar in a computation graph: its data, its gradient, and how it was made.
 
@@ -267,45 +325,45 @@ class Value:
         return (self._a,) if self._b is None else (self._a, self._b)
 
     # -- the primitives: name, forward function, d out / d each operand --------------------------
-    __add__, __radd__ = primitive(
+    __add__, __radd__ = _register(
         "+", operator.add, lambda a, b, out: 1.0, lambda a, b, out: 1.0,
         doc="self + other as one node (a Value, int or float on either side); "
             "d/dself = 1, d/dother = 1.")
-    __sub__, __rsub__ = primitive(
+    __sub__, __rsub__ = _register(
         "-", operator.sub, lambda a, b, out: 1.0, lambda a, b, out: -1.0,
         doc="self - other; d/dself = 1, d/dother = -1.")
-    __mul__, __rmul__ = primitive(
+    __mul__, __rmul__ = _register(
         "*", operator.mul, lambda a, b, out: b, lambda a, b, out: a,
         doc="self * other; d/dself = other, d/dother = self.")
-    __truediv__, __rtruediv__ = primitive(
+    __truediv__, __rtruediv__ = _register(
         "/", _div, lambda a, b, out: div(1.0, b), lambda a, b, out: -div(out, b),
         doc="self / other (IEEE 754: x/0 is +-inf or nan, never raises); "
             "d/dself = 1/other, d/dother = -self/other**2.")
-    __pow__, __rpow__ = primitive(
+    __pow__, __rpow__ = _register(
         "**", _pow, lambda a, b, out: xpowy(b, a, b - 1.0), lambda a, b, out: powlog(out, a, b),
         doc="self ** other; Value**Value and 2**v differentiate wrt base and exponent: "
             "d/dself = other * self**(other-1), d/dother = self**other * log(self) "
             "(0 where self = 0 and other >= 0, as in PyTorch).")
-    __neg__ = primitive("neg", operator.neg, lambda a, out: -1.0,
+    __neg__ = _register("neg", operator.neg, lambda a, out: -1.0,
                         doc="-self; derivative -1.")
-    __abs__ = primitive("abs", abs, lambda a, out: sign(a),
-                        doc="abs(self); derivative sign(self) (0 at 0).")
-    exp = primitive("exp", _exp, lambda a, out: out,
+    __abs__ = _register("abs", abs, lambda a, out: sign(a),
+                        doc="abs(self); derivative sign(self) (0 at 0 and at nan, as in PyTorch).")
+    exp = _register("exp", _exp, lambda a, out: out,
                     doc="e**self (inf on overflow); derivative exp(self), its own value.")
-    log = primitive("log", _log, lambda a, out: div(1.0, a),
+    log = _register("log", _log, lambda a, out: div(1.0, a),
                     doc="Natural log (-inf at 0, nan below); derivative 1/self.")
-    tanh = primitive("tanh", math.tanh, lambda a, out: 1.0 - out * out,
+    tanh = _register("tanh", math.tanh, lambda a, out: 1.0 - out * out,
                      doc="tanh(self); derivative 1 - tanh(self)**2.")
-    sigmoid = primitive("sigmoid", _sigmoid, lambda a, out: out * (1.0 - out),
+    sigmoid = _register("sigmoid", _sigmoid, lambda a, out: out * (1.0 - out),
                         doc="1/(1+e**-self) as one node, numerically stable (1.0 at 1000, 0.0 at "
                             "-1000); derivative sigmoid * (1 - sigmoid), the course's sigmoid'(z).")
-    relu = primitive("relu", _relu, lambda a, out: step(a),
+    relu = _register("relu", _relu, lambda a, out: step(a),
                      doc="max(0, self); derivative 1 above 0, else 0 (0 at 0, as in PyTorch).")
-    sqrt = primitive("sqrt", _sqrt, lambda a, out: div(0.5, out),
+    sqrt = _register("sqrt", _sqrt, lambda a, out: div(0.5, out),
                      doc="sqrt(self) (nan below 0); derivative 1/(2*sqrt(self)).")
-    sin = primitive("sin", _sin, lambda a, out: cos(a),
+    sin = _register("sin", _sin, lambda a, out: cos(a),
                     doc="sin(self); derivative cos(self).")
-    cos = primitive("cos", _cos, lambda a, out: -sin(a),
+    cos = _register("cos", _cos, lambda a, out: -sin(a),
                     doc="cos(self); derivative -sin(self).")
 
     def __pos__(self) -> Value:
@@ -396,6 +454,42 @@ class Value:
         """pickle: the ancestors come first, in topological order, so that pickling never
         recurses deeper than one op (see copies.pickle_prelude)."""
         return (_blank, (), (_copies.pickle_prelude(self),) + self.__getstate__())
+
+
+# The ops the rules choose with, each made a primitive so that the choice is replayed: their
+# derivatives are 0 (piecewise constant) or written with them again, so any order works.
+step: Callable[..., Any]
+sign: Callable[..., Any]
+mul0: Callable[..., Any]
+log_base: Callable[..., Any]
+inv_base: Callable[..., Any]
+step = primitive("step", _step, lambda a, out: 0.0,
+                 doc="d relu / dx: 0 for x <= 0 (0 at 0), else 1; at nan 1, passing a nan "
+                     "gradient on, as PyTorch's threshold_backward does.  Derivative 0.")
+sign = primitive("sign", _sign, lambda a, out: 0.0,
+                 doc="d |x| / dx: -1, 0 or 1 (0 at 0 and at nan, as PyTorch's sign).  "
+                     "Derivative 0.")
+mul0 = primitive("mul0", _mul0, lambda x, y, out: y, lambda x, y, out: x,
+                 doc="x * y, taken as 0 where x is 0 and y is inf or nan (a zero factor wins, "
+                     "as in xlogy).  Derivatives y and x.")
+log_base = primitive("log_base", _log_base, lambda a, b, out: inv_base(a, b),
+                     lambda a, b, out: 0.0,
+                     doc="log(a) as a factor of d(a**b)/db: 0 where a is 0 and b >= 0 (as in "
+                         "PyTorch), else log(a).  Derivatives inv_base(a, b) and 0.")
+inv_base = primitive("inv_base", _inv_base, lambda a, b, out: -(out * out),
+                     lambda a, b, out: 0.0,
+                     doc="1/a, 0 where a is 0 and b >= 0: d log_base(a, b) / da.  "
+                         "Derivatives -inv_base(a, b)**2 and 0.")
+
+exp: Callable[..., Any] = PRIMITIVES["exp"].function
+log: Callable[..., Any] = PRIMITIVES["log"].function
+sqrt: Callable[..., Any] = PRIMITIVES["sqrt"].function
+sin: Callable[..., Any] = PRIMITIVES["sin"].function
+cos: Callable[..., Any] = PRIMITIVES["cos"].function
+tanh: Callable[..., Any] = PRIMITIVES["tanh"].function
+sigmoid: Callable[..., Any] = PRIMITIVES["sigmoid"].function
+relu: Callable[..., Any] = PRIMITIVES["relu"].function
+absolute: Callable[..., Any] = PRIMITIVES["abs"].function
 
 
 def _blank() -> Value:

@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+import autograd.value as vops
 from autograd import Value, grad
 from autograd.value import PRIMITIVES
 
@@ -117,6 +118,8 @@ UNARY = {  # op: (function of a Value, points of its domain; kinks and poles lef
     "sqrt": (Value.sqrt, points(0.05, 30)),
     "sin": (Value.sin, points(-10, 10)),
     "cos": (Value.cos, points(-10, 10)),
+    "step": (vops.step, points(-5, -0.1) + points(0.1, 5)),
+    "sign": (vops.sign, points(-5, -0.1) + points(0.1, 5)),
 }
 
 BINARY = {  # op: (function, pairs (a, b) of its domain)
@@ -126,6 +129,9 @@ BINARY = {  # op: (function, pairs (a, b) of its domain)
     "/": (operator.truediv, list(zip(points(-5, 5, seed=7),
                                      points(-5, -0.2, 20, seed=8) + points(0.2, 5, 20, seed=9)))),
     "**": (operator.pow, list(zip(points(0.1, 5, seed=10), points(-3, 3, seed=11)))),
+    "mul0": (vops.mul0, list(zip(points(-5, 5, seed=13), points(-5, 5, seed=14)))),
+    "log_base": (vops.log_base, list(zip(points(0.1, 5, seed=15), points(-3, 3, seed=16)))),
+    "inv_base": (vops.inv_base, list(zip(points(0.1, 5, seed=17), points(-3, 3, seed=18)))),
 }
 
 # a negative base has a derivative in the base only, for a constant integer exponent
@@ -248,3 +254,52 @@ def test_grad_with_create_graph_gives_the_same_local_derivatives_for_binary_ops(
         out = f(va, vb)
         ga, gb = grad(out, [va, vb], create_graph=True)
         assert same(ga.data, out.local[0]) and same(gb.data, out.local[1]), (a, b)
+
+
+# -- no choice on the numbers outside a primitive: create_graph graphs have one shape ----------------
+
+def shape(roots) -> list[tuple]:
+    """The ops of the graph below roots, in topological order, with constants' positions."""
+    from autograd.engine import topological_order
+    seen, out = set(), []
+    for root in roots:
+        for node in topological_order(root):
+            if node not in seen:
+                seen.add(node)
+                out.append((node.op, tuple(isinstance(x, Value) for x in node.operands)))
+    return out
+
+
+def test_create_graph_graphs_have_the_same_shape_whatever_the_numbers():
+    # a data-dependent Python choice in a rule would give different graphs on either side of a
+    # kink or special value, and a Tape of such a graph would keep the branch taken when recorded
+    points_ = SPECIAL + [-3.0, 1e-200]
+    for op, (f, _) in UNARY.items():
+        shapes = set()
+        for x0 in points_:
+            x = Value(x0)
+            shapes.add(tuple(shape(grad(f(x), [x], create_graph=True))))
+        assert len(shapes) == 1, op
+    for op, (f, _) in BINARY.items():
+        shapes = set()
+        for a0 in points_:
+            for b0 in points_:
+                a, b = Value(a0), Value(b0)
+                shapes.add(tuple(shape(grad(f(a, b), [a, b], create_graph=True))))
+        assert len(shapes) == 1, op
+
+
+@pytest.mark.parametrize("f, before, after", [
+    (Value.relu, 2.0, -1.0), (Value.relu, -1.0, 2.0), (abs, 2.0, 0.0), (abs, 2.0, -3.0),
+    (lambda x: x ** 2.0, 1.0, 0.0), (lambda x: 2.0 ** x, 1.0, -2.0),
+    (lambda x: x ** x, 0.5, 0.0)])
+def test_a_tape_of_a_create_graph_graph_replays_as_a_rebuild(f, before, after):
+    from autograd import Tape
+    x = Value(before)
+    (g,) = grad(f(x), [x], create_graph=True)
+    tape = Tape(g)
+    x.data = after
+    replayed = tape.forward()
+    y = Value(after)
+    (rebuilt,) = grad(f(y), [y], create_graph=True)
+    assert same(replayed, rebuilt.data), (replayed, rebuilt.data)
