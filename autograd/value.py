@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import math
 import operator
+from collections import deque
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from . import ieee
 from ._util import as_float, describe
 
-__all__ = ["Value", "Primitive", "PRIMITIVES", "primitive", "methods",
+__all__ = ["Value", "Primitive", "PRIMITIVES", "primitive", "methods", "write",
            "div", "power", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu",
            "absolute", "step", "sign", "mul0", "log_base", "inv_base", "xlogy", "xpowy", "powlog"]
 
@@ -138,6 +139,7 @@ def _function(p: Primitive) -> Callable[..., Any]:
         function = binary
     function.__name__ = function.__qualname__ = name if name.isidentifier() else "op"
     function.__doc__ = p.doc or f"The op {name!r}: numbers in, a float out; a Value in, a node."
+    function.__chainrule_op__ = name  # type: ignore[union-attr]  # the Tape calls it so
     return function
 
 
@@ -269,7 +271,8 @@ class Value:
 
     # _a, _b: the operands (Value, float constant or None); _da, _db: d self / d operand, None
     # where the operand is not a parent; _g: backward()'s upstream sum (engine.py, under its
-    # lock); _made: where detect_anomaly() saw this Value made (check.py), left empty otherwise.
+    # lock); _made: where detect_anomaly() saw this Value made (check.py), left empty otherwise;
+    # _r: the replay of a Tape that recorded this op node (engine.settle), left empty otherwise.
     __slots__ = {
         "data": "The number this node holds (a float; int and bool are converted).",
         "grad": "d root / d self summed by backward() (starts at 0.0; zero_grad() resets it).",
@@ -277,12 +280,13 @@ class Value:
                  "else op#n).  chainrule never changes it.",
         "op": 'The op that made this node: "+", "*", "**", "exp", "tanh", "sigmoid", ...; '
               '"" for a leaf.',
-        "_a": "", "_b": "", "_da": "", "_db": "", "_g": "", "_made": ""}
+        "_a": "", "_b": "", "_da": "", "_db": "", "_g": "", "_made": "", "_r": ""}
 
     data: float
     grad: float
     label: str
     op: str
+    _made: Any  # check.py's record of where the node was made
 
     def __init__(self, data: Any, label: str = "") -> None:
         if isinstance(data, Value):
@@ -417,43 +421,26 @@ class Value:
         """A new leaf with the same data and label, cut off from the graph."""
         return Value(self.data, self.label)
 
-    # -- copies: the whole graph, at any depth, without recursion --------------------------------
+    # -- copies: the whole graph, at any depth, without recursion (copies.py) --------------------
     def __copy__(self) -> Value:
         """A new node made by the same op from the same operands (the graph above is shared)."""
-        new = _new(Value)
-        new.__setstate__(self.__getstate__())
-        return new
+        return _copies.copy_node(self)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Value:
         """A copy of the whole graph below self; nodes already copied (memo) are reused."""
-        keep = memo.setdefault(id(memo), [])  # as copy.deepcopy does: keep originals alive
-        for node in _engine.topological_order(self):  # parents before children: no recursion
-            if id(node) in memo:
-                continue
-            new = _new(Value)
-            state = node.__getstate__()
-            a, b = state[3], state[5]
-            new.__setstate__(state[:3] + (memo[id(a)] if isinstance(a, Value) else a,) + state[4:5]
-                             + (memo[id(b)] if isinstance(b, Value) else b,) + state[6:])
-            memo[id(node)] = new
-            keep.append(node)
-        return memo[id(self)]
+        return _copies.copy_graph(self, memo)
 
     def __getstate__(self) -> tuple[Any, ...]:
         return (self.data, self.grad, self.label, self._a, self._da, self._b, self._db, self.op,
                 getattr(self, "_made", None))
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        (self.data, self.grad, self.label, self._a, self._da, self._b, self._db, self.op,
-         made) = state[-9:]
-        self._g = 0.0
-        if made is not None:
-            self._made = made
+        _copies.restore(self, state)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """pickle: the ancestors come first, in topological order, so that pickling never
         recurses deeper than one op (see copies.pickle_prelude)."""
-        return (_blank, (), (_copies.pickle_prelude(self),) + self.__getstate__())
+        return (_copies.blank, (), (_copies.pickle_prelude(self),) + self.__getstate__())
 
 
 # The ops the rules choose with, each made a primitive so that the choice is replayed: their
@@ -492,9 +479,14 @@ relu: Callable[..., Any] = PRIMITIVES["relu"].function
 absolute: Callable[..., Any] = PRIMITIVES["abs"].function
 
 
-def _blank() -> Value:
-    new: Value = _new(Value)
-    return new
+_drain: Callable[[Any], None] = deque(maxlen=0).extend
+
+
+def write(nodes: list[Value], fields: list[str], numbers: list[Any]) -> None:
+    """Set field fields[i] ("data", "_da", "_db", "_r") of nodes[i] to numbers[i], every i, in
+    one C-level call: no bytecode runs in between, so neither a signal handler (Ctrl-C) nor
+    another thread can see it half done.  The Tape's one way of writing into a graph."""
+    _drain(map(setattr, nodes, fields, numbers))
 
 
 from . import copies as _copies  # noqa: E402  (these read Values: imported last, to avoid a cycle)
