@@ -4,16 +4,13 @@ Each node stores its operands and the local derivatives d out / d operand as pla
 computed once in the forward op.  Backward is then a tight loop over stored floats: no closure
 per node (so no reference cycle per node: graphs die by reference counting) and no recursion.
 
-Every primitive is registered exactly once, by one `primitive(name, forward, *rules)` statement
-(in the class body below, which reads as a table of derivatives, or by a user through
-autograd.ops).  The rules are written with + - * / ** and the generic functions of this module
-(div, power, exp, log, step, ...), which act on floats with IEEE 754 semantics, on Values by
-building graph nodes, and on anything else (the Tape's symbols) by calling the method of the
-same name of its type with all the operands.  So the same rule gives the float stored by the
-forward pass (read by backward(), the stepper, pictures and explain), the differentiable Value
-used by grad(create_graph=True), and the code a Tape compiles.  No rule, and no function here,
-makes a choice on the numbers outside a primitive's forward: such choices are primitives of
-their own (step, sign, mul0, log_base, inv_base), so every graph replays exactly.
+Every primitive is registered once, by one `primitive(name, forward, *rules)` (the class body
+below reads as a table of derivatives).  Rules use + - * / ** and the generic functions here
+(div, power, exp, step, ...): IEEE 754 floats on floats, graph nodes on Values, and on anything
+else (the Tape's symbols) the method of the same name of its type.  So one rule gives the float
+backward() reads, the graph of grad(create_graph=True) and the code a Tape compiles.  Choices
+on numbers are made only inside primitives (step, sign, mul0, log_base, inv_base): every graph
+replays exactly.
 """
 
 from __future__ import annotations
@@ -64,38 +61,27 @@ PRIMITIVES: dict[str, Primitive] = {}
 
 def primitive(name: str, forward: Callable[..., float], *rules: Callable[..., Any],
               doc: str = "") -> Callable[..., Any]:
-    """Register the op `name` and return its generic function: numbers in, forward's float out;
-    a Value in (on either side), one graph node out, storing each rule's d out / d operand.
+    """Register the op `name` (as every built-in op is) and return its function: numbers in,
+    forward's float out; a Value in (either side), one node storing each rule's d out / d operand.
 
-    forward computes the op on floats (1 or 2 arguments); rules give d out / d operand for each
-    operand, as rule(a, out) or rule(a, b, out).  Written with + - * / ** and the generic
-    functions (autograd.ops), a rule gives floats on floats and graphs on Values, so it serves
-    backward() and grad(create_graph=True) alike.  Every built-in op is registered by this
-    function.  A name already registered is a ValueError.
+    forward takes 1 or 2 floats; rules are rule(a, out) or rule(a, b, out), one per operand.
+    Written with + - * / ** and autograd.ops, a rule serves backward() and any order of grad().
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"primitive() needs a name (a non-empty str), got {describe(name)}")
     if name in PRIMITIVES:
         raise ValueError(f"primitive {name!r} is registered already; choose another name")
-    if not callable(forward) or not all(callable(rule) for rule in rules):
-        raise TypeError(f"primitive({name!r}): forward and each derivative rule must be "
-                        "functions")
-    if len(rules) not in (1, 2):
-        raise TypeError(f"primitive({name!r}) needs one derivative rule per operand (1 or 2 "
-                        f"operands), got {len(rules)}")
+    if not callable(forward) or len(rules) not in (1, 2) or not all(map(callable, rules)):
+        raise TypeError(f"primitive({name!r}, forward, *derivatives) needs functions: forward "
+                        f"and one derivative rule per operand (1 or 2), got {len(rules)} rules")
     p = Primitive(name, forward, tuple(rules), forward, doc)
     p = PRIMITIVES[name] = p._replace(function=_function(p))
     return p.function
 
 
-def _number(x: Any) -> float | None:
-    """x as a float when it is a number (not a Value, not a symbol), else None."""
-    return x if type(x) is float else None if isinstance(x, Value) else as_float(x)
-
-
 def _other(name: str, x: Any) -> Callable[..., Any]:
-    """The method `name` of x's type, for an operand that is neither a number nor a Value (the
-    Tape's symbols): called with all the operands, in order, it computes the op on them."""
+    """The method `name` of the type of x, neither a number nor a Value (a Tape's symbol):
+    called with all the operands in order."""
     method = getattr(type(x), name, None) if name.isidentifier() else None
     if method is None:
         raise TypeError(f"{name}() takes numbers or Values, got {describe(x)}")
@@ -113,7 +99,7 @@ def _function(p: Primitive) -> Callable[..., Any]:
         def unary(x: Any) -> Any:
             if isinstance(x, Value):
                 return node(x)
-            c = _number(x)
+            c = as_float(x)
             return f(c) if c is not None else _other(name, x)(x)
 
         function = unary
@@ -126,7 +112,7 @@ def _function(p: Primitive) -> Callable[..., Any]:
             elif isinstance(y, Value):
                 out = reflected(y, x)
             else:
-                cx, cy = _number(x), _number(y)
+                cx, cy = as_float(x), as_float(y)
                 if cx is not None and cy is not None:
                     return f(cx, cy)
                 other = x if cx is None else y
@@ -159,7 +145,7 @@ def div(x: Any, y: Any) -> Any:
 
 def power(x: Any, y: Any) -> Any:
     """x ** y: IEEE 754 on floats (never raises, never complex), the "**" op on Values."""
-    cx, cy = _number(x), _number(y)
+    cx, cy = as_float(x), as_float(y)
     if cx is not None and cy is not None:
         return _pow(cx, cy)
     return x ** y
@@ -248,6 +234,17 @@ def methods(p: Primitive) -> Any:
     forward.__doc__ = f"self {name} other, as one graph node."
     reflected.__doc__ = f"other {name} self, as one graph node."
     return forward, reflected
+
+
+def _compare(test: Callable[[float, float], bool], symbol: str) -> Callable[[Value, Any], bool]:
+    def compare(self: Value, other: Any) -> bool:
+        x = other.data if isinstance(other, Value) else as_float(other)
+        if x is None:
+            raise TypeError(f"'{symbol}' compares a Value with a number or a Value, "
+                            f"got {describe(other)}")
+        return test(self.data, x)
+    compare.__doc__ = f"self {symbol} other, comparing data: a bool."
+    return compare
 
 
 def _register(name: str, forward: Callable[..., float], *rules: Callable[..., Any],
@@ -375,26 +372,8 @@ class Value:
         return self
 
     # -- comparisons look at data; == and hash are object's (identity), so Values key dicts ------
-    def _other_data(self, other: Any, symbol: str) -> float:
-        if isinstance(other, Value):
-            return other.data
-        x = as_float(other)
-        if x is None:
-            raise TypeError(f"'{symbol}' compares a Value with a number or a Value, "
-                            f"got {describe(other)}")
-        return x
-
-    def __lt__(self, other: Any) -> bool:
-        return self.data < self._other_data(other, "<")
-
-    def __le__(self, other: Any) -> bool:
-        return self.data <= self._other_data(other, "<=")
-
-    def __gt__(self, other: Any) -> bool:
-        return self.data > self._other_data(other, ">")
-
-    def __ge__(self, other: Any) -> bool:
-        return self.data >= self._other_data(other, ">=")
+    __lt__, __le__ = _compare(operator.lt, "<"), _compare(operator.le, "<=")
+    __gt__, __ge__ = _compare(operator.gt, ">"), _compare(operator.ge, ">=")
 
     def __float__(self) -> float:
         """float(v) is v.data."""
@@ -447,36 +426,21 @@ class Value:
 # derivatives are 0 (piecewise constant) or written with them again, so any order works.
 step: Callable[..., Any]
 sign: Callable[..., Any]
-mul0: Callable[..., Any]
-log_base: Callable[..., Any]
 inv_base: Callable[..., Any]
-step = primitive("step", _step, lambda a, out: 0.0,
-                 doc="d relu / dx: 0 for x <= 0 (0 at 0), else 1; at nan 1, passing a nan "
-                     "gradient on, as PyTorch's threshold_backward does.  Derivative 0.")
-sign = primitive("sign", _sign, lambda a, out: 0.0,
-                 doc="d |x| / dx: -1, 0 or 1 (0 at 0 and at nan, as PyTorch's sign).  "
-                     "Derivative 0.")
+step = primitive("step", _step, lambda a, out: 0.0, doc=f"{_step.__doc__}  Slope 0.")
+sign = primitive("sign", _sign, lambda a, out: 0.0, doc=f"{_sign.__doc__}  Slope 0.")
 mul0 = primitive("mul0", _mul0, lambda x, y, out: y, lambda x, y, out: x,
-                 doc="x * y, taken as 0 where x is 0 and y is inf or nan (a zero factor wins, "
-                     "as in xlogy).  Derivatives y and x.")
+                 doc=f"{_mul0.__doc__}  Slopes y and x.")
 log_base = primitive("log_base", _log_base, lambda a, b, out: inv_base(a, b),
-                     lambda a, b, out: 0.0,
-                     doc="log(a) as a factor of d(a**b)/db: 0 where a is 0 and b >= 0 (as in "
-                         "PyTorch), else log(a).  Derivatives inv_base(a, b) and 0.")
+                     lambda a, b, out: 0.0, doc=f"{_log_base.__doc__}  Slopes inv_base, 0.")
 inv_base = primitive("inv_base", _inv_base, lambda a, b, out: -(out * out),
-                     lambda a, b, out: 0.0,
-                     doc="1/a, 0 where a is 0 and b >= 0: d log_base(a, b) / da.  "
-                         "Derivatives -inv_base(a, b)**2 and 0.")
+                     lambda a, b, out: 0.0, doc=f"{_inv_base.__doc__}  Slopes -inv_base**2, 0.")
 
-exp: Callable[..., Any] = PRIMITIVES["exp"].function
-log: Callable[..., Any] = PRIMITIVES["log"].function
-sqrt: Callable[..., Any] = PRIMITIVES["sqrt"].function
-sin: Callable[..., Any] = PRIMITIVES["sin"].function
-cos: Callable[..., Any] = PRIMITIVES["cos"].function
-tanh: Callable[..., Any] = PRIMITIVES["tanh"].function
-sigmoid: Callable[..., Any] = PRIMITIVES["sigmoid"].function
-relu: Callable[..., Any] = PRIMITIVES["relu"].function
-absolute: Callable[..., Any] = PRIMITIVES["abs"].function
+sin: Callable[..., Any]
+cos: Callable[..., Any]
+exp, log, sqrt, sin, cos, tanh, sigmoid, relu, absolute = (
+    PRIMITIVES[n].function for n in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid",
+                                     "relu", "abs"))
 
 
 _drain: Callable[[Any], None] = deque(maxlen=0).extend
