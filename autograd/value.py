@@ -1,8 +1,8 @@
 """Value: one scalar node of a computation graph, its operators, and the table of primitives.
 
 Each node stores its operands and the local derivatives d out / d operand as plain floats,
-computed once in the forward op.  Backward is then a tight loop over stored floats: no closure
-per node (so no reference cycle per node: graphs die by reference counting) and no recursion.
+computed once in the forward op: backward is a tight loop over them, with no closure per node
+(no reference cycles: graphs die by reference counting) and no recursion.
 
 Every primitive is registered once, by one `primitive(name, forward, *rules)` (the class body
 below reads as a table of derivatives).  Rules use + - * / ** and the generic functions here
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import operator
+import threading
 from collections import deque
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -24,25 +25,27 @@ from typing import Any, NamedTuple
 from . import ieee
 from ._util import as_float, describe
 
-__all__ = ["Value", "Primitive", "PRIMITIVES", "primitive", "methods", "write",
-           "div", "power", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu",
-           "absolute", "step", "sign", "mul0", "log_base", "inv_base", "xlogy", "xpowy", "powlog"]
+__all__ = ["Value", "Primitive", "PRIMITIVES", "primitive", "methods", "write", "div", "power",
+           "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "absolute", "step",
+           "sign", "mul0", "log_base", "inv_base", "xlogy", "xpowy", "powlog", "strict"]
 
 _new = object.__new__
 
 
-# ---------------------------------------------------------------------------------------------
-# The float functions of the primitives (IEEE 754: never raise), under the names the rules and
-# the Tape use
+class _Strict(threading.local):
+    on = False  # True while grad(create_graph=True) evaluates a rule on Values (engine.py)
 
+
+strict = _strict = _Strict()
+
+# The float functions of the primitives (IEEE 754: never raise)
 _div, _pow, _exp, _log = ieee.div, ieee.pow, ieee.exp, ieee.log
 _sqrt, _sin, _cos, _sigmoid, _relu = ieee.sqrt, ieee.sin, ieee.cos, ieee.sigmoid, ieee.relu
 _step, _sign, _mul0, _log_base, _inv_base = ieee.step, ieee.sign, ieee.mul0, ieee.log_base, ieee.inv_base
 
 
 # ---------------------------------------------------------------------------------------------
-# The registry of primitives: name -> forward float function, derivative rules, and what every
-# reader needs to know about the op.
+# The registry of primitives: name -> forward, rules, and what every reader needs to know.
 
 class Primitive(NamedTuple):
     """One primitive op: its name (Value.op), the float function computing it, and its rules:
@@ -79,10 +82,15 @@ def primitive(name: str, forward: Callable[..., float], *rules: Callable[..., An
     return p.function
 
 
+_OPERATORS: dict[str, Callable[..., Any]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+    "**": operator.pow, "neg": operator.neg, "abs": abs}
+
+
 def _other(name: str, x: Any) -> Callable[..., Any]:
-    """The method `name` of the type of x, neither a number nor a Value (a Tape's symbol):
-    called with all the operands in order."""
-    method = getattr(type(x), name, None) if name.isidentifier() else None
+    """x's type's method `name` (x: a Tape's symbol), called with all the operands in order;
+    an operator op's Python operator (x: a dual number, a Fraction, ...)."""
+    method = _OPERATORS.get(name) or getattr(type(x), name, None)
     if method is None:
         raise TypeError(f"{name}() takes numbers or Values, got {describe(x)}")
     return method
@@ -130,10 +138,7 @@ def _function(p: Primitive) -> Callable[..., Any]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Generic functions the rules are written with: floats in, float out (IEEE 754, never raising);
-# a Value in, a graph node.  A choice that depends on the numbers is made inside a primitive's
-# forward (step, sign, mul0, log_base, inv_base below), never in Python around ops, so a graph
-# built by grad(create_graph=True) replays exactly on a Tape.
+# Generic functions rules use.  Choices on numbers: in primitives (step, sign, mul0, ...) only.
 
 def div(x: Any, y: Any) -> Any:
     """x / y: IEEE 754 on floats (x/0 is +-inf or nan), the "/" op on Values."""
@@ -157,8 +162,7 @@ def xlogy(x: Any, y: Any) -> Any:
 
 
 def xpowy(x: Any, a: Any, y: Any) -> Any:
-    """x * a**y, taken as 0 where x is 0 and a**y is inf or nan: the slope 0 * a**-1 of the
-    constant a**0 is 0 even at a = 0 (as in PyTorch).  Elsewhere a graph through x is kept."""
+    """x * a**y, 0 where x is 0 and a**y is inf or nan (the slope of a**0 is 0 even at a = 0)."""
     return mul0(x, power(a, y))
 
 
@@ -205,7 +209,6 @@ def methods(p: Primitive) -> Any:
             return _node(out, name, self, rule(a, out), None, None)
 
         method.__name__ = name
-        method.__doc__ = f"{name}(self), as one graph node."
         return method
 
     da, db = p.rules
@@ -231,15 +234,13 @@ def methods(p: Primitive) -> Any:
         out = f(a, b)
         return _node(out, name, a, None, self, db(a, b, out))
 
-    forward.__doc__ = f"self {name} other, as one graph node."
-    reflected.__doc__ = f"other {name} self, as one graph node."
     return forward, reflected
 
 
 def _compare(test: Callable[[float, float], bool], symbol: str) -> Callable[[Value, Any], bool]:
     def compare(self: Value, other: Any) -> bool:
         x = other.data if isinstance(other, Value) else as_float(other)
-        if x is None:
+        if x is None or _strict.on:
             raise TypeError(f"'{symbol}' compares a Value with a number or a Value, "
                             f"got {describe(other)}")
         return test(self.data, x)
@@ -249,8 +250,7 @@ def _compare(test: Callable[[float, float], bool], symbol: str) -> Callable[[Val
 
 def _register(name: str, forward: Callable[..., float], *rules: Callable[..., Any],
               doc: str) -> Any:
-    """primitive(name, forward, *rules, doc=doc), returning the Value method(s) computing the op
-    (one for a unary op; the method and the reflected one for a binary op), for Value's body."""
+    """primitive(...), returning the op's Value method (and the reflected one, binary ops)."""
     primitive(name, forward, *rules, doc=doc)
     made = methods(PRIMITIVES[name])
     for method in made if isinstance(made, tuple) else (made,):
@@ -376,7 +376,9 @@ class Value:
     __gt__, __ge__ = _compare(operator.gt, ">"), _compare(operator.ge, ">=")
 
     def __float__(self) -> float:
-        """float(v) is v.data."""
+        """float(v) is v.data (a TypeError in a derivative rule given Values: see engine.py)."""
+        if _strict.on:
+            raise TypeError("a derivative rule took float() of a Value")
         return self.data
 
     def __format__(self, spec: str) -> str:

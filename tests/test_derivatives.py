@@ -3,13 +3,14 @@ differences at many points of its domain, and the forward ops storing exactly wh
 
 import math
 import operator
-import random
 
 import pytest
+from op_table import BINARY, DOMAINS, NOT_THE_SLOPE, UNARY, points
 
-import autograd.value as vops
 from autograd import Value, grad
 from autograd.value import PRIMITIVES
+
+PRIMITIVES_AT_START = set(PRIMITIVES)
 
 
 def same(x: float, y: float) -> bool:
@@ -84,13 +85,6 @@ def test_chain_rule_through_a_product_and_tanh_by_hand():
 
 # -- every rule against central finite differences -----------------------------------------------
 
-def points(lo: float, hi: float, n: int = 40, seed: int = 0) -> list[float]:
-    """n points spread over [lo, hi]: an even grid jittered by a fixed seed (reproducible)."""
-    rng = random.Random(seed)
-    step = (hi - lo) / n
-    return [lo + step * (i + rng.uniform(0.05, 0.95)) for i in range(n)]
-
-
 def central_difference(f, x: float) -> float:
     """df/dx by central differences, Richardson-extrapolated: error O(h^4) plus rounding."""
     h = 1e-3 * max(1.0, abs(x))
@@ -107,43 +101,21 @@ def assert_close_to_finite_difference(analytic: float, f, x: float) -> None:
     assert abs(analytic - numeric) <= 1e-8 * scale, (x, analytic, numeric)
 
 
-UNARY = {  # op: (function of a Value, points of its domain; kinks and poles left out)
-    "neg": (operator.neg, points(-5, 5)),
-    "abs": (abs, points(-5, -0.1) + points(0.1, 5)),
-    "exp": (Value.exp, points(-6, 6)),
-    "log": (Value.log, points(0.05, 30)),
-    "tanh": (Value.tanh, points(-4, 4)),
-    "sigmoid": (Value.sigmoid, points(-10, 10)),
-    "relu": (Value.relu, points(-5, -0.1) + points(0.1, 5)),
-    "sqrt": (Value.sqrt, points(0.05, 30)),
-    "sin": (Value.sin, points(-10, 10)),
-    "cos": (Value.cos, points(-10, 10)),
-    "step": (vops.step, points(-5, -0.1) + points(0.1, 5)),
-    "sign": (vops.sign, points(-5, -0.1) + points(0.1, 5)),
-}
-
-BINARY = {  # op: (function, pairs (a, b) of its domain)
-    "+": (operator.add, list(zip(points(-5, 5, seed=1), points(-5, 5, seed=2)))),
-    "-": (operator.sub, list(zip(points(-5, 5, seed=3), points(-5, 5, seed=4)))),
-    "*": (operator.mul, list(zip(points(-5, 5, seed=5), points(-5, 5, seed=6)))),
-    "/": (operator.truediv, list(zip(points(-5, 5, seed=7),
-                                     points(-5, -0.2, 20, seed=8) + points(0.2, 5, 20, seed=9)))),
-    "**": (operator.pow, list(zip(points(0.1, 5, seed=10), points(-3, 3, seed=11)))),
-    "mul0": (vops.mul0, list(zip(points(-5, 5, seed=13), points(-5, 5, seed=14)))),
-    "log_base": (vops.log_base, list(zip(points(0.1, 5, seed=15), points(-3, 3, seed=16)))),
-    "inv_base": (vops.inv_base, list(zip(points(0.1, 5, seed=17), points(-3, 3, seed=18)))),
-}
-
 # a negative base has a derivative in the base only, for a constant integer exponent
 NEGATIVE_BASE_POWERS = [(a, b) for a in points(-4, -0.1, 10, seed=12) for b in (-2, -1, 2, 3)]
 
 
-def test_every_op_in_the_table_is_tested():
-    assert set(PRIMITIVES) == set(UNARY) | set(BINARY)
+def test_the_table_is_the_registry():
+    # every op registered when the table was made is in it; every domain names a registered op
+    assert set(UNARY) | set(BINARY) >= set(PRIMITIVES_AT_START)
+    assert set(DOMAINS) <= set(PRIMITIVES)
+    assert {"exp", "**", "step", "clamped_log", "shift_max"} <= set(UNARY) | set(BINARY)
 
 
 @pytest.mark.parametrize("op", sorted(UNARY))
 def test_unary_derivative_matches_finite_differences(op):
+    if op in NOT_THE_SLOPE:
+        pytest.skip(f"{op}'s slope is a stop-gradient, not its forward's")
     f, xs = UNARY[op]
     for x in xs:
         v = Value(x)
@@ -153,6 +125,8 @@ def test_unary_derivative_matches_finite_differences(op):
 
 @pytest.mark.parametrize("op", sorted(BINARY))
 def test_binary_derivatives_of_value_op_value_match_finite_differences(op):
+    if op in NOT_THE_SLOPE:
+        pytest.skip(f"{op}'s slope is a stop-gradient, not its forward's")
     f, pairs = BINARY[op]
     for a, b in pairs:
         va, vb = Value(a), Value(b)
@@ -163,6 +137,8 @@ def test_binary_derivatives_of_value_op_value_match_finite_differences(op):
 
 @pytest.mark.parametrize("op", sorted(BINARY))
 def test_binary_derivative_of_value_op_constant_matches_finite_differences(op):
+    if op in NOT_THE_SLOPE:
+        pytest.skip(f"{op}'s slope is a stop-gradient, not its forward's")
     f, pairs = BINARY[op]
     for a, b in pairs:
         va = Value(a)
@@ -172,6 +148,8 @@ def test_binary_derivative_of_value_op_constant_matches_finite_differences(op):
 
 @pytest.mark.parametrize("op", sorted(BINARY))
 def test_binary_derivative_of_constant_op_value_matches_finite_differences(op):
+    if op in NOT_THE_SLOPE:
+        pytest.skip(f"{op}'s slope is a stop-gradient, not its forward's")
     f, pairs = BINARY[op]
     for a, b in pairs:
         vb = Value(b)
