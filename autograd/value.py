@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from . import ieee
-from ._util import as_float, describe
+from ._util import as_float, describe, same_functions
 
 __all__ = ["Value", "Primitive", "PRIMITIVES", "primitive", "methods", "write", "div", "power",
            "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "absolute", "step",
@@ -66,13 +66,13 @@ def primitive(name: str, forward: Callable[..., float], *rules: Callable[..., An
               doc: str = "") -> Callable[..., Any]:
     """Register the op `name` (as every built-in op is) and return its function: numbers in,
     forward's float out; a Value in (either side), one node storing each rule's d out / d operand.
-
     forward takes 1 or 2 floats; rules are rule(a, out) or rule(a, b, out), one per operand.
     Written with + - * / ** and autograd.ops, a rule serves backward() and any order of grad().
-    """
+    The same code run again (a notebook cell) registers it anew; other code is a ValueError."""
     if not isinstance(name, str) or not name:
         raise TypeError(f"primitive() needs a name (a non-empty str), got {describe(name)}")
-    if name in PRIMITIVES:
+    old = PRIMITIVES.get(name)
+    if old is not None and not same_functions((old.forward, *old.rules), (forward, *rules)):
         raise ValueError(f"primitive {name!r} is registered already; choose another name")
     if not callable(forward) or len(rules) not in (1, 2) or not all(map(callable, rules)):
         raise TypeError(f"primitive({name!r}, forward, *derivatives) needs functions: forward "

@@ -426,3 +426,12 @@ def test_gradcheck_names_the_first_wrong_node():
     message = str(info.value)
     assert "input 0 (x0)" in message
     assert f"the first wrong local derivative (check_graph): node {name}" in message
+
+
+def test_the_same_code_run_again_registers_the_op_anew_as_a_notebook_cell_rerun_does():
+    from autograd import primitive
+    name = fresh("cell")
+    made = [primitive(name, lambda a: 2.0 * a, lambda a, out: 2.0) for _ in range(2)]
+    assert made[1](Value(1.5)).data == 3.0 and made[0](1.5) == 3.0
+    with pytest.raises(ValueError, match="registered already"):
+        primitive(name, lambda a: 3.0 * a, lambda a, out: 3.0)  # other code, same name
