@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import Tape, Value
+from autograd import Tape, Value, grad
 from nn import (
     TwoNodeNetwork,
     binary_cross_entropy,
@@ -65,6 +65,15 @@ def test_bce_of_a_sigmoid_replays_its_saturated_branch() -> None:
     assert got == (40.0, [-1.0])  # the issue: inf and a nan gradient before
 
 
+def test_a_create_graph_derivative_of_relu_and_abs_replays_its_slope() -> None:
+    def slope(v: list[Value]) -> Value:
+        (d,) = grad(v[0].relu() - abs(v[0]), [v[0]], create_graph=True)
+        return d * v[0]
+    got, want = replayed_vs_rebuilt(slope, [2.0], [-3.0])
+    assert_same(got, want)
+    assert got[0] == -3.0  # (0 - -1) * -3 (the issue: -1.0 * ... frozen from x = 2)
+
+
 def test_softmax_replays_the_choice_of_its_largest_logit() -> None:
     def loss(v: list[Value]) -> Value:
         return cross_entropy(v, 0)
@@ -105,7 +114,16 @@ def two_node_bce(v: list[Value]) -> Value:
     return binary_cross_entropy(net(v[2]), v[3].sigmoid())
 
 
+def create_graph(v: list[Value]) -> Value:
+    """The first derivatives of relu, abs and ** as a graph: their slopes (step, sign) move with
+    the leaves."""
+    y = (v[0] * v[1]).relu() * v[0] + abs(v[1] - v[2]) + v[2] ** v[3] + abs(v[3]) ** 2.0
+    dx = grad(y, v, create_graph=True)
+    return dx[0] * v[3] + dx[1] + dx[2] + dx[3]
+
+
 PROGRAMS: dict[str, Callable[[list[Value]], Value]] = {
+    "create_graph": create_graph,
     "mse": lambda v: mse_loss([v[0].tanh(), v[1] * v[2]], [v[3], 0.5]),
     "hinge": lambda v: hinge_loss([v[0] - v[1], v[2] * v[3]], [1, -1]),
     "bce(sigmoid)": lambda v: binary_cross_entropy([v[0].sigmoid(), (v[1] * v[2]).sigmoid()],

@@ -79,9 +79,20 @@ def slots(order: list[Value]) -> tuple[list[Value], list[Value], dict[Value, int
 
 
 def instructions(ops: list[Value], slot: dict[Value, int]) -> list[Instr]:
-    """Each op node as an Instr."""
+    """Each op node as an Instr (one Operand object per slot and per constant, shared)."""
+    made: dict[Any, Operand] = {}
+
     def operand(x: Any) -> Operand:
-        return Operand(slot[x]) if isinstance(x, Value) else Operand(-1, float(x))
+        if isinstance(x, Value):
+            found = made.get(x)
+            if found is None:
+                found = made[x] = Operand(slot[x])
+            return found
+        key = repr(x)
+        found = made.get(key)
+        if found is None:
+            found = made[key] = Operand(-1, float(x))
+        return found
     out = []
     for node in ops:
         xs = node.operands
@@ -122,6 +133,17 @@ def cuts(instrs: list[Instr], n_leaves: int) -> list[tuple[int, int]]:
 # ---------------------------------------------------------------------------------------------
 # 4: a chunk's structure
 
+_refs: dict[tuple[str, int], Ref] = {}
+
+
+def _ref(kind: str, number: int) -> Ref:
+    """The one Ref of (kind, number): chunks share them (numbers are chunk-local, so few)."""
+    found = _refs.get((kind, number))
+    if found is None:
+        found = _refs[(kind, number)] = Ref(kind, number)
+    return found
+
+
 def chunk_structure(instrs: list[Instr], n_leaves: int, start: int, end: int
                     ) -> tuple[Structure, tuple[int, ...], tuple[float, ...]]:
     """(structure, external slots E, constants K) of the chunk of slots start..end-1."""
@@ -131,14 +153,14 @@ def chunk_structure(instrs: list[Instr], n_leaves: int, start: int, end: int
 
     def ref(x: Operand) -> Ref:
         if x.slot >= start:
-            return Ref("t", x.slot - start)
+            return _ref("t", x.slot - start)
         if x.slot >= 0:
-            return Ref("x", ext.setdefault(x.slot, len(ext)))
+            return _ref("x", ext.setdefault(x.slot, len(ext)))
         key = repr(x.constant)
         if key not in consts:
             consts[key] = len(K)
             K.append(x.constant)
-        return Ref("c", consts[key])
+        return _ref("c", consts[key])
 
     nodes = [(op, ref(a), None if b is None else ref(b))
              for op, a, b in instrs[start - n_leaves:end - n_leaves]]

@@ -43,13 +43,8 @@ class Replay:
     def __init__(self, ops: list[Value], chunks: list[Chunk], n_leaves: int) -> None:
         self.ops, self.chunks, self.n_leaves = ops, chunks, n_leaves
         self.nodes = set(ops)  # what the engine tests a graph against (engine.settle)
-        targets, fields = list(ops), ["data"] * len(ops)
-        for node in ops:  # the order of the generated local(): node by node, operand a then b
-            for field, x in zip(("_da", "_db"), node.operands):
-                if isinstance(x, Value):
-                    targets.append(node)
-                    fields.append(field)
-        self.targets, self.fields = targets, fields
+        self.targets: list[Value] | None = None  # where apply() writes: made at its first call
+        self.fields: list[str] = []
         self.values: list[float] | None = None
         self.stolen = True  # its nodes are not yet marked as its own
         self.orphan = False
@@ -81,15 +76,28 @@ class Replay:
             v = self.values
             if v is None:
                 return
+            if self.targets is None:
+                self._layout()
             numbers = v[self.n_leaves:]
             for chunk in self.chunks:
                 o = chunk.start
                 numbers += chunk.local(v[o:o + chunk.size], chunk.get(v), chunk.K)
-            write(self.targets, self.fields, numbers)  # one call: nothing can see it half done
+            write(self.targets or [], self.fields, numbers)  # one call: nothing can see it half done
             self.values = None
             _engine.set_pending(self, False)
             if self.orphan:
                 self.release()
+
+    def _layout(self) -> None:
+        """Each op node's data, then its local derivatives in the order of the generated
+        local(): node by node, operand a then b."""
+        targets, fields = list(self.ops), ["data"] * len(self.ops)
+        for node in self.ops:
+            for field, x in zip(("_da", "_db"), node.operands):
+                if isinstance(x, Value):
+                    targets.append(node)
+                    fields.append(field)
+        self.targets, self.fields = targets, fields
 
     def orphaned(self) -> None:
         """Its Tape is gone: free the code (and the graph) once nothing is pending."""
