@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
@@ -41,7 +42,8 @@ from .value import PRIMITIVES, Value
 __all__ = ["topological_order", "backward", "grad", "Sweep", "checked", "no_grad",
            "is_grad_enabled", "is_anomaly_enabled", "writing_grads", "backward_interceptor",
            "check_value", "value_list", "check_seed", "AnomalyChecker", "set_anomaly_checker",
-           "anomaly_mode"]
+           "anomaly_mode", "pending_replays", "set_pending", "settle",
+           "intercepting", "intercepted"]
 
 # ---------------------------------------------------------------------------------------------
 # Checking arguments (shared by every public entry point)
@@ -80,9 +82,30 @@ def value_list(items: Any, who: str, name: str, *, hint: str = "", one: str = "x
 # ---------------------------------------------------------------------------------------------
 # Topological order
 
-# Set by tape.py while a replayed Tape has not yet written its numbers into its Values: every
-# pass and every view starts from topological_order, so each sees the replayed numbers.
-pending_sync: Callable[[], None] | None = None
+# Pending replays.  A Tape's forward() leaves its numbers in a Replay (autograd/tape/replay.py),
+# pending until they are written into the op nodes it recorded; those nodes hold it (their _r
+# slot), so it lives as long as the graph does.  Every pass and view starts from
+# topological_order(), which applies each pending replay that shares a node with the graph it
+# ordered (settle) before anyone reads a number: one C-level set test per pending replay,
+# nothing for a graph when no replay is pending.
+pending_replays: tuple[weakref.ref[Any], ...] = ()  # replaced whole, never changed in place
+
+
+def set_pending(replay: Any, pending: bool) -> None:
+    """Add replay to pending_replays, or take it out (the caller holds the engine's lock)."""
+    global pending_replays
+    kept = tuple(r for r in pending_replays if r() not in (None, replay))
+    pending_replays = kept + (weakref.ref(replay),) if pending else kept
+
+
+def settle(nodes: Iterable[Value]) -> None:
+    """Apply every pending replay that writes one of nodes.  This is the engine's one upward
+    call: replay.apply() (autograd/tape/replay.py), which writes a whole replay into its nodes
+    at once, under the engine's lock, or nothing; replay.nodes is the set of nodes it writes."""
+    for ref in pending_replays:
+        replay = ref()
+        if replay is not None and not replay.nodes.isdisjoint(nodes):
+            replay.apply()
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -92,8 +115,6 @@ def topological_order(root: Value) -> list[Value]:
     post-order of the recursive search: deterministic, parents visited in operand order.
     """
     check_value(root, "the root")
-    if pending_sync is not None:  # a replayed Tape has numbers to write back first (tape.py)
-        pending_sync()
     order: list[Value] = []
     visited: set[Value] = set()
     stack: list[Any] = [root]
@@ -124,6 +145,8 @@ def topological_order(root: Value) -> list[Value]:
             push(node._a)
         else:
             emit(node)
+    if pending_replays:  # a Tape's replay may be pending on these nodes: apply it first
+        settle(visited)
     return order
 
 
@@ -148,14 +171,14 @@ class writing_grads:
         me = threading.get_ident()
         self.outer = _owner != me  # the outermost hold in this thread takes the lock
         if self.outer:
-            _lock.acquire()
-            _owner = me
+            # one line: no signal handler (Ctrl-C) runs between the two, which would leave the
+            # lock taken with no __exit__ to come
+            _lock.acquire(); _owner = me  # noqa: E702
 
     def __exit__(self, *exc: object) -> None:
         global _owner
         if self.outer:
-            _owner = None
-            _lock.release()
+            _owner = None; _lock.release()  # noqa: E702
 
 
 # ---------------------------------------------------------------------------------------------
@@ -271,13 +294,35 @@ def grad(output: Value, inputs: Sequence[Value] | Iterable[Value], *,
         g = grads.get(node)
         if g is None or not node.op:
             continue
-        rules = PRIMITIVES[node.op].rules
+        rules = _rules(node)
         args = (node._a, node) if len(rules) == 1 else (node._a, node._b, node)
         for parent, stored, rule in zip((node._a, node._b), (node._da, node._db), rules):
             if stored is not None:  # None: a constant operand, not a parent
-                contribution = _times(rule(*args), g)
+                contribution = _times(_on_values(node.op, rule, args), g)
                 grads[parent] = contribution if parent not in grads else grads[parent] + contribution
     return [g if isinstance(g, Value) else Value(g) for g in (grads.get(x, 0.0) for x in xs)]
+
+
+def _rules(node: Value) -> tuple[Any, ...]:
+    p = PRIMITIVES.get(node.op)
+    if p is None:
+        raise TypeError(f"grad(create_graph=True): the op {node.op!r} of a node is not "
+                        "registered (autograd.primitive); its derivative has no rule")
+    return p.rules
+
+
+def _on_values(op: str, rule: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """rule(*args) on Values, or a TypeError naming the op whose rule works only on floats."""
+    strict = _value.strict
+    outer, strict.on = strict.on, True  # float() of a Value, or comparing it, is a TypeError
+    try:
+        return rule(*args)
+    except Exception as e:
+        raise TypeError(f"grad(create_graph=True): the derivative rule of op {op!r} works only "
+                        f"on floats ({type(e).__name__}: {e}); write it with + - * / ** and "
+                        "autograd.ops' functions so that it also works on Values") from e
+    finally:
+        strict.on = outer
 
 
 def _times(local: Any, g: Any) -> Any:
@@ -294,7 +339,19 @@ def _times(local: Any, g: Any) -> Any:
 # Intercepting backward() (the terminal stepper, python -m autograd.debug)
 
 _interceptor: tuple[int, Callable[[Value, float, FrameType], bool]] | None = None
+_TAPE = "autograd.tape."  # its frames are skipped too: tape.backward() is intercepted as backward()
 _intercepting = threading.local()
+
+
+def intercepting() -> bool:
+    """Whether a backward_interceptor is active at all (a Tape asks before it syncs)."""
+    return _interceptor is not None
+
+
+def intercepted(root: Value, seed: float) -> bool:
+    """For a pass that is backward() by another name (Tape.backward()): True when the active
+    interceptor of this thread ran it itself, as backward() would be."""
+    return _interceptor is not None and _intercept(root, seed)
 
 
 def _intercept(root: Value, seed: float) -> bool:
@@ -303,7 +360,8 @@ def _intercept(root: Value, seed: float) -> bool:
     if thread != threading.get_ident() or getattr(_intercepting, "on", False):
         return False
     frame = inspect.currentframe()
-    while frame is not None and frame.f_globals.get("__name__") in (__name__, _value.__name__):
+    while frame is not None and (frame.f_globals.get("__name__") in (__name__, _value.__name__)
+                                 or frame.f_globals.get("__name__", "").startswith(_TAPE)):
         frame = frame.f_back
     assert frame is not None
     _intercepting.on = True

@@ -223,3 +223,11 @@ def test_command_line_writes_the_table_and_json(tmp_path, capsys):
 def test_command_line_rejects_an_unknown_engine():
     with pytest.raises(SystemExit, match="unknown engine"):
         run.main(["--engines", "tensorflow"])
+
+
+def test_tape_costs_prints_its_two_rows(capsys):
+    from benchmarks import tape_costs
+
+    assert tape_costs.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "beside a pending 20,000-node replay" in out and "rebuilds" in out
