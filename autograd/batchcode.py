@@ -1,0 +1,274 @@
+"""Code for a batched Tape: the one-example graph as straight-line Python over NumPy columns.
+
+Each node is a column (one number per example: it depends on a batched leaf) or a scalar (it
+depends only on the other leaves, the parameters).  The forward code computes every node in
+topological order with the op's function: + - * and unary - as operators, the other built-in
+ops through their array twins (batchops.py, named after their ops: `exp(...)`, `div(...)`),
+a user's own op one element at a time; a scalar node with the op's own float function, as the
+scalar engine does.  The backward code adds each node's contributions in the engine's order
+(reverse topological order; within a node, operand a then b), so each example's gradients are
+the scalar engine's; where a column meets a scalar (a weight times an input column) the
+contribution is summed over the examples (`dot`, `tot`).
+
+A rule written with + - * / ** alone is inlined (evaluated once on symbols); any other rule is
+called, over columns with its helpers bound to their array twins (batchops.rule_on_arrays),
+checked once on the recorded numbers, else element by element.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import batchops
+from . import value as _value
+from .value import Value
+
+__all__ = ["Program", "compile_program"]
+
+CHUNK_LINES = 1500  # lines per generated function: long enough to be fast, short to compile
+_INLINE = {operator.add: "({a} + {b})", operator.sub: "({a} - {b})",
+           operator.mul: "({a} * {b})", operator.neg: "(-{a})"}
+_OP_NAMES = {"/": "div", "**": "power", "abs": "abs"}
+
+
+class _Sym:
+    """An operand as source text (see tapecode._Sym): + - * / ** build text; anything that
+    looks at the number raises, and the rule is then called instead."""
+
+    __slots__ = ("src",)
+
+    def __init__(self, src: str) -> None:
+        self.src = src
+
+    def _op(self, other: Any, fmt: str, swap: bool = False) -> _Sym:
+        a, b = _text(self), _text(other)
+        return _Sym(fmt.format(*((b, a) if swap else (a, b))))
+
+    def __add__(self, o: Any) -> _Sym: return self._op(o, "({} + {})")
+    def __radd__(self, o: Any) -> _Sym: return self._op(o, "({} + {})", True)
+    def __sub__(self, o: Any) -> _Sym: return self._op(o, "({} - {})")
+    def __rsub__(self, o: Any) -> _Sym: return self._op(o, "({} - {})", True)
+    def __mul__(self, o: Any) -> _Sym: return self._op(o, "({} * {})")
+    def __rmul__(self, o: Any) -> _Sym: return self._op(o, "({} * {})", True)
+    def __truediv__(self, o: Any) -> _Sym: return self._op(o, "DIV({}, {})")
+    def __rtruediv__(self, o: Any) -> _Sym: return self._op(o, "DIV({}, {})", True)
+    def __pow__(self, o: Any) -> _Sym: return self._op(o, "POWER({}, {})")
+    def __rpow__(self, o: Any) -> _Sym: return self._op(o, "POWER({}, {})", True)
+    def __neg__(self) -> _Sym: return _Sym(f"(-{self.src})")
+    def __pos__(self) -> _Sym: return self
+
+    def _refuse(self, *args: Any) -> Any:
+        raise TypeError("a symbolic operand has no number")
+
+    __bool__ = __float__ = __int__ = __index__ = __complex__ = _refuse
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __abs__ = __round__ = _refuse
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _text(x: Any) -> str:
+    if isinstance(x, _Sym):
+        return x.src
+    if type(x) is float or type(x) is int:
+        return f"({float(x)!r})"
+    raise TypeError(f"not an operand: {x!r}")
+
+
+def _template(rule: Callable[..., Any], nargs: int) -> str | None:
+    args = [_Sym("{a}"), _Sym("{o}")] if nargs == 1 else [_Sym("{a}"), _Sym("{b}"), _Sym("{o}")]
+    try:
+        return _text(rule(*args))
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+
+
+def _same(x: float, y: float) -> bool:
+    if x != x or y != y:
+        return x != x and y != y
+    return x == y or abs(x - y) <= 1e-12 * max(abs(x), abs(y))
+
+
+class Program:
+    """The compiled forward and backward of one graph over columns."""
+
+    def __init__(self, forward: list[Callable], backward: list[Callable], source: str,
+                 column: list[bool]) -> None:
+        self.forward, self.backward, self.source, self.column = forward, backward, source, column
+
+
+class _Namer:
+    """The helpers' names in the generated code: each op's and rule's function, once."""
+
+    def __init__(self) -> None:
+        self.namespace: dict[str, Any] = {"inf": math.inf, "nan": math.nan, "dot": np.dot,
+                                          "tot": np.add.reduce, "DIV": batchops.div,
+                                          "POWER": batchops.power, "SDIV": _value.div,
+                                          "SPOWER": _value.power}
+        self._by_key: dict[Any, str] = {}
+
+    def bind(self, key: Any, f: Any, base: str) -> str:
+        name = self._by_key.get(key)
+        if name is None:
+            base = base if base.isidentifier() else "op"
+            name = base
+            i = 1
+            while name in self.namespace:
+                name = f"{base}_{i}"
+                i += 1
+            self._by_key[key] = name
+            self.namespace[name] = f
+        return name
+
+
+def _ref(slot: dict[Value, int], x: Any) -> str:
+    return f"V[{slot[x]}]" if isinstance(x, Value) else f"({float(x)!r})"
+
+
+def compile_program(order: list[Value], leaves: list[Value], batch: set[Value]) -> Program:
+    """Forward and backward code for the graph in order (topological), whose slots are the
+    leaves first, then the op nodes in order; the leaves in batch are columns."""
+    ops = [node for node in order if node.op]
+    slot = {node: i for i, node in enumerate(leaves)}
+    for i, node in enumerate(ops):
+        slot[node] = len(leaves) + i
+    column = [leaf in batch for leaf in leaves] + [False] * len(ops)
+    namer = _Namer()
+    fwd: list[str] = []
+    rules_text: dict[Value, list[str | None]] = {}
+    for node in ops:
+        s = slot[node]
+        operands = node.operands
+        col = column[s] = any(isinstance(x, Value) and column[slot[x]] for x in operands)
+        p = _value.PRIMITIVES[node.op]
+        refs = [_ref(slot, x) for x in operands]
+        inline = _INLINE.get(p.forward)
+        if inline is not None:
+            expr = inline.format(a=refs[0], b=refs[-1])
+        elif col:
+            base = _OP_NAMES.get(node.op, node.op)
+            name = namer.bind(("f", node.op), batchops.forward_on_arrays(node.op), base)
+            expr = f"{name}({', '.join(refs)})"
+        else:
+            name = namer.bind(("s", node.op), p.forward, "s_" + _OP_NAMES.get(node.op, node.op))
+            expr = f"{name}({', '.join(refs)})"
+        fwd.append(f"    put({expr})  # {s}: {node.op}")
+        rules_text[node] = [None if not isinstance(x, Value) else
+                            _local(namer, p, i, node, refs, col, column, slot)
+                            for i, x in enumerate(operands)]
+    bwd = _backward_lines(order, ops, slot, column, rules_text)
+    sources, functions = _functions(fwd, bwd, namer.namespace)
+    return Program(functions[0], functions[1], sources, column)
+
+
+def _local(namer: _Namer, p: _value.Primitive, i: int, node: Value, refs: list[str], col: bool,
+           column: list[bool], slot: dict[Value, int]) -> str:
+    """Source of d node / d operand i, its operands and its result written as refs and V[s]."""
+    rule = p.rules[i]
+    nargs = len(p.rules)
+    out = f"V[{slot[node]}]"
+    fill = {"a": refs[0], "b": refs[-1], "o": out}
+    template = _template(rule, nargs)
+    if template is not None:
+        text = template.format(**fill)
+        return text.replace("DIV(", "SDIV(").replace("POWER(", "SPOWER(") if not col else text
+    args = ", ".join(refs + [out])
+    if not col:
+        return f"{namer.bind(('r', id(rule)), rule, 'd_' + _OP_NAMES.get(p.name, p.name))}({args})"
+    return f"{namer.bind(('ra', id(rule)), _array_rule(rule, node, column, slot), 'd_' + _OP_NAMES.get(p.name, p.name))}({args})"
+
+
+def _array_rule(rule: Callable[..., Any], node: Value, column: list[bool],
+                slot: dict[Value, int]) -> Callable[..., Any]:
+    """rule over columns: its helpers bound to array twins if that gives, on the recorded
+    numbers, what the rule gives on floats; else the rule element by element."""
+    args = [float(x.data if isinstance(x, Value) else x) for x in node.operands] + [node.data]
+    cols = [isinstance(x, Value) and column[slot[x]] for x in node.operands] + [True]
+    want = rule(*args)
+    candidate = batchops.rule_on_arrays(rule)
+    try:
+        with np.errstate(all="ignore"):
+            got = candidate(*[np.array([x, x]) if c else x for x, c in zip(args, cols)])
+        got = np.broadcast_to(np.asarray(got, dtype=float), (2,))
+        if _same(float(got[0]), float(want)) and _same(float(got[1]), float(want)):
+            return candidate
+    except Exception:  # noqa: BLE001 - any failure on arrays: fall back to one element at a time
+        pass
+    return batchops.elementwise(rule, len(args))
+
+
+def _times(local: str, g: str) -> str:
+    if local == "(1.0)":
+        return g
+    if local == "(-1.0)":
+        return f"(-{g})"
+    return f"{local} * {g}"
+
+
+def _backward_lines(order: list[Value], ops: list[Value], slot: dict[Value, int],
+                    column: list[bool], rules_text: dict[Value, list[str | None]]) -> list[list[str]]:
+    """One block of lines per op node, in reverse topological order (G: the gradients by slot,
+    the root's seeded by the caller)."""
+    started: set[int] = set()
+    root = ops[-1] if ops and ops[-1] is order[-1] else None
+    blocks = []
+    for node in reversed(ops):
+        k = slot[node]
+        lines = [f"    g = G[{k}]  # {node.op}"]
+        for x, local in zip(node.operands, rules_text[node]):
+            if local is None:
+                continue
+            r = slot[x]
+            if column[k] and not column[r]:  # summed over the examples
+                if local.startswith("V[") and local.endswith("]") and column[int(local[2:-1])]:
+                    c = f"dot({local}, g)"
+                elif local == "(1.0)":
+                    c = "tot(g)"
+                elif local == "(-1.0)":
+                    c = "(-tot(g))"
+                else:
+                    c = f"tot({local} * g)"
+            else:
+                c = _times(local, "g")
+            if r in started:
+                lines.append(f"    G[{r}] = G[{r}] + {c}")
+            elif c == "g" and node is not root:
+                lines.append(f"    G[{r}] = g")
+                started.add(r)
+            else:
+                lines.append(f"    G[{r}] = 0.0 + {c}")
+                started.add(r)
+        blocks.append(lines)
+    return blocks
+
+
+def _functions(fwd: list[str], bwd: list[list[str]], namespace: dict[str, Any]
+               ) -> tuple[str, tuple[list[Callable], list[Callable]]]:
+    parts: list[str] = []
+    forward_names: list[str] = []
+    backward_names: list[str] = []
+    for i in range(0, len(fwd), CHUNK_LINES):
+        name = f"forward_{len(forward_names)}"
+        forward_names.append(name)
+        parts.append(f"def {name}(V):\n    put = V.append\n" + "\n".join(fwd[i:i + CHUNK_LINES]) + "\n")
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            name = f"backward_{len(backward_names)}"
+            backward_names.append(name)
+            parts.append(f"def {name}(V, G):\n" + "\n".join(current) + "\n")
+            current.clear()
+
+    for block in bwd:
+        current.extend(block)
+        if len(current) >= CHUNK_LINES:
+            flush()
+    flush()
+    source = "\n\n".join(parts)
+    scope = dict(namespace)
+    exec(compile(source, "<autograd batched tape>", "exec"), scope)
+    return source, ([scope[n] for n in forward_names], [scope[n] for n in backward_names])
