@@ -82,6 +82,7 @@ class BatchTape:
         self._losses: Any = None
         self._batch_grads: Any = None
         self._single: Any = None  # the one-example Tape that example(k) replays, made when needed
+        self._buffers: Any = None  # (N, the ops' output arrays, the scratch array)
 
     # -- what the user reads -----------------------------------------------------------------
     @property
@@ -159,8 +160,9 @@ class BatchTape:
         root_column = self._program.column[self._root_slot]
         G[self._root_slot] = np.full(N, seed) if root_column else seed * N
         with np.errstate(all="ignore"):
+            T = self._buffers[2]
             for chunk in self._program.backward:
-                chunk(V, G)
+                chunk(V, G, T)
         if is_anomaly_enabled():
             self._check_backward(G, seed)
         scale = 1.0 / N if self._reduce == "mean" else 1.0
@@ -220,6 +222,13 @@ class BatchTape:
             V.append(x)
         for j, s in enumerate(self._batch_slots):
             V[s] = np.ascontiguousarray(data[:, j])
+        N = len(data)
+        if self._buffers is None or self._buffers[0] != N:
+            buffered = self._program.buffered
+            block = np.empty((sum(buffered), N))
+            self._buffers = (N, block, np.empty(N))
+        rows = iter(self._buffers[1])
+        V += [next(rows) if b else None for b in self._program.buffered[len(V):]]
         return V
 
     def _check_forward(self, V: list[Any], data: Any) -> None:

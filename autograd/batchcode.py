@@ -17,6 +17,7 @@ checked once on the recorded numbers, else element by element.
 
 from __future__ import annotations
 
+import itertools
 import math
 import operator
 from collections.abc import Callable
@@ -33,6 +34,8 @@ __all__ = ["Program", "compile_program"]
 CHUNK_LINES = 1500  # lines per generated function: long enough to be fast, short to compile
 _INLINE = {operator.add: "({a} + {b})", operator.sub: "({a} - {b})",
            operator.mul: "({a} * {b})", operator.neg: "(-{a})"}
+_UFUNC = {operator.add: "add", operator.sub: "subtract", operator.mul: "multiply",
+          operator.neg: "negative"}
 _OP_NAMES = {"/": "div", "**": "power", "abs": "abs"}
 
 
@@ -93,11 +96,18 @@ def _same(x: float, y: float) -> bool:
 
 
 class Program:
-    """The compiled forward and backward of one graph over columns."""
+    """The compiled forward and backward of one graph over columns.
+
+    forward(V): V holds the leaves' values by slot (floats; columns for the batched ones) and,
+    at each slot marked in `buffered`, an array of N floats that the op writes into (out=):
+    no allocation per op.  backward(V, G, T): G holds the gradients by slot (the root's seeded),
+    T a scratch array of N floats.
+    """
 
     def __init__(self, forward: list[Callable], backward: list[Callable], source: str,
-                 column: list[bool]) -> None:
+                 column: list[bool], buffered: list[bool]) -> None:
         self.forward, self.backward, self.source, self.column = forward, backward, source, column
+        self.buffered = buffered
 
 
 class _Namer:
@@ -105,7 +115,9 @@ class _Namer:
 
     def __init__(self) -> None:
         self.namespace: dict[str, Any] = {"inf": math.inf, "nan": math.nan, "dot": np.dot,
-                                          "tot": np.add.reduce, "DIV": batchops.div,
+                                          "tot": np.add.reduce, "add": np.add,
+                                          "subtract": np.subtract, "multiply": np.multiply,
+                                          "negative": np.negative, "DIV": batchops.div,
                                           "POWER": batchops.power, "SDIV": _value.div,
                                           "SPOWER": _value.power}
         self._by_key: dict[Any, str] = {}
@@ -138,6 +150,7 @@ def compile_program(order: list[Value], leaves: list[Value], batch: set[Value]) 
     column = [leaf in batch for leaf in leaves] + [False] * len(ops)
     namer = _Namer()
     fwd: list[str] = []
+    buffered = [False] * len(leaves) + [True] * len(ops)  # a column op writing into its buffer
     rules_text: dict[Value, list[str | None]] = {}
     for node in ops:
         s = slot[node]
@@ -145,23 +158,29 @@ def compile_program(order: list[Value], leaves: list[Value], batch: set[Value]) 
         col = column[s] = any(isinstance(x, Value) and column[slot[x]] for x in operands)
         p = _value.PRIMITIVES[node.op]
         refs = [_ref(slot, x) for x in operands]
-        inline = _INLINE.get(p.forward)
-        if inline is not None:
-            expr = inline.format(a=refs[0], b=refs[-1])
-        elif col:
-            base = _OP_NAMES.get(node.op, node.op)
-            name = namer.bind(("f", node.op), batchops.forward_on_arrays(node.op), base)
-            expr = f"{name}({', '.join(refs)})"
+        inline = _UFUNC.get(p.forward)
+        if inline is not None and col:  # into the node's own buffer, V[s] (see Program)
+            fwd.append(f"    {inline}({', '.join(refs)}, out=V[{s}])  # {node.op}")
         else:
-            name = namer.bind(("s", node.op), p.forward, "s_" + _OP_NAMES.get(node.op, node.op))
-            expr = f"{name}({', '.join(refs)})"
-        fwd.append(f"    put({expr})  # {s}: {node.op}")
+            if p.forward in _INLINE:
+                expr = _INLINE[p.forward].format(a=refs[0], b=refs[-1])
+            elif col:
+                base = _OP_NAMES.get(node.op, node.op)
+                name = namer.bind(("f", node.op), batchops.forward_on_arrays(node.op), base)
+                expr = f"{name}({', '.join(refs)})"
+            else:
+                name = namer.bind(("s", node.op), p.forward,
+                                  "s_" + _OP_NAMES.get(node.op, node.op))
+                expr = f"{name}({', '.join(refs)})"
+            fwd.append(f"    V[{s}] = {expr}  # {node.op}")
+            buffered[s] = False
         rules_text[node] = [None if not isinstance(x, Value) else
                             _local(namer, p, i, node, refs, col, column, slot)
                             for i, x in enumerate(operands)]
     bwd = _backward_lines(order, ops, slot, column, rules_text)
     sources, functions = _functions(fwd, bwd, namer.namespace)
-    return Program(functions[0], functions[1], sources, column)
+    return Program(functions[0], functions[1], sources, column,
+                   [c and b for c, b in zip(column, buffered)])
 
 
 def _local(namer: _Namer, p: _value.Primitive, i: int, node: Value, refs: list[str], col: bool,
@@ -211,9 +230,15 @@ def _times(local: str, g: str) -> str:
 def _backward_lines(order: list[Value], ops: list[Value], slot: dict[Value, int],
                     column: list[bool], rules_text: dict[Value, list[str | None]]) -> list[list[str]]:
     """One block of lines per op node, in reverse topological order (G: the gradients by slot,
-    the root's seeded by the caller)."""
+    the root's seeded by the caller).
+
+    A gradient passed on unchanged (the operands of +) is the same array in both slots; a column
+    gradient that no other live slot holds is added to in place (out=), with T as scratch."""
     started: set[int] = set()
     root = ops[-1] if ops and ops[-1] is order[-1] else None
+    array_of: dict[int, int] = {}  # slot -> which array (at code time) its gradient is
+    holders: dict[int, set[int]] = {}  # array -> the slots holding it
+    fresh = itertools.count()
     blocks = []
     for node in reversed(ops):
         k = slot[node]
@@ -231,18 +256,47 @@ def _backward_lines(order: list[Value], ops: list[Value], slot: dict[Value, int]
                     c = "(-tot(g))"
                 else:
                     c = f"tot({local} * g)"
-            else:
-                c = _times(local, "g")
-            if r in started:
+                lines.append(f"    G[{r}] = G[{r}] + {c}" if r in started else
+                             f"    G[{r}] = 0.0 + {c}")
+                started.add(r)
+                continue
+            c = _times(local, "g")
+            if not column[r]:
+                lines.append(f"    G[{r}] = G[{r}] + {c}" if r in started else
+                             f"    G[{r}] = 0.0 + {c}")
+            elif r in started and holders[array_of[r]] == {r}:  # its own array: in place
+                if c == "g":
+                    lines.append(f"    add(G[{r}], g, out=G[{r}])")
+                elif c == "(-g)":
+                    lines.append(f"    subtract(G[{r}], g, out=G[{r}])")
+                else:
+                    lines.append(f"    add(G[{r}], multiply({local}, g, out=T), out=G[{r}])")
+            elif r in started:
                 lines.append(f"    G[{r}] = G[{r}] + {c}")
+                _own(r, array_of, holders, next(fresh))
             elif c == "g" and node is not root:
                 lines.append(f"    G[{r}] = g")
-                started.add(r)
+                array_of[r] = array_of[k]
+                holders[array_of[k]].add(r)
             else:
                 lines.append(f"    G[{r}] = 0.0 + {c}")
-                started.add(r)
+                _own(r, array_of, holders, next(fresh))
+            started.add(r)
+        if column[k]:
+            if k not in array_of:  # the root: its seed
+                _own(k, array_of, holders, next(fresh))
+            holders[array_of[k]].discard(k)  # k's gradient is never read again
         blocks.append(lines)
     return blocks
+
+
+def _own(r: int, array_of: dict[int, int], holders: dict[int, set[int]], new: int) -> None:
+    """Slot r now holds a fresh array of its own."""
+    old = array_of.get(r)
+    if old is not None:
+        holders[old].discard(r)
+    array_of[r] = new
+    holders[new] = {r}
 
 
 def _functions(fwd: list[str], bwd: list[list[str]], namespace: dict[str, Any]
@@ -253,14 +307,14 @@ def _functions(fwd: list[str], bwd: list[list[str]], namespace: dict[str, Any]
     for i in range(0, len(fwd), CHUNK_LINES):
         name = f"forward_{len(forward_names)}"
         forward_names.append(name)
-        parts.append(f"def {name}(V):\n    put = V.append\n" + "\n".join(fwd[i:i + CHUNK_LINES]) + "\n")
+        parts.append(f"def {name}(V):\n" + "\n".join(fwd[i:i + CHUNK_LINES]) + "\n")
     current: list[str] = []
 
     def flush() -> None:
         if current:
             name = f"backward_{len(backward_names)}"
             backward_names.append(name)
-            parts.append(f"def {name}(V, G):\n" + "\n".join(current) + "\n")
+            parts.append(f"def {name}(V, G, T):\n" + "\n".join(current) + "\n")
             current.clear()
 
     for block in bwd:
