@@ -275,6 +275,14 @@ class _Checker:
         if _finite(a) and _finite(b):
             raise AnomalyError(self._forward_message(out), out, _where(out))
 
+    def replayed(self, out: Value, root: Value) -> AnomalyError:
+        """The error for a Tape's replay making out nan or inf from finite inputs (the graph
+        holding the replayed numbers): a rebuilt graph's, naming the node as every view does."""
+        lines = self._forward_message(out).splitlines()[:-1]  # out has its label by now
+        name = node_names(root, None, caller_scope()).printable()[out]
+        lines[1] = f"  node {name} ({_describe_value(out)}): {lines[1].strip()}"
+        return AnomalyError("Tape.forward(): " + "\n".join(lines), out, _where(out))
+
     @staticmethod
     def _forward_message(out: Value) -> str:
         inputs = out.operands

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
@@ -41,7 +42,8 @@ from .value import PRIMITIVES, Value
 __all__ = ["topological_order", "backward", "grad", "Sweep", "checked", "no_grad",
            "is_grad_enabled", "is_anomaly_enabled", "writing_grads", "backward_interceptor",
            "check_value", "value_list", "check_seed", "AnomalyChecker", "set_anomaly_checker",
-           "anomaly_mode"]
+           "anomaly_mode", "pending_replays", "settle",
+           "intercepting", "intercepted"]
 
 # ---------------------------------------------------------------------------------------------
 # Checking arguments (shared by every public entry point)
@@ -80,9 +82,23 @@ def value_list(items: Any, who: str, name: str, *, hint: str = "", one: str = "x
 # ---------------------------------------------------------------------------------------------
 # Topological order
 
-# Set by tape.py while a replayed Tape has not yet written its numbers into its Values: every
-# pass and every view starts from topological_order, so each sees the replayed numbers.
-pending_sync: Callable[[], None] | None = None
+# Pending replays.  A Tape's forward() leaves its numbers in a Replay (autograd/tape/replay.py)
+# that every op node it recorded points to (the node's _r slot); the replay is pending until its
+# numbers are written into those nodes.  Every pass and view starts from topological_order(),
+# which applies the pending replays of the nodes it found (settle) before anyone reads them, so
+# a replay is found by the graph's own nodes: a graph no pending replay touches pays one check.
+pending_replays: weakref.WeakSet[Any] = weakref.WeakSet()  # the Replays not yet applied
+
+
+def settle(nodes: Iterable[Value]) -> None:
+    """Apply the pending replay of every node in nodes that has one.  This is the engine's one
+    upward call: replay.apply() (autograd/tape/replay.py), which writes a whole replay into its
+    nodes at once, under the engine's lock, or nothing."""
+    if not pending_replays:
+        return
+    found = {r for node in nodes if (r := getattr(node, "_r", None)) is not None}
+    for replay in found:
+        replay.apply()
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -92,8 +108,6 @@ def topological_order(root: Value) -> list[Value]:
     post-order of the recursive search: deterministic, parents visited in operand order.
     """
     check_value(root, "the root")
-    if pending_sync is not None:  # a replayed Tape has numbers to write back first (tape.py)
-        pending_sync()
     order: list[Value] = []
     visited: set[Value] = set()
     stack: list[Any] = [root]
@@ -124,6 +138,8 @@ def topological_order(root: Value) -> list[Value]:
             push(node._a)
         else:
             emit(node)
+    if pending_replays:  # a Tape's replay may be pending on these nodes: apply it first
+        settle(order)
     return order
 
 
@@ -294,7 +310,19 @@ def _times(local: Any, g: Any) -> Any:
 # Intercepting backward() (the terminal stepper, python -m autograd.debug)
 
 _interceptor: tuple[int, Callable[[Value, float, FrameType], bool]] | None = None
+_TAPE = "autograd.tape."  # its frames are skipped too: tape.backward() is intercepted as backward()
 _intercepting = threading.local()
+
+
+def intercepting() -> bool:
+    """Whether a backward_interceptor is active at all (a Tape asks before it syncs)."""
+    return _interceptor is not None
+
+
+def intercepted(root: Value, seed: float) -> bool:
+    """For a pass that is backward() by another name (Tape.backward()): True when the active
+    interceptor of this thread ran it itself, as backward() would be."""
+    return _interceptor is not None and _intercept(root, seed)
 
 
 def _intercept(root: Value, seed: float) -> bool:
@@ -303,7 +331,8 @@ def _intercept(root: Value, seed: float) -> bool:
     if thread != threading.get_ident() or getattr(_intercepting, "on", False):
         return False
     frame = inspect.currentframe()
-    while frame is not None and frame.f_globals.get("__name__") in (__name__, _value.__name__):
+    while frame is not None and (frame.f_globals.get("__name__") in (__name__, _value.__name__)
+                                 or frame.f_globals.get("__name__", "").startswith(_TAPE)):
         frame = frame.f_back
     assert frame is not None
     _intercepting.on = True

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import math
 import operator
+from collections import deque
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from . import ieee
 from ._util import as_float, describe
 
-__all__ = ["Value", "Primitive", "PRIMITIVES", "primitive", "methods",
+__all__ = ["Value", "Primitive", "PRIMITIVES", "primitive", "methods", "write",
            "div", "power", "exp", "log", "sin", "cos", "step", "sign", "xlogy", "xpowy", "powlog"]
 
 _new = object.__new__
@@ -211,7 +212,8 @@ class Value:
 
     # _a, _b: the operands (Value, float constant or None); _da, _db: d self / d operand, None
     # where the operand is not a parent; _g: backward()'s upstream sum (engine.py, under its
-    # lock); _made: where detect_anomaly() saw this Value made (check.py), left empty otherwise.
+    # lock); _made: where detect_anomaly() saw this Value made (check.py), left empty otherwise;
+    # _r: the replay of a Tape that recorded this op node (engine.settle), left empty otherwise.
     __slots__ = {
         "data": "The number this node holds (a float; int and bool are converted).",
         "grad": "d root / d self summed by backward() (starts at 0.0; zero_grad() resets it).",
@@ -219,7 +221,7 @@ class Value:
                  "else op#n).  chainrule never changes it.",
         "op": 'The op that made this node: "+", "*", "**", "exp", "tanh", "sigmoid", ...; '
               '"" for a leaf.',
-        "_a": "", "_b": "", "_da": "", "_db": "", "_g": "", "_made": ""}
+        "_a": "", "_b": "", "_da": "", "_db": "", "_g": "", "_made": "", "_r": ""}
 
     data: float
     grad: float
@@ -362,6 +364,7 @@ class Value:
     # -- copies: the whole graph, at any depth, without recursion --------------------------------
     def __copy__(self) -> Value:
         """A new node made by the same op from the same operands (the graph above is shared)."""
+        _engine.settle((self,))  # a Tape's replay pending here is applied first
         new = _new(Value)
         new.__setstate__(self.__getstate__())
         return new
@@ -396,6 +399,16 @@ class Value:
         """pickle: the ancestors come first, in topological order, so that pickling never
         recurses deeper than one op (see copies.pickle_prelude)."""
         return (_blank, (), (_copies.pickle_prelude(self),) + self.__getstate__())
+
+
+_drain: Callable[[Any], None] = deque(maxlen=0).extend
+
+
+def write(nodes: list[Value], fields: list[str], numbers: list[Any]) -> None:
+    """Set field fields[i] ("data", "_da", "_db", "_r") of nodes[i] to numbers[i], every i, in
+    one C-level call: no bytecode runs in between, so neither a signal handler (Ctrl-C) nor
+    another thread can see it half done.  The Tape's one way of writing into a graph."""
+    _drain(map(setattr, nodes, fields, numbers))
 
 
 def _blank() -> Value:

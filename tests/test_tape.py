@@ -18,12 +18,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_properties import BINARY, UNARY
 
-import autograd.tapecode as tapecode
+import autograd.tape.record as tapecode
 from autograd import AnomalyError, Value, backward_steps, detect_anomaly, to_json
-from autograd import tape as tape_module
 from autograd import value as value_module
 from autograd.tape import Tape
-from autograd.tapecode import primitive
+
+
+def primitive(op: str) -> tuple[Any, tuple[Any, ...]]:
+    return value_module.PRIMITIVES[op].forward, tuple(value_module.PRIMITIVES[op].rules)
 
 
 def bitwise_same(a: float, b: float) -> bool:
@@ -73,27 +75,28 @@ def programs(draw: Any, max_steps: int = 24) -> Program:
 
 
 @contextmanager
-def chunks_of(smallest: int, largest: int) -> Iterator[None]:
-    """Record with chunks of this many nodes: small graphs then span several chunks."""
-    saved = tapecode.MIN_CHUNK, tapecode.MAX_CHUNK
-    tapecode.MIN_CHUNK, tapecode.MAX_CHUNK = smallest, largest
+def chunks_of(smallest: int, largest: int, compile_after: int = 0) -> Iterator[None]:
+    """Record with chunks of this many nodes (small graphs then span several chunks), compiled
+    after this many replays (0: from the first; else the interpreter runs first)."""
+    saved = tapecode.MIN_CHUNK, tapecode.MAX_CHUNK, tapecode.COMPILE_AFTER
+    tapecode.MIN_CHUNK, tapecode.MAX_CHUNK, tapecode.COMPILE_AFTER = smallest, largest, compile_after
     try:
         yield
     finally:
-        tapecode.MIN_CHUNK, tapecode.MAX_CHUNK = saved
+        tapecode.MIN_CHUNK, tapecode.MAX_CHUNK, tapecode.COMPILE_AFTER = saved
 
 
 def replay(program: Program, first: list[float], then: list[float], seed: float,
-           chunk: tuple[int, int]) -> tuple[list[Value], Value, float]:
+           chunk: tuple[int, int], compile_after: int = 0) -> tuple[list[Value], Value, float]:
     """Record at `first` (in chunks of chunk[0] to chunk[1] nodes), set the leaves to `then`,
     replay forward and backward."""
     leaves, root = program.build(first)
-    with chunks_of(*chunk):
+    with chunks_of(*chunk, compile_after):
         tape = Tape(root)
-    for leaf, x in zip(leaves, then):
-        leaf.data = x
-    out = tape.forward()
-    tape.backward(seed)
+        for leaf, x in zip(leaves, then):
+            leaf.data = x
+        out = tape.forward()
+        tape.backward(seed)
     return leaves, root, out
 
 
@@ -105,7 +108,8 @@ def test_replay_equals_a_rebuild_bit_for_bit(program: Program, data: Any) -> Non
     seed = data.draw(st.sampled_from([1.0, -0.0, 2.5, -1.0]))
     smallest = data.draw(st.integers(1, 4))
     chunk = (smallest, smallest + data.draw(st.sampled_from([0, 0, 3])))
-    leaves, root, out = replay(program, first, then, seed, chunk)
+    compile_after = data.draw(st.sampled_from([0, 5]))  # generated code, or the interpreter
+    leaves, root, out = replay(program, first, then, seed, chunk, compile_after)
     fresh_leaves, fresh_root = program.build(then)
     fresh_root.backward(seed)
     assert bitwise_same(out, fresh_root.data) and bitwise_same(root.data, fresh_root.data)
@@ -120,12 +124,12 @@ def test_sync_gives_every_node_the_data_and_local_derivatives_of_a_rebuild(
     first = [data.draw(NUMBERS) for _ in range(program.n_leaves)]
     then = [data.draw(NUMBERS) for _ in range(program.n_leaves)]
     leaves, root = program.build(first)
-    with chunks_of(2, 3):
+    with chunks_of(2, 3, data.draw(st.sampled_from([0, 5]))):
         tape = Tape(root)
-    for leaf, x in zip(leaves, then):
-        leaf.data = x
-    tape.forward()
-    tape.sync()
+        for leaf, x in zip(leaves, then):
+            leaf.data = x
+        tape.forward()
+        tape.sync()
     _, fresh_root = program.build(then)
     from autograd.engine import topological_order
     for node, fresh in zip(topological_order(root), topological_order(fresh_root), strict=True):
@@ -286,21 +290,23 @@ def test_backward_steps_after_sync_walk_the_replayed_pass() -> None:
     assert y.data == 0.0
 
 
-def test_sync_pending_syncs_every_replayed_tape_for_the_views() -> None:
+def test_a_pass_from_any_node_of_the_graph_applies_the_pending_replay() -> None:
+    from autograd.engine import topological_order
+
     x = Value(1.0)
     h = x * 2.0
     tape = Tape(h.exp())
     x.data = 3.0
     tape.forward()
     assert h.data == 2.0  # not yet
-    tape_module.sync_pending()
+    topological_order(h)  # what every pass and view starts with
     assert h.data == 6.0 and h.local == (2.0,)
     x.data = 4.0
     tape.forward()
     tape.sync()
     assert h.data == 8.0
     h.data = 0.0
-    tape_module.sync_pending()  # synced already: nothing pending
+    topological_order(h)  # synced already: nothing pending
     assert h.data == 0.0
 
 
@@ -496,7 +502,7 @@ def test_a_stepped_pass_under_way_is_not_changed_by_a_replay_syncing_in_its_midd
     next(steps)
     a.data = 5.0
     tape.forward()
-    to_json(Value(1.0))  # any view syncs the replayed numbers into L's graph
+    to_json(L)  # a view syncs the replayed numbers into L's graph
     list(steps)
     assert (a.grad, b.grad) == (108.0, 48.0)  # the pass it started as: a = 2, b = 3
 

@@ -1,0 +1,242 @@
+"""Tape: record a graph once, replay it at the speed of hand-written floats.
+
+    tape = Tape(loss)               # record: the leaves, the ops in order, the constants
+    loss_value = tape.forward()     # every node again from the leaves' current .data
+    tape.backward()                 # leaf.grad += d loss / d leaf
+
+A replay's numbers live in a flat list, not in the graph.  forward() sets root.data and leaves
+the rest in the tape's Replay, which every op node it recorded points to: the replay is pending.
+The graph's own passes find it there (engine.settle, from topological_order) and apply it before
+they read anything; so does tape.sync().  Applying computes the local derivatives in generated
+code and writes every node's data and local derivatives in one C-level call (value.write), under
+the engine's lock: a replay is in the graph whole or not at all, whatever thread or Ctrl-C
+interrupts.  It belongs to the graph, so it survives the Tape; the latest replay of a node wins,
+whichever tape made it (a tape replaying nodes that another tape recorded or replayed since
+first applies that one and takes the nodes back).
+
+What is recorded is the graph, not the code: a constant (the 2.0 in x * 2.0) stays what it was,
+and a Python `if` on a Value's data keeps the branch taken when the graph was built.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from typing import Any
+
+from .. import engine as _engine
+from .. import modes as _modes
+from .._util import as_float, describe
+from ..engine import Sweep, check_seed, checked, is_anomaly_enabled, topological_order, writing_grads
+from ..value import Value, write
+from .record import Chunk, record
+
+__all__ = ["Tape", "Replay"]
+
+
+class Replay:
+    """A tape's last replay on its way into the graph: pending while `values` holds it."""
+
+    __slots__ = ("ops", "chunks", "n_leaves", "targets", "fields", "values", "stolen", "orphan",
+                 "__weakref__")
+
+    def __init__(self, ops: list[Value], chunks: list[Chunk], n_leaves: int) -> None:
+        self.ops, self.chunks, self.n_leaves = ops, chunks, n_leaves
+        targets, fields = list(ops), ["data"] * len(ops)
+        for node in ops:  # the order of the generated local(): node by node, operand a then b
+            for field, x in zip(("_da", "_db"), node.operands):
+                if isinstance(x, Value):
+                    targets.append(node)
+                    fields.append(field)
+        self.targets, self.fields = targets, fields
+        self.values: list[float] | None = None
+        self.stolen = True  # its nodes are not yet marked as its own
+        self.orphan = False
+
+    def take(self) -> None:
+        """Mark its nodes as this replay's, applying first what other replays left pending on
+        them (under the engine's lock)."""
+        others = {r for node in self.ops if (r := getattr(node, "_r", None)) is not None} - {self}
+        for other in others:
+            other.apply()
+            other.stolen = True
+        write(self.ops, ["_r"] * len(self.ops), [self] * len(self.ops))
+        self.stolen = False
+
+    def publish(self, values: list[float], root: Value, out: float) -> None:
+        """Make values the pending replay (the latest of its nodes) and set root.data."""
+        with writing_grads():
+            if self.stolen:
+                self.take()
+            _engine.pending_replays.add(self)
+            self.values = values
+            root.data = out
+
+    def apply(self) -> None:
+        """Write the pending replay into the graph, whole (see the module docstring)."""
+        if self.values is None:
+            return
+        with writing_grads():
+            v = self.values
+            if v is None:
+                return
+            numbers = v[self.n_leaves:]
+            for chunk in self.chunks:
+                o = chunk.start
+                numbers += chunk.local(v[o:o + chunk.size], chunk.get(v), chunk.K)
+            write(self.targets, self.fields, numbers)  # one call: nothing can see it half done
+            self.values = None
+            _engine.pending_replays.discard(self)
+            if self.orphan:
+                self.release()
+
+    def orphaned(self) -> None:
+        """Its Tape is gone: free the code (and the graph) once nothing is pending."""
+        with writing_grads():
+            self.orphan = True
+            if self.values is None:
+                self.release()
+
+    def release(self) -> None:
+        self.chunks, self.targets, self.fields, self.ops = [], [], [], []
+
+
+def _leaf_data(leaves: list[Value]) -> list[float]:
+    v = [leaf.data for leaf in leaves]
+    for i, x in enumerate(v):
+        if type(x) is not float:
+            f = as_float(x) if not isinstance(x, Value) else None
+            if f is None:
+                raise TypeError(f"Tape.forward(): leaf {leaves[i].label or i!r} has data "
+                                f"{describe(x)}; a leaf's .data must be a number "
+                                f"(int, float or bool)")
+            v[i] = f
+    return v
+
+
+class Tape:
+    """A recorded graph, replayed from its leaves' current .data (see the module docstring)."""
+
+    def __init__(self, root: Value) -> None:
+        if not isinstance(root, Value):
+            raise TypeError(f"Tape() records the graph of a Value, got {describe(root)}")
+        order = topological_order(root)  # applies what is pending on it first
+        recording = record(order)
+        self._root = root
+        self._leaves, self._ops, self._chunks = recording
+        self._n = len(order)
+        self._root_slot = self._n - 1 if root.op else self._leaves.index(root)
+        # the last replay's values by slot: leaves, then ops; at first, the recorded numbers
+        self._v: list[float] = [node.data for node in self._leaves] + \
+            [node.data for node in self._ops]
+        self._replay = Replay(self._ops, self._chunks, len(self._leaves))
+        with writing_grads():
+            self._replay.take()
+        weakref.finalize(self, self._replay.orphaned)
+
+    @property
+    def leaves(self) -> list[Value]:
+        """The recorded graph's leaves (parameters, inputs), in topological order."""
+        return list(self._leaves)
+
+    def __repr__(self) -> str:
+        return (f"Tape({self._n} nodes, {len(self._leaves)} leaves, "
+                f"{len(self._chunks)} chunks, root={self._root!r})")
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Tape cannot be pickled (it holds compiled code): pickle its root "
+                        "(pickle.dumps(root)) and record a new Tape(root) after loading")
+
+    def __copy__(self) -> Tape:
+        """Another tape on the same graph."""
+        return Tape(self._root)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tape:
+        """A tape on a deep copy of the graph (which holds the latest replay's numbers)."""
+        import copy
+        return Tape(copy.deepcopy(self._root, memo))
+
+    def forward(self) -> float:
+        """Every node again from the leaves' current .data; sets and returns root.data."""
+        v = _leaf_data(self._leaves)
+        for chunk in self._chunks:
+            v += chunk.forward(chunk.get(v), chunk.K)
+        out = v[self._root_slot]
+        self._v = v
+        self._replay.publish(v, self._root, out)
+        if is_anomaly_enabled():
+            self._check_forward(v)
+        return out
+
+    def backward(self, grad: float = 1.0) -> None:
+        """leaf.grad += grad * d root / d leaf for every leaf, at the values of the last
+        forward() (recording counts as one).  Under python -m autograd.debug it is the stepped
+        pass of the synced graph, as root.backward() is."""
+        seed = check_seed(grad)
+        if _engine.intercepting():
+            self.sync()
+            if _engine.intercepted(self._root, seed):
+                return
+        v = self._v
+        if is_anomaly_enabled():  # the engine's checked pass over the synced graph
+            self.sync()
+            sweep = Sweep(self._root, seed)
+            checked(sweep, "Tape.backward()", apply=False)
+            G = [sweep.upstream.get(leaf, 0.0) for leaf in self._leaves]
+        else:
+            G = [0.0] * self._n
+            G[self._root_slot] = seed
+            for chunk in reversed(self._chunks):
+                o = chunk.start
+                chunk.backward(v[o:o + chunk.size], chunk.get(v), chunk.E, G, o, chunk.K)
+        with writing_grads():
+            for leaf, g in zip(self._leaves, G):
+                leaf.grad += g
+
+    def sync(self) -> None:
+        """Write the latest replay of this graph into its nodes: each op node's .data and local
+        derivatives (what .local, backward(), the stepper and every picture read).  The leaves
+        keep their .data (an optimizer may have moved it since).  Every pass and view does it
+        by itself first; nothing ever sees it half done."""
+        if self._replay.stolen:  # another tape replayed some of these nodes since
+            _engine.settle(self._ops)
+        else:
+            self._replay.apply()
+
+    def source(self) -> str:
+        """The generated Python that replays this graph, chunk by chunk (chunks of the same
+        structure share one code)."""
+        parts: list[str] = []
+        users: dict[int, list[int]] = {}
+        codes = []
+        for i, chunk in enumerate(self._chunks):
+            code = chunk.compile()
+            if id(code) not in users:
+                users[id(code)] = []
+                codes.append(code)
+            users[id(code)].append(i)
+        for code in codes:
+            which = users[id(code)]
+            head = f"chunk {which[0]}" if len(which) == 1 else \
+                f"chunks {', '.join(map(str, which[:8]))}{', ...' if len(which) > 8 else ''}"
+            parts.append(f"# {head}: {code.filename}\n{code.source}")
+        return "\n\n".join(parts)
+
+    def _check_forward(self, v: list[float]) -> None:
+        """Under detect_anomaly(): the first op made nan or inf from finite operands raises the
+        error a rebuilt graph gives there (check.py's writer), the graph holding the replay."""
+        n_leaves = len(self._leaves)
+        slot: dict[Value, int] | None = None
+        for k in range(n_leaves, len(v)):
+            if math.isfinite(v[k]):
+                continue
+            if slot is None:
+                slot = {node: i for i, node in enumerate(self._leaves)}
+                slot.update((node, i) for i, node in enumerate(self._ops, n_leaves))
+            node = self._ops[k - n_leaves]
+            xs = [v[slot[x]] if isinstance(x, Value) else x for x in node.operands]
+            if all(math.isfinite(x) for x in xs):
+                self.sync()
+                checker = _modes.checker
+                assert checker is not None
+                raise checker.replayed(node, self._root)
