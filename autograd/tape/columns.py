@@ -3,7 +3,7 @@
 Each node is a column (one number per example: it depends on a batched leaf) or a scalar (it
 depends only on the other leaves, the parameters).  The forward code computes every node in
 topological order with the op's function: + - * and unary - as operators, the other built-in
-ops through their array twins (batchops.py, named after their ops: `exp(...)`, `div(...)`),
+ops through their array twins (arrays.py, named after their ops: `exp(...)`, `div(...)`),
 a user's own op one element at a time; a scalar node with the op's own float function, as the
 scalar engine does.  The backward code adds each node's contributions in the engine's order
 (reverse topological order; within a node, operand a then b), so each example's gradients are
@@ -11,7 +11,7 @@ the scalar engine's; where a column meets a scalar (a weight times an input colu
 contribution is summed over the examples (`dot`, `tot`).
 
 A rule written with + - * / ** alone is inlined (evaluated once on symbols); any other rule is
-called, over columns with its helpers bound to their array twins (batchops.rule_on_arrays),
+called, over columns with its helpers bound to their array twins (arrays.rule_on_arrays),
 checked once on the recorded numbers, else element by element.
 """
 
@@ -20,14 +20,16 @@ from __future__ import annotations
 import itertools
 import math
 import operator
+import re
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from . import batchops
-from . import value as _value
-from .value import Value
+from .. import value as _value
+from ..value import Value
+from . import arrays
+from .codegen import Sym, float_namespace, helper_name, rule_source
 
 __all__ = ["Program", "compile_program"]
 
@@ -36,57 +38,15 @@ _INLINE = {operator.add: "({a} + {b})", operator.sub: "({a} - {b})",
            operator.mul: "({a} * {b})", operator.neg: "(-{a})"}
 _UFUNC = {operator.add: "add", operator.sub: "subtract", operator.mul: "multiply",
           operator.neg: "negative"}
-_OP_NAMES = {"/": "div", "**": "power", "abs": "abs"}
-
-
-class _Sym:
-    """An operand as source text (see tapecode._Sym): + - * / ** build text; anything that
-    looks at the number raises, and the rule is then called instead."""
-
-    __slots__ = ("src",)
-
-    def __init__(self, src: str) -> None:
-        self.src = src
-
-    def _op(self, other: Any, fmt: str, swap: bool = False) -> _Sym:
-        a, b = _text(self), _text(other)
-        return _Sym(fmt.format(*((b, a) if swap else (a, b))))
-
-    def __add__(self, o: Any) -> _Sym: return self._op(o, "({} + {})")
-    def __radd__(self, o: Any) -> _Sym: return self._op(o, "({} + {})", True)
-    def __sub__(self, o: Any) -> _Sym: return self._op(o, "({} - {})")
-    def __rsub__(self, o: Any) -> _Sym: return self._op(o, "({} - {})", True)
-    def __mul__(self, o: Any) -> _Sym: return self._op(o, "({} * {})")
-    def __rmul__(self, o: Any) -> _Sym: return self._op(o, "({} * {})", True)
-    def __truediv__(self, o: Any) -> _Sym: return self._op(o, "DIV({}, {})")
-    def __rtruediv__(self, o: Any) -> _Sym: return self._op(o, "DIV({}, {})", True)
-    def __pow__(self, o: Any) -> _Sym: return self._op(o, "POWER({}, {})")
-    def __rpow__(self, o: Any) -> _Sym: return self._op(o, "POWER({}, {})", True)
-    def __neg__(self) -> _Sym: return _Sym(f"(-{self.src})")
-    def __pos__(self) -> _Sym: return self
-
-    def _refuse(self, *args: Any) -> Any:
-        raise TypeError("a symbolic operand has no number")
-
-    __bool__ = __float__ = __int__ = __index__ = __complex__ = _refuse
-    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __abs__ = __round__ = _refuse
-    __hash__ = None  # type: ignore[assignment]
-
-
-def _text(x: Any) -> str:
-    if isinstance(x, _Sym):
-        return x.src
-    if type(x) is float or type(x) is int:
-        return f"({float(x)!r})"
-    raise TypeError(f"not an operand: {x!r}")
+_NAME = re.compile(r"\b([A-Za-z_][A-Za-z_0-9]*)\(")
 
 
 def _template(rule: Callable[..., Any], nargs: int) -> str | None:
-    args = [_Sym("{a}"), _Sym("{o}")] if nargs == 1 else [_Sym("{a}"), _Sym("{b}"), _Sym("{o}")]
-    try:
-        return _text(rule(*args))
-    except (TypeError, ValueError, ArithmeticError):
-        return None
+    """The rule as source text over {a} {b} {o}, generic functions written as helper names
+    (codegen.rule_source: the scalar Tape's own reading of the rules); None: it only works on
+    floats."""
+    args = [Sym("{a}"), Sym("{o}")] if nargs == 1 else [Sym("{a}"), Sym("{b}"), Sym("{o}")]
+    return rule_source(rule, args)
 
 
 def _same(x: float, y: float) -> bool:
@@ -117,9 +77,7 @@ class _Namer:
         self.namespace: dict[str, Any] = {"inf": math.inf, "nan": math.nan, "dot": np.dot,
                                           "tot": np.add.reduce, "add": np.add,
                                           "subtract": np.subtract, "multiply": np.multiply,
-                                          "negative": np.negative, "DIV": batchops.div,
-                                          "POWER": batchops.power, "SDIV": _value.div,
-                                          "SPOWER": _value.power}
+                                          "negative": np.negative}
         self._by_key: dict[Any, str] = {}
 
     def bind(self, key: Any, f: Any, base: str) -> str:
@@ -165,12 +123,11 @@ def compile_program(order: list[Value], leaves: list[Value], batch: set[Value]) 
             if p.forward in _INLINE:
                 expr = _INLINE[p.forward].format(a=refs[0], b=refs[-1])
             elif col:
-                base = _OP_NAMES.get(node.op, node.op)
-                name = namer.bind(("f", node.op), batchops.forward_on_arrays(node.op), base)
+                name = namer.bind(("f", node.op), arrays.forward_on_arrays(node.op),
+                                  helper_name(node.op))
                 expr = f"{name}({', '.join(refs)})"
             else:
-                name = namer.bind(("s", node.op), p.forward,
-                                  "s_" + _OP_NAMES.get(node.op, node.op))
+                name = namer.bind(("s", node.op), p.forward, "s_" + helper_name(node.op))
                 expr = f"{name}({', '.join(refs)})"
             fwd.append(f"    V[{s}] = {expr}  # {node.op}")
             buffered[s] = False
@@ -192,12 +149,23 @@ def _local(namer: _Namer, p: _value.Primitive, i: int, node: Value, refs: list[s
     fill = {"a": refs[0], "b": refs[-1], "o": out}
     template = _template(rule, nargs)
     if template is not None:
-        text = template.format(**fill)
-        return text.replace("DIV(", "SDIV(").replace("POWER(", "SPOWER(") if not col else text
+        # the helpers it calls: array twins over columns, the float functions on scalars
+        prefix = "" if col else "s_"
+        floats = float_namespace()
+
+        def helper(match: re.Match) -> str:
+            name = match.group(1)
+            if col:
+                f = arrays.ARRAY_HELPERS.get(name) or arrays.elementwise(floats[name], 3)
+            else:
+                f = floats[name]
+            return namer.bind((prefix, name), f, prefix + name) + "("
+        return _NAME.sub(helper, template).format(**fill)
     args = ", ".join(refs + [out])
+    name = "d_" + helper_name(p.name)
     if not col:
-        return f"{namer.bind(('r', id(rule)), rule, 'd_' + _OP_NAMES.get(p.name, p.name))}({args})"
-    return f"{namer.bind(('ra', id(rule)), _array_rule(rule, node, column, slot), 'd_' + _OP_NAMES.get(p.name, p.name))}({args})"
+        return f"{namer.bind(('r', id(rule)), rule, name)}({args})"
+    return f"{namer.bind(('ra', id(rule)), _array_rule(rule, node, column, slot), name)}({args})"
 
 
 def _array_rule(rule: Callable[..., Any], node: Value, column: list[bool],
@@ -207,7 +175,7 @@ def _array_rule(rule: Callable[..., Any], node: Value, column: list[bool],
     args = [float(x.data if isinstance(x, Value) else x) for x in node.operands] + [node.data]
     cols = [isinstance(x, Value) and column[slot[x]] for x in node.operands] + [True]
     want = rule(*args)
-    candidate = batchops.rule_on_arrays(rule)
+    candidate = arrays.rule_on_arrays(rule)
     try:
         with np.errstate(all="ignore"):
             got = candidate(*[np.array([x, x]) if c else x for x, c in zip(args, cols)])
@@ -216,7 +184,7 @@ def _array_rule(rule: Callable[..., Any], node: Value, column: list[bool],
             return candidate
     except Exception:  # noqa: BLE001 - any failure on arrays: fall back to one element at a time
         pass
-    return batchops.elementwise(rule, len(args))
+    return arrays.elementwise(rule, len(args))
 
 
 def _times(local: str, g: str) -> str:

@@ -13,7 +13,7 @@ twins, so a rule needs no second, array version.  What cannot run on arrays (a u
 function, a rule that asks `if a < 0`) is run one element at a time (np.frompyfunc): slower, never
 wrong.  `forward_on_arrays(f)` does the same for a primitive's forward function.
 
-Importing this module loads NumPy: only a batched Tape imports it.
+Importing this module loads NumPy: only a batched Tape (batch.py) imports it.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from . import ieee
-from . import value as _value
+from .. import ieee
+from .. import value as _value
 
 __all__ = ["ARRAY_HELPERS", "array_forward", "rule_on_arrays", "forward_on_arrays",
            "elementwise", "as_rows"]
@@ -163,11 +163,14 @@ def _twins() -> dict[int, Callable[..., Any]]:
     return twins
 
 
-def elementwise(f: Callable[..., Any], nargs: int) -> Callable[..., Any]:
+def elementwise(f: Callable[..., Any], nargs: int | None = None) -> Callable[..., Any]:
     """f (floats in, a float out) applied one element at a time over arrays and floats."""
-    ufunc = np.frompyfunc(f, nargs, 1)
+    ufuncs: dict[int, Any] = {}
 
     def apply(*args: Any) -> Any:
+        ufunc = ufuncs.get(len(args))
+        if ufunc is None:
+            ufunc = ufuncs[len(args)] = np.frompyfunc(f, len(args), 1)
         out = ufunc(*args)
         return out.astype(float) if isinstance(out, np.ndarray) else float(out)
 
@@ -203,7 +206,7 @@ def rule_on_arrays(rule: Callable[..., Any]) -> Callable[..., Any]:
         return rule
     namespace = dict(scope)
     namespace.update(swap)
-    return types.FunctionType(code, namespace, rule.__name__, rule.__defaults__,  # type: ignore[arg-type]
+    return types.FunctionType(code, namespace, rule.__name__, rule.__defaults__,
                               rule.__closure__)
 
 
@@ -235,7 +238,8 @@ def as_rows(rows: Any, width: int, who: str = "Tape.forward(rows)") -> Any:
         raise ValueError(f"{expected}; got a flat list of {array.size} numbers (rows are lists: "
                          f"[[...], [...]], or one example as [[...]])")
     if array.ndim != 2 or array.shape[0] == 0:
-        raise ValueError(f"{expected}; got {'no rows' if array.size == 0 else f'an array of shape {array.shape}'}")
+        got = "no rows" if array.size == 0 else f"an array of shape {array.shape}"
+        raise ValueError(f"{expected}; got {got}")
     if array.shape[1] != width:
         raise ValueError(f"{expected}; got rows of {array.shape[1]} numbers")
     return np.array(array, dtype=np.float64)

@@ -6,7 +6,7 @@
     tape.losses, tape.batch_grads            # per example
     tape.example(k)                          # example k's numbers in the graph, for every view
 
-The graph is compiled once (batchcode.py) into straight-line code over NumPy columns: a batched
+The graph is compiled once (columns.py) into straight-line code over NumPy columns: a batched
 leaf is a column, every other leaf a float, and each op computes what the scalar engine
 computes, example by example.  A parameter's gradient is the sum of its per-example gradients
 over the columns (divided by N for reduce="mean").  NumPy is imported here only: `import
@@ -20,12 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from . import batchops
-from ._util import as_float, describe
-from .batchcode import compile_program
-from .engine import Sweep, check_seed, checked, is_anomaly_enabled, topological_order, writing_grads
-from .modes import modes
-from .value import Value
+from .. import modes as _modes
+from .._util import as_float, describe
+from ..engine import Sweep, check_seed, checked, is_anomaly_enabled, topological_order, writing_grads
+from ..value import Value
+from . import arrays
+from .columns import compile_program
+from .replay import Tape
 
 __all__ = ["BatchTape"]
 
@@ -58,10 +59,11 @@ def _batch_leaves(batch: Any, order: list[Value], root: Value) -> list[Value]:
     return list(batch)
 
 
-class BatchTape:
-    """A recorded graph of one example, replayed over rows of examples (module docstring)."""
+class BatchTape(Tape):
+    """A recorded graph of one example, replayed over rows of examples (module docstring).
+    Made by Tape(root, batch=[...], reduce=...)."""
 
-    def __init__(self, root: Value, batch: Any, reduce: str = "mean") -> None:
+    def __init__(self, root: Value, *, batch: Any = None, reduce: str = "mean") -> None:
         if not isinstance(root, Value):
             raise TypeError(f"Tape() records the graph of a Value, got {describe(root)}")
         if reduce not in _REDUCE:
@@ -120,9 +122,20 @@ class BatchTape:
         return (f"Tape({self._n} nodes, {len(self._leaves)} leaves, batch of "
                 f"{len(self._batch)}, reduce={self._reduce!r}, {n}, root={self._root!r})")
 
-    def __reduce__(self) -> Any:
-        raise TypeError("a Tape cannot be pickled: pickle its root (the graph) and record a "
-                        "new Tape from it after loading")
+    def __copy__(self) -> BatchTape:
+        """Another batched tape on the same graph (no rows yet)."""
+        return BatchTape(self._root, batch=self._batch, reduce=self._reduce)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> BatchTape:
+        """A batched tape on a deep copy of the graph (no rows yet)."""
+        import copy
+        root = copy.deepcopy(self._root, memo)
+        return BatchTape(root, batch=[memo[id(leaf)] for leaf in self._batch],
+                         reduce=self._reduce)
+
+    def sync(self) -> None:
+        """Nothing to write: a batched replay keeps its numbers in columns, and the graph holds
+        what tape.example(k) put into it."""
 
     # -- replay --------------------------------------------------------------------------------
     def forward(self, rows: Any = None) -> float:
@@ -132,13 +145,13 @@ class BatchTape:
             raise TypeError(f"a batched Tape's forward() takes the rows: N rows of "
                             f"{len(self._batch)} numbers, one per batched leaf "
                             f"({', '.join(leaf.label or '?' for leaf in self._batch)})")
-        data = batchops.as_rows(rows, len(self._batch))
+        data = arrays.as_rows(rows, len(self._batch))
         V = self._leaf_values(data)
         with np.errstate(all="ignore"):
             for chunk in self._program.forward:
                 chunk(V)
             if is_anomaly_enabled():
-                self._check_forward(V, data)
+                self._check_rows(V, data)
         N = len(data)
         out = V[self._root_slot]
         losses = np.array(out, dtype=np.float64) if self._program.column[self._root_slot] \
@@ -197,8 +210,8 @@ class BatchTape:
             for leaf, x in zip(self._batch, row):
                 leaf.data = float(x)
         if self._single is None:
-            from .tape import Tape
             self._single = Tape(self._root)
+        modes = _modes.modes
         depth = modes.anomaly  # the replay of one example is not checked again
         modes.anomaly = 0
         try:
@@ -231,7 +244,7 @@ class BatchTape:
         V += [next(rows) if b else None for b in self._program.buffered[len(V):]]
         return V
 
-    def _check_forward(self, V: list[Any], data: Any) -> None:
+    def _check_rows(self, V: list[Any], data: Any) -> None:
         """detect_anomaly(): the first op (in topological order) making NaN or inf from finite
         inputs in some example; the error names the example, the node and its line."""
         slot = {node: i for i, node in enumerate(self._leaves)}
@@ -270,7 +283,7 @@ class BatchTape:
             if self._program.column[slot[node]] and not np.all(np.isfinite(g)):
                 first = int(np.argmax(~np.isfinite(g)))
                 break
-        from .check import AnomalyError
+        from ..check import AnomalyError
         if first is not None:
             self.example(first)
             try:
@@ -286,16 +299,14 @@ class BatchTape:
 
 
 def _forward_anomaly(tape: BatchTape, node: Value, i: int) -> Exception:
-    from . import check
-    from .check import AnomalyError
-    from .names import node_names
+    """The error a rebuilt graph of example i gives at node (check.py's words), example i
+    having been put into the graph."""
+    from ..check import AnomalyError
     tape.example(i)
-    names = node_names(tape._root, tape._order)
-    inputs = node.operands
-    values = " and ".join(repr(x.data if isinstance(x, Value) else x) for x in inputs)
-    label = f" ('{node.label}')" if node.label else ""
-    text = (f"Tape.forward(rows): example {i} (row {i} of the rows): {node.op} made "
-            f"{node.data!r} from finite input{'s' if len(inputs) > 1 else ''} {values}\n"
-            f"  node {names[node]}{label}: {check._made_text(node)}\n"
-            f"  tape.example({i}) has put this example into the graph: every view shows it")
-    return AnomalyError(text, node, check._where(node))
+    checker = _modes.checker
+    assert checker is not None
+    e = checker.replayed(node, tape._root)
+    text = str(e).removeprefix("Tape.forward(): ")
+    return AnomalyError(f"Tape.forward(rows): example {i} (row {i} of the rows; tape.example({i}) "
+                        f"has put it into the graph, so every view shows it): {text}",
+                        node, getattr(e, "where", None))
