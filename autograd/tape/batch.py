@@ -44,12 +44,12 @@ def _batch_leaves(batch: Any, order: list[Value], root: Value) -> list[Value]:
             raise TypeError(f"Tape(root, batch=...): item {i} is {describe(leaf)}; batch lists "
                             f"leaves of the graph (Values)")
         name = f"item {i}" + (f" ('{leaf.label}')" if leaf.label else "")
-        if leaf not in in_graph:
-            raise ValueError(f"Tape(root, batch=...): {name} is not in the graph of the root; "
-                             f"batch lists leaves that the root depends on")
         if leaf.op:
             raise ValueError(f"Tape(root, batch=...): {name} is made by the op {leaf.op!r}; "
                              f"batch lists leaves (inputs made with Value(...)), not op results")
+        if leaf not in in_graph:
+            raise ValueError(f"Tape(root, batch=...): {name} is not in the graph of the root; "
+                             f"batch lists leaves that the root depends on")
         if leaf in seen:
             raise ValueError(f"Tape(root, batch=...): {name} is listed twice; list each leaf once")
         seen.add(leaf)
@@ -157,7 +157,8 @@ class BatchTape(Tape):
         losses = np.array(out, dtype=np.float64) if self._program.column[self._root_slot] \
             else np.full(N, float(out))
         self._rows, self._V, self._losses, self._batch_grads = data, V, losses, None
-        total = float(np.sum(losses)) if N > 1 else float(losses[0])
+        with np.errstate(all="ignore"):
+            total = float(np.sum(losses)) if N > 1 else float(losses[0])
         return total / N if self._reduce == "mean" else total
 
     def backward(self, grad: float = 1.0) -> None:
@@ -178,7 +179,7 @@ class BatchTape(Tape):
                 chunk(V, G, T)
         if is_anomaly_enabled():
             self._check_backward(G, seed)
-        scale = 1.0 / N if self._reduce == "mean" else 1.0
+        mean = self._reduce == "mean"
         batch_grads = np.empty((N, len(self._batch)))
         for j, s in enumerate(self._batch_slots):
             batch_grads[:, j] = G[s]
@@ -187,7 +188,7 @@ class BatchTape(Tape):
             for s, leaf in enumerate(self._leaves):
                 if s not in batched:
                     g = float(G[s])
-                    leaf.grad += g / N if scale != 1.0 else g
+                    leaf.grad += g / N if mean else g
         self._batch_grads = batch_grads
 
     def example(self, k: int) -> Value:
