@@ -45,8 +45,14 @@ def _template(rule: Callable[..., Any], nargs: int) -> str | None:
     """The rule as source text over {a} {b} {o}, generic functions written as helper names
     (codegen.rule_source: the scalar Tape's own reading of the rules); None: it only works on
     floats."""
-    args = [Sym("{a}"), Sym("{o}")] if nargs == 1 else [Sym("{a}"), Sym("{b}"), Sym("{o}")]
-    return rule_source(rule, args)
+    key = (rule, nargs)
+    if key not in _templates:
+        args = [Sym("{a}"), Sym("{o}")] if nargs == 1 else [Sym("{a}"), Sym("{b}"), Sym("{o}")]
+        _templates[key] = rule_source(rule, args)
+    return _templates[key]
+
+
+_templates: dict[tuple, str | None] = {}  # the rules of the registry, read once per process
 
 
 def _same(x: float, y: float) -> bool:
@@ -79,6 +85,7 @@ class _Namer:
                                           "subtract": np.subtract, "multiply": np.multiply,
                                           "negative": np.negative}
         self._by_key: dict[Any, str] = {}
+        self.floats = float_namespace()
 
     def bind(self, key: Any, f: Any, base: str) -> str:
         name = self._by_key.get(key)
@@ -151,7 +158,7 @@ def _local(namer: _Namer, p: _value.Primitive, i: int, node: Value, refs: list[s
     if template is not None:
         # the helpers it calls: array twins over columns, the float functions on scalars
         prefix = "" if col else "s_"
-        floats = float_namespace()
+        floats = namer.floats
 
         def helper(match: re.Match) -> str:
             name = match.group(1)
