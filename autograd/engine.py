@@ -42,7 +42,7 @@ from .value import PRIMITIVES, Value
 __all__ = ["topological_order", "backward", "grad", "Sweep", "checked", "no_grad",
            "is_grad_enabled", "is_anomaly_enabled", "writing_grads", "backward_interceptor",
            "check_value", "value_list", "check_seed", "AnomalyChecker", "set_anomaly_checker",
-           "anomaly_mode", "pending_replays", "settle",
+           "anomaly_mode", "pending_replays", "set_pending", "settle",
            "intercepting", "intercepted"]
 
 # ---------------------------------------------------------------------------------------------
@@ -82,23 +82,30 @@ def value_list(items: Any, who: str, name: str, *, hint: str = "", one: str = "x
 # ---------------------------------------------------------------------------------------------
 # Topological order
 
-# Pending replays.  A Tape's forward() leaves its numbers in a Replay (autograd/tape/replay.py)
-# that every op node it recorded points to (the node's _r slot); the replay is pending until its
-# numbers are written into those nodes.  Every pass and view starts from topological_order(),
-# which applies the pending replays of the nodes it found (settle) before anyone reads them, so
-# a replay is found by the graph's own nodes: a graph no pending replay touches pays one check.
-pending_replays: weakref.WeakSet[Any] = weakref.WeakSet()  # the Replays not yet applied
+# Pending replays.  A Tape's forward() leaves its numbers in a Replay (autograd/tape/replay.py),
+# pending until they are written into the op nodes it recorded; those nodes hold it (their _r
+# slot), so it lives as long as the graph does.  Every pass and view starts from
+# topological_order(), which applies each pending replay that shares a node with the graph it
+# ordered (settle) before anyone reads a number: one C-level set test per pending replay,
+# nothing for a graph when no replay is pending.
+pending_replays: tuple[weakref.ref[Any], ...] = ()  # replaced whole, never changed in place
+
+
+def set_pending(replay: Any, pending: bool) -> None:
+    """Add replay to pending_replays, or take it out (the caller holds the engine's lock)."""
+    global pending_replays
+    kept = tuple(r for r in pending_replays if r() not in (None, replay))
+    pending_replays = kept + (weakref.ref(replay),) if pending else kept
 
 
 def settle(nodes: Iterable[Value]) -> None:
-    """Apply the pending replay of every node in nodes that has one.  This is the engine's one
-    upward call: replay.apply() (autograd/tape/replay.py), which writes a whole replay into its
-    nodes at once, under the engine's lock, or nothing."""
-    if not pending_replays:
-        return
-    found = {r for node in nodes if (r := getattr(node, "_r", None)) is not None}
-    for replay in found:
-        replay.apply()
+    """Apply every pending replay that writes one of nodes.  This is the engine's one upward
+    call: replay.apply() (autograd/tape/replay.py), which writes a whole replay into its nodes
+    at once, under the engine's lock, or nothing; replay.nodes is the set of nodes it writes."""
+    for ref in pending_replays:
+        replay = ref()
+        if replay is not None and not replay.nodes.isdisjoint(nodes):
+            replay.apply()
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -139,7 +146,7 @@ def topological_order(root: Value) -> list[Value]:
         else:
             emit(node)
     if pending_replays:  # a Tape's replay may be pending on these nodes: apply it first
-        settle(order)
+        settle(visited)
     return order
 
 
@@ -164,14 +171,14 @@ class writing_grads:
         me = threading.get_ident()
         self.outer = _owner != me  # the outermost hold in this thread takes the lock
         if self.outer:
-            _lock.acquire()
-            _owner = me
+            # one line: no signal handler (Ctrl-C) runs between the two, which would leave the
+            # lock taken with no __exit__ to come
+            _lock.acquire(); _owner = me  # noqa: E702
 
     def __exit__(self, *exc: object) -> None:
         global _owner
         if self.outer:
-            _owner = None
-            _lock.release()
+            _owner = None; _lock.release()  # noqa: E702
 
 
 # ---------------------------------------------------------------------------------------------

@@ -213,7 +213,7 @@ class Value:
     # _a, _b: the operands (Value, float constant or None); _da, _db: d self / d operand, None
     # where the operand is not a parent; _g: backward()'s upstream sum (engine.py, under its
     # lock); _made: where detect_anomaly() saw this Value made (check.py), left empty otherwise;
-    # _r: the replay of a Tape that recorded this op node (engine.settle), left empty otherwise.
+    # _r: the replay of a Tape that recorded this op node (keeps it alive), empty otherwise.
     __slots__ = {
         "data": "The number this node holds (a float; int and bool are converted).",
         "grad": "d root / d self summed by backward() (starts at 0.0; zero_grad() resets it).",
@@ -364,7 +364,8 @@ class Value:
     # -- copies: the whole graph, at any depth, without recursion --------------------------------
     def __copy__(self) -> Value:
         """A new node made by the same op from the same operands (the graph above is shared)."""
-        _engine.settle((self,))  # a Tape's replay pending here is applied first
+        if _engine.pending_replays:  # a Tape's replay pending here is applied first
+            _engine.settle((self,))
         new = _new(Value)
         new.__setstate__(self.__getstate__())
         return new

@@ -1,4 +1,7 @@
-"""Losses: each returns one Value, the mean over the examples."""
+"""Losses: each returns one Value, the mean over the examples.
+
+A target or label given as a Value stays in the graph (so it can be a batch leaf of a Tape); as a
+number it is a constant."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import Any
 
 from autograd import Value
 from autograd._util import describe
+from autograd.value import div, exp, primitive, step
 
 from .module import is_operand
 
@@ -19,6 +23,51 @@ __all__ = ["binary_cross_entropy", "hinge_loss", "mse_loss"]
 _LOG_FLOOR = -100.0
 _FLOOR = math.exp(_LOG_FLOOR)
 _EPS = 1e-12  # PyTorch's EPSILON in that backward
+
+# Every choice on a number is made inside a primitive, so a Tape replays it (API.md): these ops
+# join the registry as any user's primitive() does.
+
+
+def _clamped_log(q: float) -> float:
+    return math.log(q) if q > _FLOOR else _LOG_FLOOR if q == q else q
+
+
+def _clamped_slope(q: float) -> float:
+    return 1.0 / q if q > _FLOOR else 1.0 / _EPS if q == q else q
+
+
+def _log1p_exp(z: float) -> float:
+    return z + math.log1p(math.exp(-z)) if z >= 0.0 else math.log1p(math.exp(z)) if z == z else z
+
+
+def _saturated(p: float) -> float:
+    return 1.0 if p <= _FLOOR or p == 1.0 else 0.0
+
+
+def _op(name: str, forward: Any, rule: Any, doc: str) -> Any:
+    """The op as a function of a Value (a node) or a number (a float), registered as `name`."""
+    node = primitive(name, forward, rule, doc=doc)
+
+    def op(x: Any) -> Any:
+        return node(x) if isinstance(x, Value) else forward(x)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    op.__chainrule_op__ = name  # type: ignore[attr-defined]  # codegen: the helper `name`
+    return op
+
+
+clamped_slope = _op(
+    "clamped_slope", _clamped_slope, lambda a, out: -(out * out) * step(a - _FLOOR),
+    "1/q above e**-100, else 1e12 (the slope of clamped_log, as PyTorch's BCELoss).")
+clamped_log = _op(
+    "clamped_log", _clamped_log, lambda a, out: clamped_slope(a),
+    "max(log q, -100) for q in [0, 1], with slope 1e12 where clamped (PyTorch's BCELoss).")
+log1p_exp = _op(
+    "log1p_exp", _log1p_exp, lambda a, out: div(1.0, 1.0 + exp(-a)),
+    "log(1 + e**z) without overflow; derivative sigmoid(z).")
+saturated = _op(
+    "saturated", _saturated, lambda a, out: 0.0,
+    "1.0 where a probability has saturated to 0 or 1 in floating point, else 0.0 (slope 0).")
 
 
 def _pairs(pred: Any, target: Any, who: str) -> list[tuple[Any, Any]]:
@@ -54,38 +103,25 @@ def mse_loss(pred: Value | Sequence[Value], target: Any) -> Value:
     return _mean([(p - t) ** 2 for p, t in _pairs(pred, target, "mse_loss")])
 
 
-def _log_clamped(q: Any) -> Any:
-    """max(log q, -100) for q in [0, 1]; where the clamp holds, its slope is 1e12, not 0.
-
-    That is PyTorch's BCELoss: its forward clamps each log at -100, and its backward is
-    (p - t) / max(p(1-p), 1e-12) rather than the clamp's zero slope, so at p = 0 with target 1
-    both give -1e12. Above the clamp the slope is the exact 1/q. A nan stays nan.
-    """
-    value = q.data if isinstance(q, Value) else float(q)
-    if value > _FLOOR or math.isnan(value):
-        return q.log() if isinstance(q, Value) else math.log(value)
-    if not isinstance(q, Value):
-        return _LOG_FLOOR
-    # -100 as the value, and slope 1/1e-12 through a term whose value is 0.
-    return (q - value) * (1.0 / _EPS) + _LOG_FLOOR
-
-
-def _bce_one(p: Any, t: float) -> Any:
+def _bce_one(p: Any, t: Any) -> Any:
     value = p.data if isinstance(p, Value) else float(p)
     if not (0.0 <= value <= 1.0 or math.isnan(value)):
         raise ValueError(f"binary_cross_entropy: predictions must be probabilities in [0, 1] "
                          f"(as after sigmoid), got {value}")
-    if isinstance(p, Value) and p.op == "sigmoid" and (value <= _FLOOR or value == 1.0):
-        # A sigmoid saturated to 0 or 1 in floating point: log would clamp and lose the exact
-        # gradient, so compute -[t log p + (1-t) log(1-p)] = softplus(z) - t*z from its logit z,
-        # written so exp never overflows, with gradient sigmoid(z) - t (as BCEWithLogitsLoss).
-        (z,) = p.parents
-        if z.data >= 0.0:
-            return z * (1.0 - t) + (1.0 + (-z).exp()).log()
-        return (1.0 + z.exp()).log() - z * t
-    # Otherwise through p itself, so p.grad is dC/dp, the first factor of the chain rule.
-    # Written as (-t) log p - (1-t) log(1-p): the same numbers as -(...), but 0.0 where that is -0.0.
-    return (-t) * _log_clamped(p) - (1.0 - t) * _log_clamped(1.0 - p)
+    if not isinstance(p, Value):
+        p = Value(value)
+    # Through p itself, so p.grad is dC/dp, the first factor of the chain rule.  Written as
+    # (-t) log p - (1-t) log(1-p): the same numbers as -(...), but 0.0 where that is -0.0.
+    loss = (-t) * clamped_log(p) - (1.0 - t) * clamped_log(1.0 - p)
+    if p.op != "sigmoid":
+        return loss
+    # p = sigmoid(z): where it saturates to 0 or 1 in floating point the clamped log loses the
+    # exact gradient, so there (w = 1) the loss is softplus(z) - t*z from its logit z, with
+    # gradient sigmoid(z) - t (as BCEWithLogitsLoss); elsewhere w = 0 adds exactly nothing.
+    # The choice is w, a primitive, so a Tape replays it.
+    (z,) = p.parents
+    w = saturated(p)
+    return loss + w * ((log1p_exp(z) - z * t) - loss)
 
 
 def binary_cross_entropy(pred: Value | Sequence[Value], target: Any) -> Value:
@@ -101,10 +137,10 @@ def binary_cross_entropy(pred: Value | Sequence[Value], target: Any) -> Value:
     pairs = _pairs(pred, target, "binary_cross_entropy")
     terms = []
     for p, t in pairs:
-        t = float(t.data if isinstance(t, Value) else t)
-        if not 0.0 <= t <= 1.0 and t == t:  # a nan target gives a nan loss, as in PyTorch
-            raise ValueError(f"binary_cross_entropy: targets must be in [0, 1], got {t}")
-        terms.append(_bce_one(p, t))
+        number = float(t.data if isinstance(t, Value) else t)
+        if not 0.0 <= number <= 1.0 and number == number:  # nan gives nan, as in PyTorch
+            raise ValueError(f"binary_cross_entropy: targets must be in [0, 1], got {number}")
+        terms.append(_bce_one(p, t if isinstance(t, Value) else number))
     return _mean(terms)
 
 
@@ -113,8 +149,8 @@ def hinge_loss(scores: Value | Sequence[Value], labels: Any) -> Value:
     pairs = _pairs(scores, labels, "hinge_loss")
     terms = []
     for s, y in pairs:
-        y = y.data if isinstance(y, Value) else y
-        if isinstance(y, bool) or y not in (-1, 1):
-            raise ValueError(f"hinge_loss: labels must be -1 or +1, got {y!r}")
-        terms.append((1.0 - s * float(y)).relu())
+        number = y.data if isinstance(y, Value) else y
+        if isinstance(number, bool) or number not in (-1, 1):
+            raise ValueError(f"hinge_loss: labels must be -1 or +1, got {number!r}")
+        terms.append((1.0 - s * (y if isinstance(y, Value) else float(y))).relu())
     return _mean(terms)

@@ -535,3 +535,69 @@ def test_a_pass_in_another_thread_waits_for_a_whole_sync(fast_switching) -> None
         mine.join()
         wrong += got != [expected]
     assert wrong == 0
+
+
+GOLDEN_TWO_NODE = """\
+def forward(X, K):
+    x0, x1, x2, x3, x4, x5, = X
+    c0, = K
+    t0 = x0 * x1
+    t1 = t0 + x2
+    t2 = sigmoid(t1)
+    t3 = x3 * t2
+    t4 = t3 + x4
+    t5 = sigmoid(t4)
+    t6 = t5 - x5
+    t7 = power(t6, c0)
+    return (t0, t1, t2, t3, t4, t5, t6, t7,)
+
+
+def backward(T, X, E, G, o, K):
+    t0, t1, t2, t3, t4, t5, t6, t7, = T
+    x0, x1, x2, x3, x4, x5, = X
+    e0, e1, e2, e3, e4, e5, = E
+    c0, = K
+    g7 = G[o + 7]
+    g6 = 0.0 + xpowy(c0, t6, (c0 - (1.0))) * g7
+    G[e5] += (-g6)
+    g4 = 0.0 + (t5 * ((1.0) - t5)) * g6
+    G[e4] += g4
+    G[e3] += t2 * g4
+    g2 = 0.0 + x3 * g4
+    g1 = 0.0 + (t2 * ((1.0) - t2)) * g2
+    G[e2] += g1
+    G[e0] += x1 * g1
+    G[e1] += x0 * g1
+
+
+def local(T, X, K):
+    t0, t1, t2, t3, t4, t5, t6, t7, = T
+    x0, x1, x2, x3, x4, x5, = X
+    c0, = K
+    return (
+        x1,
+        x0,
+        (1.0),
+        (1.0),
+        (t2 * ((1.0) - t2)),
+        t2,
+        x3,
+        (1.0),
+        (1.0),
+        (t5 * ((1.0) - t5)),
+        (1.0),
+        (-1.0),
+        xpowy(c0, t6, (c0 - (1.0))),
+    )
+"""
+
+
+def test_the_two_node_networks_generated_code_reads_as_the_chain_rule() -> None:
+    from nn import TwoNodeNetwork, mse_loss
+
+    net = TwoNodeNetwork(w1=0.5, w2=-0.3)
+    x, y = Value(1.5, "x"), Value(0.8, "y")
+    source = Tape(mse_loss(net(x), y)).source()
+    head, code = source.split("\n", 1)
+    assert head.startswith("# chunk 0: <autograd.tape chunk ")
+    assert code == GOLDEN_TWO_NODE

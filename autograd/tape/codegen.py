@@ -120,6 +120,22 @@ def _generics() -> dict[Any, str]:
     return found
 
 
+def _generic_name(f: Any, generics: dict[Any, str]) -> str | None:
+    """The helper name f stands for in a rule: a generic function's, or the op's of a function
+    marked `__chainrule_op__ = op` (one op on Values and numbers alike)."""
+    if not callable(f):
+        return None
+    try:
+        name = generics.get(f)
+    except TypeError:
+        return None
+    if name is None:
+        op = getattr(f, "__chainrule_op__", None)
+        if isinstance(op, str) and op in _value.PRIMITIVES:
+            name = helper_name(op)
+    return name
+
+
 def _emitter(name: str) -> Callable[..., Sym]:
     def emit(*args: Any) -> Sym:
         return Sym(f"{name}({', '.join(src(x) for x in args)})")
@@ -134,7 +150,7 @@ def rule_source(rule: Callable[..., Any], args: list[Sym]) -> str | None:
     if code is not None and isinstance(rule, types.FunctionType):
         env = dict(rule.__globals__)
         for key, f in rule.__globals__.items():
-            name = generics.get(f) if isinstance(f, types.FunctionType) else None
+            name = _generic_name(f, generics)
             if name is not None:
                 env[key] = _emitter(name)
         rule = types.FunctionType(code, env, rule.__name__, rule.__defaults__, rule.__closure__)
@@ -205,6 +221,9 @@ def _float_helper(name: str) -> Any:
     for f, found in _generics().items():
         if found == name:
             return f
+    for op, p in _value.PRIMITIVES.items():
+        if helper_name(op) == name:
+            return p.forward
     raise KeyError(name)
 
 

@@ -37,11 +37,12 @@ __all__ = ["Tape", "Replay"]
 class Replay:
     """A tape's last replay on its way into the graph: pending while `values` holds it."""
 
-    __slots__ = ("ops", "chunks", "n_leaves", "targets", "fields", "values", "stolen", "orphan",
-                 "__weakref__")
+    __slots__ = ("ops", "nodes", "chunks", "n_leaves", "targets", "fields", "values", "stolen",
+                 "orphan", "__weakref__")
 
     def __init__(self, ops: list[Value], chunks: list[Chunk], n_leaves: int) -> None:
         self.ops, self.chunks, self.n_leaves = ops, chunks, n_leaves
+        self.nodes = set(ops)  # what the engine tests a graph against (engine.settle)
         targets, fields = list(ops), ["data"] * len(ops)
         for node in ops:  # the order of the generated local(): node by node, operand a then b
             for field, x in zip(("_da", "_db"), node.operands):
@@ -68,7 +69,7 @@ class Replay:
         with writing_grads():
             if self.stolen:
                 self.take()
-            _engine.pending_replays.add(self)
+            _engine.set_pending(self, True)
             self.values = values
             root.data = out
 
@@ -86,7 +87,7 @@ class Replay:
                 numbers += chunk.local(v[o:o + chunk.size], chunk.get(v), chunk.K)
             write(self.targets, self.fields, numbers)  # one call: nothing can see it half done
             self.values = None
-            _engine.pending_replays.discard(self)
+            _engine.set_pending(self, False)
             if self.orphan:
                 self.release()
 
@@ -98,7 +99,7 @@ class Replay:
                 self.release()
 
     def release(self) -> None:
-        self.chunks, self.targets, self.fields, self.ops = [], [], [], []
+        self.chunks, self.targets, self.fields, self.ops, self.nodes = [], [], [], [], set()
 
 
 def _leaf_data(leaves: list[Value]) -> list[float]:
