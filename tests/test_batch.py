@@ -283,3 +283,18 @@ def test_a_batched_tape_cannot_be_pickled_but_copies():
         pickle.dumps(tape)
     twin = copy.deepcopy(tape)
     assert twin.forward([[1.0]]) == 3.0
+
+
+def test_a_root_that_is_a_batched_leaf_is_its_own_loss():
+    x = Value(0.0, label="x")
+    tape = Tape(x, batch=[x])
+    assert tape.forward([[1.0], [2.0]]) == 1.5
+    tape.backward()
+    assert tape.batch_grads.tolist() == [[1.0], [1.0]]
+
+
+def test_generated_code_is_readable_and_named_after_the_ops():
+    w, x = Value(2.0, label="w"), Value(0.0, label="x")
+    tape = Tape((w * x).sigmoid() / w, batch=[x])
+    source = tape.source()
+    assert "sigmoid(" in source and "multiply(" in source and "div(" in source

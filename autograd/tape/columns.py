@@ -18,9 +18,11 @@ checked once on the recorded numbers, else element by element.
 from __future__ import annotations
 
 import itertools
+import linecache
 import math
 import operator
 import re
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +35,7 @@ from .codegen import Sym, float_namespace, helper_name, rule_source
 
 __all__ = ["Program", "compile_program"]
 
+_serial = itertools.count(1)
 CHUNK_LINES = 1500  # lines per generated function: long enough to be fast, short to compile
 _INLINE = {operator.add: "({a} + {b})", operator.sub: "({a} - {b})",
            operator.mul: "({a} * {b})", operator.neg: "(-{a})"}
@@ -299,5 +302,10 @@ def _functions(fwd: list[str], bwd: list[list[str]], namespace: dict[str, Any]
     flush()
     source = "\n\n".join(parts)
     scope = dict(namespace)
-    exec(compile(source, "<autograd batched tape>", "exec"), scope)
+    filename = f"<autograd batched tape {next(_serial)}>"
+    exec(compile(source, filename, "exec"), scope)
+    # tracebacks show the generated lines while the code lives (as dataclasses does)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    if forward_names:
+        weakref.finalize(scope[forward_names[0]], linecache.cache.pop, filename, None)
     return source, ([scope[n] for n in forward_names], [scope[n] for n in backward_names])
