@@ -261,3 +261,12 @@ def test_command_line_writes_the_table_and_json(tmp_path, capsys):
 def test_command_line_rejects_an_unknown_engine():
     with pytest.raises(SystemExit, match="unknown engine"):
         run.main(["--engines", "tensorflow"])
+
+
+def test_batch_turns_alternates_the_batch_the_floor_and_numpy_by_hand():
+    from benchmarks.batch_turns import turns
+    result = turns(4, rounds=2)
+    for name in ("batch", "floats", "numpy"):
+        assert result[name] > 0.0
+    assert result["floats_over_batch"] > 0.0 and result["batch_over_numpy"] > 0.0
+    assert result["record_s"] > 0.0
