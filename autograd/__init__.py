@@ -10,16 +10,16 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .check import AnomalyError, GradcheckError, detect_anomaly, gradcheck
+from .check import AnomalyError, GradcheckError, check_graph, detect_anomaly, gradcheck
 from .engine import grad, no_grad
 from .explain import explain  # not lazy: the submodule autograd.explain would shadow the name
-from .value import Value
+from .value import Value, primitive
 
 __all__ = ["Value", "grad", "no_grad",
            "gradcheck", "GradcheckError", "detect_anomaly", "AnomalyError",
            "draw", "to_svg", "save_svg",
            "backward_steps", "Step", "Term", "save_html", "to_json", "play",
-           "explain", "Tape"]
+           "explain", "Tape", "primitive", "check_graph"]
 
 # name -> the module that defines it, imported when the name is first used (PEP 562)
 _LAZY = {

@@ -10,7 +10,7 @@ import numbers
 import re
 from typing import Any
 
-__all__ = ["describe", "as_float", "format_number", "json_number", "printable"]
+__all__ = ["describe", "as_float", "format_number", "json_number", "printable", "same_functions"]
 
 
 def describe(x: Any) -> str:
@@ -69,3 +69,21 @@ def printable(text: str) -> str:
     """text as typed, with every character that a page, a picture or a terminal cannot show (or
     that would reorder what follows) written as its Python escape: "a\\x00b", "\\ud800"."""
     return _HIDDEN.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def same_functions(fs: tuple[Any, ...], gs: tuple[Any, ...]) -> bool:
+    """Whether two tuples of functions are the same code with the same captured values, as when
+    one cell of a notebook runs again (primitive() then registers its op anew)."""
+    def key(f: Any) -> Any:
+        code = getattr(f, "__code__", None)
+        if code is None:
+            return f
+        try:
+            cells = tuple(c.cell_contents for c in f.__closure__ or ())
+        except ValueError:  # an empty cell
+            return f
+        return code, f.__defaults__, cells
+    try:
+        return len(fs) == len(gs) and all(key(f) == key(g) for f, g in zip(fs, gs))
+    except Exception:  # captured values that cannot be compared
+        return False

@@ -13,12 +13,12 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from . import engine
+from . import engine, value
 
 if TYPE_CHECKING:
     from .value import Value
 
-__all__ = ["pickle_prelude"]
+__all__ = ["pickle_prelude", "copy_node", "copy_graph", "restore", "blank"]
 
 
 class _Pickling(threading.local):
@@ -59,3 +59,48 @@ def pickle_prelude(node: Value) -> tuple[Any, ...]:
     ids = {id(n) for n in above}
     pending |= ids
     return (*above, _PreludeEnd(ids))
+
+
+def copy_node(node: Value) -> Value:
+    """copy.copy(node): a new node made by the same op from the same operands."""
+    engine.settle((node,))  # a Tape's replay pending here is applied first
+    new = object.__new__(type(node))
+    restore(new, node.__getstate__())
+    return new
+
+
+def copy_graph(root: Value, memo: dict[int, Any]) -> Value:
+    """copy.deepcopy(root): the whole graph below root, parents before children (no recursion);
+    nodes already copied (in memo) are reused."""
+    keep = memo.setdefault(id(memo), [])  # as copy.deepcopy does: keep originals alive
+    for node in engine.topological_order(root):
+        if id(node) in memo:
+            continue
+        state = list(node.__getstate__())
+        for i in (3, 5):  # the operands a and b
+            if state[i] is not None and type(state[i]) is not float:
+                state[i] = memo[id(state[i])]
+        new = object.__new__(type(node))
+        restore(new, tuple(state))
+        memo[id(node)] = new
+        keep.append(node)
+    return memo[id(root)]
+
+
+def restore(node: Value, state: tuple[Any, ...]) -> None:
+    """Set node's fields from a state of Value.__getstate__ (pickle, copies).  An op that is not
+    registered (a user's primitive not defined in this process) is a clear error."""
+    (node.data, node.grad, node.label, node._a, node._da, node._b, node._db, op,
+     made) = state[-9:]
+    if op and op not in value.PRIMITIVES:
+        raise TypeError(f"this graph has a node made by the op {op!r}, which is not registered: "
+                        f"define it (autograd.primitive({op!r}, ...)) before loading the graph")
+    node.op = op
+    node._g = 0.0
+    if made is not None:
+        node._made = made
+
+
+def blank() -> Value:
+    """A Value with no fields yet, for pickle to fill in (restore)."""
+    return object.__new__(value.Value)

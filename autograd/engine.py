@@ -294,13 +294,35 @@ def grad(output: Value, inputs: Sequence[Value] | Iterable[Value], *,
         g = grads.get(node)
         if g is None or not node.op:
             continue
-        rules = PRIMITIVES[node.op].rules
+        rules = _rules(node)
         args = (node._a, node) if len(rules) == 1 else (node._a, node._b, node)
         for parent, stored, rule in zip((node._a, node._b), (node._da, node._db), rules):
             if stored is not None:  # None: a constant operand, not a parent
-                contribution = _times(rule(*args), g)
+                contribution = _times(_on_values(node.op, rule, args), g)
                 grads[parent] = contribution if parent not in grads else grads[parent] + contribution
     return [g if isinstance(g, Value) else Value(g) for g in (grads.get(x, 0.0) for x in xs)]
+
+
+def _rules(node: Value) -> tuple[Any, ...]:
+    p = PRIMITIVES.get(node.op)
+    if p is None:
+        raise TypeError(f"grad(create_graph=True): the op {node.op!r} of a node is not "
+                        "registered (autograd.primitive); its derivative has no rule")
+    return p.rules
+
+
+def _on_values(op: str, rule: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """rule(*args) on Values, or a TypeError naming the op whose rule works only on floats."""
+    strict = _value.strict
+    outer, strict.on = strict.on, True  # float() of a Value, or comparing it, is a TypeError
+    try:
+        return rule(*args)
+    except Exception as e:
+        raise TypeError(f"grad(create_graph=True): the derivative rule of op {op!r} works only "
+                        f"on floats ({type(e).__name__}: {e}); write it with + - * / ** and "
+                        "autograd.ops' functions so that it also works on Values") from e
+    finally:
+        strict.on = outer
 
 
 def _times(local: Any, g: Any) -> Any:

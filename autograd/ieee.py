@@ -8,7 +8,8 @@ from __future__ import annotations
 import math
 from math import copysign, inf, nan
 
-__all__ = ["div", "pow", "exp", "log", "sqrt", "sin", "cos", "sigmoid", "relu"]
+__all__ = ["div", "pow", "exp", "log", "sqrt", "sin", "cos", "sigmoid", "relu",
+           "step", "sign", "mul0", "log_base", "inv_base"]
 
 
 
@@ -81,3 +82,31 @@ def sigmoid(x: float) -> float:
 
 def relu(x: float) -> float:
     return 0.0 if x <= 0.0 else x  # nan stays nan
+
+
+# The choices derivative rules make, as float functions of primitives (value.py), so that a
+# graph built by grad(create_graph=True) replays them.
+
+def step(x: float) -> float:
+    """d relu / dx: 0 for x <= 0, else 1; 1 at nan (PyTorch's threshold_backward)."""
+    return 0.0 if x <= 0.0 else 1.0
+
+
+def sign(x: float) -> float:
+    """d |x| / dx: -1, 0 or 1; 0 at +-0 and at nan (PyTorch's sign)."""
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
+
+
+def mul0(x: float, y: float) -> float:
+    """x * y, but 0 where x is 0 and y is inf or nan (a zero factor wins, as in xlogy)."""
+    return x * y if x != 0.0 or y - y == 0.0 else 0.0
+
+
+def log_base(a: float, b: float) -> float:
+    """log(a) as the factor of d(a**b)/db: 0 where a is 0 and b >= 0 (PyTorch)."""
+    return 0.0 if a == 0.0 and b >= 0.0 else log(a)
+
+
+def inv_base(a: float, b: float) -> float:
+    """1/a, 0 where a is 0 and b >= 0: d log_base(a, b) / da."""
+    return 0.0 if a == 0.0 and b >= 0.0 else div(1.0, a)

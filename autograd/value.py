@@ -1,44 +1,144 @@
 """Value: one scalar node of a computation graph, its operators, and the table of primitives.
 
 Each node stores its operands and the local derivatives d out / d operand as plain floats,
-computed once in the forward op.  Backward is then a tight loop over stored floats: no closure
-per node (so no reference cycle per node: graphs die by reference counting) and no recursion.
+computed once in the forward op: backward is a tight loop over them, with no closure per node
+(no reference cycles: graphs die by reference counting) and no recursion.
 
-Every primitive is registered exactly once, by one `primitive(name, forward, *rules)` statement
-in the class body below, which reads as a table of derivatives.  The rules are written with
-+ - * and the generic functions of this module (div, power, exp, log, ...), which act on floats
-with IEEE 754 semantics and on Values by building graph nodes.  So the same rule gives the float
-stored by the forward pass (read by backward(), the stepper, pictures and explain), and the
-differentiable Value used by grad(create_graph=True); the Tape evaluates it on symbols.
+Every primitive is registered once, by one `primitive(name, forward, *rules)` (the class body
+below reads as a table of derivatives).  Rules use + - * / ** and the generic functions here
+(div, power, exp, step, ...): IEEE 754 floats on floats, graph nodes on Values, and on anything
+else (the Tape's symbols) the method of the same name of its type.  So one rule gives the float
+backward() reads, the graph of grad(create_graph=True) and the code a Tape compiles.  Choices
+on numbers are made only inside primitives (step, sign, mul0, log_base, inv_base): every graph
+replays exactly.
 """
 
 from __future__ import annotations
 
 import math
 import operator
+import threading
 from collections import deque
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from . import ieee
-from ._util import as_float, describe
+from ._util import as_float, describe, same_functions
 
-__all__ = ["Value", "Primitive", "PRIMITIVES", "primitive", "methods", "write",
-           "div", "power", "exp", "log", "sin", "cos", "step", "sign", "xlogy", "xpowy", "powlog"]
+__all__ = ["Value", "Primitive", "PRIMITIVES", "primitive", "methods", "write", "div", "power",
+           "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "absolute", "step",
+           "sign", "mul0", "log_base", "inv_base", "xlogy", "xpowy", "powlog", "strict"]
 
 _new = object.__new__
 
 
-# ---------------------------------------------------------------------------------------------
-# The float functions of the primitives (IEEE 754: never raise), under the names the rules and
-# the Tape use
+class _Strict(threading.local):
+    on = False  # True while grad(create_graph=True) evaluates a rule on Values (engine.py)
 
+
+strict = _strict = _Strict()
+
+# The float functions of the primitives (IEEE 754: never raise)
 _div, _pow, _exp, _log = ieee.div, ieee.pow, ieee.exp, ieee.log
 _sqrt, _sin, _cos, _sigmoid, _relu = ieee.sqrt, ieee.sin, ieee.cos, ieee.sigmoid, ieee.relu
+_step, _sign, _mul0, _log_base, _inv_base = ieee.step, ieee.sign, ieee.mul0, ieee.log_base, ieee.inv_base
 
 
 # ---------------------------------------------------------------------------------------------
-# Generic functions: floats in, float out (IEEE); a Value in, a Value out (a graph node).
+# The registry of primitives: name -> forward, rules, and what every reader needs to know.
+
+class Primitive(NamedTuple):
+    """One primitive op: its name (Value.op), the float function computing it, and its rules:
+    d out / d operand for each operand, as rule(a, out) or rule(a, b, out).  function is the
+    generic function computing it (floats in: a float; a Value in: a node); doc its help."""
+
+    name: str
+    forward: Callable[..., float]
+    rules: tuple[Callable[..., Any], ...]
+    function: Callable[..., Any]
+    doc: str = ""
+
+
+PRIMITIVES: dict[str, Primitive] = {}
+
+
+def primitive(name: str, forward: Callable[..., float], *rules: Callable[..., Any],
+              doc: str = "") -> Callable[..., Any]:
+    """Register the op `name` (as every built-in op is) and return its function: numbers in,
+    forward's float out; a Value in (either side), one node storing each rule's d out / d operand.
+    forward takes 1 or 2 floats; rules are rule(a, out) or rule(a, b, out), one per operand.
+    Written with + - * / ** and autograd.ops, a rule serves backward() and any order of grad().
+    The same code run again (a notebook cell) registers it anew; other code is a ValueError."""
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"primitive() needs a name (a non-empty str), got {describe(name)}")
+    old = PRIMITIVES.get(name)
+    if old is not None and not same_functions((old.forward, *old.rules), (forward, *rules)):
+        raise ValueError(f"primitive {name!r} is registered already; choose another name")
+    if not callable(forward) or len(rules) not in (1, 2) or not all(map(callable, rules)):
+        raise TypeError(f"primitive({name!r}, forward, *derivatives) needs functions: forward "
+                        f"and one derivative rule per operand (1 or 2), got {len(rules)} rules")
+    p = Primitive(name, forward, tuple(rules), forward, doc)
+    p = PRIMITIVES[name] = p._replace(function=_function(p))
+    return p.function
+
+
+_OPERATORS: dict[str, Callable[..., Any]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+    "**": operator.pow, "neg": operator.neg, "abs": abs}
+
+
+def _other(name: str, x: Any) -> Callable[..., Any]:
+    """x's type's method `name` (x: a Tape's symbol), called with all the operands in order;
+    an operator op's Python operator (x: a dual number, a Fraction, ...)."""
+    method = _OPERATORS.get(name) or getattr(type(x), name, None)
+    if method is None:
+        raise TypeError(f"{name}() takes numbers or Values, got {describe(x)}")
+    return method
+
+
+def _function(p: Primitive) -> Callable[..., Any]:
+    """The generic function of p: see primitive()."""
+    f, name = p.forward, p.name
+    made = methods(p)
+    function: Callable[..., Any]
+    if len(p.rules) == 1:
+        node = made
+
+        def unary(x: Any) -> Any:
+            if isinstance(x, Value):
+                return node(x)
+            c = as_float(x)
+            return f(c) if c is not None else _other(name, x)(x)
+
+        function = unary
+    else:
+        node, reflected = made
+
+        def binary(x: Any, y: Any) -> Any:
+            if isinstance(x, Value):
+                out = node(x, y)
+            elif isinstance(y, Value):
+                out = reflected(y, x)
+            else:
+                cx, cy = as_float(x), as_float(y)
+                if cx is not None and cy is not None:
+                    return f(cx, cy)
+                other = x if cx is None else y
+                return _other(name, other)(x, y)
+            if out is NotImplemented:
+                raise TypeError(f"{name}() takes numbers or Values, got {describe(x)} and "
+                                f"{describe(y)}")
+            return out
+
+        function = binary
+    function.__name__ = function.__qualname__ = name if name.isidentifier() else "op"
+    function.__doc__ = p.doc or f"The op {name!r}: numbers in, a float out; a Value in, a node."
+    function.__chainrule_op__ = name  # type: ignore[union-attr]  # the Tape calls it so
+    return function
+
+
+# ---------------------------------------------------------------------------------------------
+# Generic functions rules use.  Choices on numbers: in primitives (step, sign, mul0, ...) only.
 
 def div(x: Any, y: Any) -> Any:
     """x / y: IEEE 754 on floats (x/0 is +-inf or nan), the "/" op on Values."""
@@ -50,89 +150,27 @@ def div(x: Any, y: Any) -> Any:
 
 def power(x: Any, y: Any) -> Any:
     """x ** y: IEEE 754 on floats (never raises, never complex), the "**" op on Values."""
-    if isinstance(x, Value) or isinstance(y, Value):
-        return x ** y
-    return _pow(x, y)
-
-
-def exp(x: Any) -> Any:
-    return x.exp() if isinstance(x, Value) else _exp(x)
-
-
-def log(x: Any) -> Any:
-    return x.log() if isinstance(x, Value) else _log(x)
-
-
-def sin(x: Any) -> Any:
-    return x.sin() if isinstance(x, Value) else _sin(x)
-
-
-def cos(x: Any) -> Any:
-    return x.cos() if isinstance(x, Value) else _cos(x)
-
-
-def step(x: Any) -> float:
-    """d relu / dx: 0 for x <= 0 (0 at 0), else 1; at nan 1, passing the nan gradient on, as
-    PyTorch's threshold_backward does (result <= 0 ? 0 : grad).  Piecewise constant."""
-    return 0.0 if float(x) <= 0.0 else 1.0
-
-
-def sign(x: Any) -> float:
-    """d |x| / dx: -1, 0 or 1 (0 at 0); nan stays nan. Piecewise constant."""
-    x = float(x)
-    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else x * 0.0  # x * 0.0 keeps nan, gives 0.0 at +-0
+    cx, cy = as_float(x), as_float(y)
+    if cx is not None and cy is not None:
+        return _pow(cx, cy)
+    return x ** y
 
 
 def xlogy(x: Any, y: Any) -> Any:
     """x * log(y), taken as 0 where x is 0 (the limit, as in scipy.special.xlogy)."""
-    return 0.0 if float(x) == 0.0 else x * log(y)
+    return mul0(x, log(y))
 
 
 def xpowy(x: Any, a: Any, y: Any) -> Any:
-    """x * a**y, taken as 0 where x is 0 and a**y is inf or nan: the slope 0 * a**-1 of the
-    constant a**0 is 0 even at a = 0 (as in PyTorch).  Elsewhere a graph through x is kept."""
-    p = power(a, y)
-    if float(x) == 0.0 and not math.isfinite(float(p)):
-        return 0.0
-    return x * p
+    """x * a**y, 0 where x is 0 and a**y is inf or nan (the slope of a**0 is 0 even at a = 0)."""
+    return mul0(x, power(a, y))
 
 
 def powlog(out: Any, a: Any, b: Any) -> Any:
     """d (a**b) / d b = a**b * log(a), for out = a**b.  0 where a is 0 and b >= 0, as in PyTorch
-    (the limit from a > 0: 0**b is constant 0, or 1 at b = 0); elsewhere xlogy(out, a)."""
-    if float(a) == 0.0 and float(b) >= 0.0:
-        return 0.0
-    return xlogy(out, a)
-
-
-
-# ---------------------------------------------------------------------------------------------
-# The registry of primitives: name -> forward float function and derivative rules.
-
-class Primitive(NamedTuple):
-    """One primitive op: its name (Value.op), the float function computing it, and its rules:
-    d out / d operand for each operand, as rule(a, out) or rule(a, b, out)."""
-
-    name: str
-    forward: Callable[..., float]
-    rules: tuple[Callable[..., Any], ...]
-
-
-PRIMITIVES: dict[str, Primitive] = {}
-
-
-def primitive(name: str, forward: Callable[..., float], *rules: Callable[..., Any],
-              doc: str = "") -> Any:
-    """Register a primitive and return the Value method(s) computing it as one graph node:
-    one method for a unary op, (method, reflected method) for a binary one; doc is their help."""
-    if name in PRIMITIVES:
-        raise ValueError(f"primitive {name!r} is registered already")
-    p = PRIMITIVES[name] = Primitive(name, forward, rules)
-    made = methods(p)
-    if doc:
-        for method in made if isinstance(made, tuple) else (made,):
-            method.__doc__ = doc
-    return made
+    (the limit from a > 0: 0**b is constant 0, or 1 at b = 0); elsewhere out * log(a), nan
+    included (a < 0, or a = +-inf with a**b underflowing to 0, as in PyTorch)."""
+    return out * log_base(a, b)
 
 
 # Hooks for the modes (no_grad, detect_anomaly; engine.py): None on the fast path, so making a
@@ -171,7 +209,6 @@ def methods(p: Primitive) -> Any:
             return _node(out, name, self, rule(a, out), None, None)
 
         method.__name__ = name
-        method.__doc__ = f"{name}(self), as one graph node."
         return method
 
     da, db = p.rules
@@ -197,9 +234,28 @@ def methods(p: Primitive) -> Any:
         out = f(a, b)
         return _node(out, name, a, None, self, db(a, b, out))
 
-    forward.__doc__ = f"self {name} other, as one graph node."
-    reflected.__doc__ = f"other {name} self, as one graph node."
     return forward, reflected
+
+
+def _compare(test: Callable[[float, float], bool], symbol: str) -> Callable[[Value, Any], bool]:
+    def compare(self: Value, other: Any) -> bool:
+        x = other.data if isinstance(other, Value) else as_float(other)
+        if x is None or _strict.on:
+            raise TypeError(f"'{symbol}' compares a Value with a number or a Value, "
+                            f"got {describe(other)}")
+        return test(self.data, x)
+    compare.__doc__ = f"self {symbol} other, comparing data: a bool."
+    return compare
+
+
+def _register(name: str, forward: Callable[..., float], *rules: Callable[..., Any],
+              doc: str) -> Any:
+    """primitive(...), returning the op's Value method (and the reflected one, binary ops)."""
+    primitive(name, forward, *rules, doc=doc)
+    made = methods(PRIMITIVES[name])
+    for method in made if isinstance(made, tuple) else (made,):
+        method.__doc__ = doc
+    return made
 
 
 class Value:
@@ -227,6 +283,7 @@ class Value:
     grad: float
     label: str
     op: str
+    _made: Any  # check.py's record of where the node was made
 
     def __init__(self, data: Any, label: str = "") -> None:
         if isinstance(data, Value):
@@ -269,45 +326,45 @@ class Value:
         return (self._a,) if self._b is None else (self._a, self._b)
 
     # -- the primitives: name, forward function, d out / d each operand --------------------------
-    __add__, __radd__ = primitive(
+    __add__, __radd__ = _register(
         "+", operator.add, lambda a, b, out: 1.0, lambda a, b, out: 1.0,
         doc="self + other as one node (a Value, int or float on either side); "
             "d/dself = 1, d/dother = 1.")
-    __sub__, __rsub__ = primitive(
+    __sub__, __rsub__ = _register(
         "-", operator.sub, lambda a, b, out: 1.0, lambda a, b, out: -1.0,
         doc="self - other; d/dself = 1, d/dother = -1.")
-    __mul__, __rmul__ = primitive(
+    __mul__, __rmul__ = _register(
         "*", operator.mul, lambda a, b, out: b, lambda a, b, out: a,
         doc="self * other; d/dself = other, d/dother = self.")
-    __truediv__, __rtruediv__ = primitive(
+    __truediv__, __rtruediv__ = _register(
         "/", _div, lambda a, b, out: div(1.0, b), lambda a, b, out: -div(out, b),
         doc="self / other (IEEE 754: x/0 is +-inf or nan, never raises); "
             "d/dself = 1/other, d/dother = -self/other**2.")
-    __pow__, __rpow__ = primitive(
+    __pow__, __rpow__ = _register(
         "**", _pow, lambda a, b, out: xpowy(b, a, b - 1.0), lambda a, b, out: powlog(out, a, b),
         doc="self ** other; Value**Value and 2**v differentiate wrt base and exponent: "
             "d/dself = other * self**(other-1), d/dother = self**other * log(self) "
             "(0 where self = 0 and other >= 0, as in PyTorch).")
-    __neg__ = primitive("neg", operator.neg, lambda a, out: -1.0,
+    __neg__ = _register("neg", operator.neg, lambda a, out: -1.0,
                         doc="-self; derivative -1.")
-    __abs__ = primitive("abs", abs, lambda a, out: sign(a),
-                        doc="abs(self); derivative sign(self) (0 at 0).")
-    exp = primitive("exp", _exp, lambda a, out: out,
+    __abs__ = _register("abs", abs, lambda a, out: sign(a),
+                        doc="abs(self); derivative sign(self) (0 at 0 and at nan, as in PyTorch).")
+    exp = _register("exp", _exp, lambda a, out: out,
                     doc="e**self (inf on overflow); derivative exp(self), its own value.")
-    log = primitive("log", _log, lambda a, out: div(1.0, a),
+    log = _register("log", _log, lambda a, out: div(1.0, a),
                     doc="Natural log (-inf at 0, nan below); derivative 1/self.")
-    tanh = primitive("tanh", math.tanh, lambda a, out: 1.0 - out * out,
+    tanh = _register("tanh", math.tanh, lambda a, out: 1.0 - out * out,
                      doc="tanh(self); derivative 1 - tanh(self)**2.")
-    sigmoid = primitive("sigmoid", _sigmoid, lambda a, out: out * (1.0 - out),
+    sigmoid = _register("sigmoid", _sigmoid, lambda a, out: out * (1.0 - out),
                         doc="1/(1+e**-self) as one node, numerically stable (1.0 at 1000, 0.0 at "
                             "-1000); derivative sigmoid * (1 - sigmoid), the course's sigmoid'(z).")
-    relu = primitive("relu", _relu, lambda a, out: step(a),
+    relu = _register("relu", _relu, lambda a, out: step(a),
                      doc="max(0, self); derivative 1 above 0, else 0 (0 at 0, as in PyTorch).")
-    sqrt = primitive("sqrt", _sqrt, lambda a, out: div(0.5, out),
+    sqrt = _register("sqrt", _sqrt, lambda a, out: div(0.5, out),
                      doc="sqrt(self) (nan below 0); derivative 1/(2*sqrt(self)).")
-    sin = primitive("sin", _sin, lambda a, out: cos(a),
+    sin = _register("sin", _sin, lambda a, out: cos(a),
                     doc="sin(self); derivative cos(self).")
-    cos = primitive("cos", _cos, lambda a, out: -sin(a),
+    cos = _register("cos", _cos, lambda a, out: -sin(a),
                     doc="cos(self); derivative -sin(self).")
 
     def __pos__(self) -> Value:
@@ -315,29 +372,13 @@ class Value:
         return self
 
     # -- comparisons look at data; == and hash are object's (identity), so Values key dicts ------
-    def _other_data(self, other: Any, symbol: str) -> float:
-        if isinstance(other, Value):
-            return other.data
-        x = as_float(other)
-        if x is None:
-            raise TypeError(f"'{symbol}' compares a Value with a number or a Value, "
-                            f"got {describe(other)}")
-        return x
-
-    def __lt__(self, other: Any) -> bool:
-        return self.data < self._other_data(other, "<")
-
-    def __le__(self, other: Any) -> bool:
-        return self.data <= self._other_data(other, "<=")
-
-    def __gt__(self, other: Any) -> bool:
-        return self.data > self._other_data(other, ">")
-
-    def __ge__(self, other: Any) -> bool:
-        return self.data >= self._other_data(other, ">=")
+    __lt__, __le__ = _compare(operator.lt, "<"), _compare(operator.le, "<=")
+    __gt__, __ge__ = _compare(operator.gt, ">"), _compare(operator.ge, ">=")
 
     def __float__(self) -> float:
-        """float(v) is v.data."""
+        """float(v) is v.data (a TypeError in a derivative rule given Values: see engine.py)."""
+        if _strict.on:
+            raise TypeError("a derivative rule took float() of a Value")
         return self.data
 
     def __format__(self, spec: str) -> str:
@@ -361,45 +402,47 @@ class Value:
         """A new leaf with the same data and label, cut off from the graph."""
         return Value(self.data, self.label)
 
-    # -- copies: the whole graph, at any depth, without recursion --------------------------------
+    # -- copies: the whole graph, at any depth, without recursion (copies.py) --------------------
     def __copy__(self) -> Value:
         """A new node made by the same op from the same operands (the graph above is shared)."""
-        if _engine.pending_replays:  # a Tape's replay pending here is applied first
-            _engine.settle((self,))
-        new = _new(Value)
-        new.__setstate__(self.__getstate__())
-        return new
+        return _copies.copy_node(self)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Value:
         """A copy of the whole graph below self; nodes already copied (memo) are reused."""
-        keep = memo.setdefault(id(memo), [])  # as copy.deepcopy does: keep originals alive
-        for node in _engine.topological_order(self):  # parents before children: no recursion
-            if id(node) in memo:
-                continue
-            new = _new(Value)
-            state = node.__getstate__()
-            a, b = state[3], state[5]
-            new.__setstate__(state[:3] + (memo[id(a)] if isinstance(a, Value) else a,) + state[4:5]
-                             + (memo[id(b)] if isinstance(b, Value) else b,) + state[6:])
-            memo[id(node)] = new
-            keep.append(node)
-        return memo[id(self)]
+        return _copies.copy_graph(self, memo)
 
     def __getstate__(self) -> tuple[Any, ...]:
         return (self.data, self.grad, self.label, self._a, self._da, self._b, self._db, self.op,
                 getattr(self, "_made", None))
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        (self.data, self.grad, self.label, self._a, self._da, self._b, self._db, self.op,
-         made) = state[-9:]
-        self._g = 0.0
-        if made is not None:
-            self._made = made
+        _copies.restore(self, state)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """pickle: the ancestors come first, in topological order, so that pickling never
         recurses deeper than one op (see copies.pickle_prelude)."""
-        return (_blank, (), (_copies.pickle_prelude(self),) + self.__getstate__())
+        return (_copies.blank, (), (_copies.pickle_prelude(self),) + self.__getstate__())
+
+
+# The ops the rules choose with, each made a primitive so that the choice is replayed: their
+# derivatives are 0 (piecewise constant) or written with them again, so any order works.
+step: Callable[..., Any]
+sign: Callable[..., Any]
+inv_base: Callable[..., Any]
+step = primitive("step", _step, lambda a, out: 0.0, doc=f"{_step.__doc__}  Slope 0.")
+sign = primitive("sign", _sign, lambda a, out: 0.0, doc=f"{_sign.__doc__}  Slope 0.")
+mul0 = primitive("mul0", _mul0, lambda x, y, out: y, lambda x, y, out: x,
+                 doc=f"{_mul0.__doc__}  Slopes y and x.")
+log_base = primitive("log_base", _log_base, lambda a, b, out: inv_base(a, b),
+                     lambda a, b, out: 0.0, doc=f"{_log_base.__doc__}  Slopes inv_base, 0.")
+inv_base = primitive("inv_base", _inv_base, lambda a, b, out: -(out * out),
+                     lambda a, b, out: 0.0, doc=f"{_inv_base.__doc__}  Slopes -inv_base**2, 0.")
+
+sin: Callable[..., Any]
+cos: Callable[..., Any]
+exp, log, sqrt, sin, cos, tanh, sigmoid, relu, absolute = (
+    PRIMITIVES[n].function for n in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid",
+                                     "relu", "abs"))
 
 
 _drain: Callable[[Any], None] = deque(maxlen=0).extend
@@ -410,11 +453,6 @@ def write(nodes: list[Value], fields: list[str], numbers: list[Any]) -> None:
     one C-level call: no bytecode runs in between, so neither a signal handler (Ctrl-C) nor
     another thread can see it half done.  The Tape's one way of writing into a graph."""
     _drain(map(setattr, nodes, fields, numbers))
-
-
-def _blank() -> Value:
-    new: Value = _new(Value)
-    return new
 
 
 from . import copies as _copies  # noqa: E402  (these read Values: imported last, to avoid a cycle)

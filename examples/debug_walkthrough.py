@@ -4,6 +4,7 @@
     2. write the same pass as an HTML player and as JSON (examples/out/)
     3. check every gradient against finite differences with gradcheck
     4. a loss that turns into NaN: find the op that made it with detect_anomaly
+    5. your own op with a wrong derivative: gradcheck finds it, check_graph pins it to its line
 
 Run:  python examples/debug_walkthrough.py [--out DIR]
 The same pass in the terminal:  python -m autograd.debug examples/two_node_network.py
@@ -13,10 +14,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
-from autograd import AnomalyError, Value, backward_steps, detect_anomaly, gradcheck, save_html, to_json
+from autograd import (
+    AnomalyError,
+    GradcheckError,
+    Value,
+    backward_steps,
+    check_graph,
+    detect_anomaly,
+    gradcheck,
+    primitive,
+    save_html,
+    to_json,
+)
+from autograd.ops import exp
 from nn import TwoNodeNetwork, mse_loss
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -96,6 +110,32 @@ def nan_hunt() -> None:
             print("     " + str(e).replace("\n", "\n     "))
 
 
+def own_op() -> None:
+    print("\n5. Your own op: a learner's softplus(z) = log(1 + e**z), derivative written by hand")
+
+    # the planted mistake: d softplus / dz is sigmoid(z) = 1 / (1 + e**-z), not 1 / (1 + e**z)
+    softplus = primitive("softplus", lambda a: math.log1p(math.exp(a)) if a < 30 else a,
+                         lambda a, out: 1.0 / (1.0 + exp(a)))
+
+    def loss_of(w: Value) -> Value:
+        return (softplus(w * 2.0) - 1.0) ** 2
+
+    try:
+        gradcheck(loss_of, [0.3])
+    except GradcheckError as e:
+        print("   gradcheck says the gradient is wrong, and which op:")
+        print("     " + str(e).replace("\n", "\n     "))
+    with detect_anomaly():  # so that every node remembers its line
+        w = Value(0.3, "w")
+        h = softplus(w * 2.0)  # the node check_graph will point at
+        loss = (h - 1.0) ** 2
+    try:
+        check_graph(loss)
+    except GradcheckError as e:
+        print("   check_graph pins it to the op and the line:")
+        print("     " + str(e).replace("\n", "\n     "))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT, help="where to write the player and JSON")
@@ -104,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     write_player(cost, out)
     check_gradients()
     nan_hunt()
+    own_op()
     return 0
 
 

@@ -31,7 +31,7 @@ def _shift_max(a: float, b: float) -> float:
     return m if m - m == 0.0 or m != m else 0.0
 
 
-shift_max, _ = primitive(
+shift_max = primitive(
     "shift_max", _shift_max, lambda a, b, out: 0.0, lambda a, b, out: 0.0,
     doc="The shift of a softmax: the larger of two logits (nan if either is, 0.0 for an "
         "infinity), with slope 0.")

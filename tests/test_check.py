@@ -305,3 +305,133 @@ def test_values_made_outside_the_context_have_no_record():
         with pytest.raises(AnomalyError) as info:
             z.log()
     assert "made outside detect_anomaly()" in str(info.value)
+
+
+# -- primitive(): your own ops ------------------------------------------------------------------
+
+import itertools as _itertools  # noqa: E402
+
+_fresh = _itertools.count()
+
+
+def fresh(name: str) -> str:
+    """A name not registered yet (the registry is process-wide)."""
+    return f"{name}_{next(_fresh)}"
+
+
+def softplus_forward(a: float) -> float:
+    return math.log1p(math.exp(a)) if a < 30 else a
+
+
+def test_a_user_primitive_is_a_node_on_values_and_a_float_on_numbers():
+    from autograd import primitive
+    from autograd.ops import sigmoid
+    name = fresh("softplus")
+    softplus = primitive(name, softplus_forward, lambda a, out: sigmoid(a))
+    z = Value(0.5, label="z")
+    y = softplus(z)
+    assert y.op == name and y.parents == (z,) and y.data == math.log1p(math.exp(0.5))
+    assert y.local == (1.0 / (1.0 + math.exp(-0.5)),)
+    assert softplus(0.5) == y.data and type(softplus(0.5)) is float
+    y.backward()
+    assert z.grad == y.local[0]
+    # the rule is written with autograd.ops: any order of grad() works
+    (g,) = grad(y, [z], create_graph=True)
+    (h,) = grad(g, [z])
+    s = 1.0 / (1.0 + math.exp(-0.5))
+    assert h.data == pytest.approx(s * (1.0 - s), rel=1e-15)
+    assert gradcheck(lambda x: softplus(x * 2.0), [0.3], order=2)
+
+
+def test_a_name_already_registered_is_a_value_error():
+    from autograd import primitive
+    with pytest.raises(ValueError, match="'exp' is registered already"):
+        primitive("exp", math.exp, lambda a, out: out)
+
+
+def test_a_rule_that_works_only_on_floats_serves_backward_and_create_graph_names_the_op():
+    from autograd import primitive
+    name = fresh("floaty")
+    floaty = primitive(name, math.sin, lambda a, out: math.cos(a))  # math.cos takes no Value
+    x = Value(0.5)
+    y = floaty(x)
+    y.backward()
+    assert x.grad == math.cos(0.5)
+    with pytest.raises(TypeError, match=f"rule of op '{name}' works only on floats"):
+        grad(y, [x], create_graph=True)
+
+
+def test_pickling_a_graph_whose_op_is_not_registered_when_loading_names_the_op():
+    import pickle
+
+    from autograd import primitive
+    name = fresh("gone")
+    gone = primitive(name, math.sin, lambda a, out: value_module.cos(a))
+    data = pickle.dumps(gone(Value(0.5)) * 2.0)
+    assert pickle.loads(data).data == 2.0 * math.sin(0.5)
+    del value_module.PRIMITIVES[name]  # as in a new process where it was never defined
+    with pytest.raises(TypeError, match=f"op '{name}', which is not registered"):
+        pickle.loads(data)
+
+
+# -- check_graph: a wrong local derivative pinned to its node and line ----------------------------
+
+def test_check_graph_passes_on_every_built_in_op():
+    from autograd import check_graph
+    x, y = Value(0.7, label="x"), Value(1.3, label="y")
+    z = ((x * y).tanh() + x.exp() / y - (x ** y).sqrt() + abs(x - y) + x.sigmoid() * y.log()
+         + (x.sin() * y.cos()).relu() - 2.0 ** x)
+    assert check_graph(z) is True
+
+
+def test_check_graph_names_the_wrong_node_op_operand_values_and_line():
+    from autograd import check_graph
+    name = fresh("softplus")
+    # the planted mistake: sigmoid(-a) instead of sigmoid(a)
+    wrong = __import__("autograd").primitive(name, softplus_forward,
+                                             lambda a, out: value_module.sigmoid(-a))
+    with detect_anomaly():
+        z = Value(0.5, label="z")
+        h = wrong(z)  # the line check_graph names
+        loss = h * 3.0
+    with pytest.raises(GradcheckError) as info:
+        check_graph(loss)
+    message = str(info.value)
+    assert "1 local derivative" in message
+    assert f"node h, op '{name}', operand z" in message
+    s = 1.0 / (1.0 + math.exp(0.5))
+    assert f"rule {s:.10g}" in message
+    assert f"numeric {1.0 - s:.6g}" in message
+    assert "h = wrong(z)  # the line check_graph names" in message
+    assert "op '*'" not in message  # the right nodes are not listed
+
+
+def test_check_graph_skips_kinks_and_says_so():
+    from autograd import check_graph
+    name = fresh("badrelu")
+    bad = __import__("autograd").primitive(name, value_module.ieee.relu,
+                                           lambda a, out: value_module.step(a) * 2.0)
+    x = Value(0.0, label="x")
+    assert check_graph(x.relu() + abs(x))  # both at their kink: skipped, not failed
+    with pytest.raises(GradcheckError) as info:
+        check_graph(bad(Value(1.0, label="w")) + x.relu())
+    assert "skipped 1 at a kink" in str(info.value) and "op 'relu', operand x" in str(info.value)
+
+
+def test_gradcheck_names_the_first_wrong_node():
+    name = fresh("sq")
+    sq = __import__("autograd").primitive(name, lambda a: a * a, lambda a, out: a)  # not 2a
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda x: sq(x).exp(), [1.5])
+    message = str(info.value)
+    assert "input 0 (x0)" in message
+    assert f"the first wrong local derivative (check_graph): node {name}" in message
+
+
+def test_the_same_code_run_again_registers_the_op_anew_as_a_notebook_cell_rerun_does():
+    from autograd import primitive
+    name = fresh("cell")
+    made = [primitive(name, lambda a: 2.0 * a, lambda a, out: 2.0) for _ in range(2)]
+    assert made[1](Value(1.5)).data == 3.0 and made[0](1.5) == 3.0
+    with pytest.raises(ValueError, match="registered already"):
+        primitive(name, lambda a: 3.0 * a, lambda a, out: 3.0)  # other code, same name

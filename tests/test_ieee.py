@@ -292,3 +292,76 @@ def test_division_agrees_with_torch_on_every_special_pair():
         expected = (torch.tensor(a0, dtype=torch.float64) / b0).item()
         same = got == expected and math.copysign(1, got) == math.copysign(1, expected)
         assert same or (is_nan(got) and is_nan(expected)), (a0, b0, got, expected)
+
+
+# -- edge derivatives as in PyTorch (float64), and graphs kept where the true value is not constant -
+
+@pytest.mark.parametrize("a0, b0", [(-0.5, 1100.0), (-0.5, 1000.0), (-inf, -1.0), (inf, -1.0),
+                                    (-2.0, -2000.0)])
+def test_pow_exponent_derivative_of_a_negative_or_infinite_base_is_nan_even_when_the_power_underflows(
+        a0, b0):
+    # d(a^b)/db = a^b ln a: ln of a negative base is nan, and 0 * +-inf is nan (PyTorch: nan);
+    # (-0.5)^1000 (tiny but not 0) and (-0.5)^1100 (underflowing to 0) get the same answer
+    a, b = Value(a0), Value(b0)
+    (a ** b).backward()
+    assert is_nan(b.grad)
+    assert is_nan(grad(Value(a0) ** b, [b], create_graph=True)[0].data)
+
+
+def test_abs_derivative_at_nan_is_zero_as_in_pytorch():
+    # PyTorch: d|x|/dx = sign(x), and sign(nan) = 0
+    assert derivative(abs, nan) == 0.0
+    x = Value(nan)
+    assert grad(abs(x), [x], create_graph=True)[0].data == 0.0
+
+
+def test_second_derivative_through_an_underflowing_power_is_kept():
+    # d/da (d(a^b)/db) = d/da (a^b ln a) = b a^(b-1) ln a + a^b / a; at a = 1e-200, b = 2 the
+    # power underflows to 0, so PyTorch's graph gives b a^(b-1) ln a = 2e-200 * ln(1e-200)
+    a, b = Value(1e-200), Value(2.0)
+    (db,) = grad(a ** b, [b], create_graph=True)
+    assert db.data == 0.0
+    (dadb,) = grad(db, [a])
+    assert dadb.data == pytest.approx(2e-200 * math.log(1e-200), rel=1e-15, abs=0.0)
+    assert dadb.data == pytest.approx(-9.21e-198, rel=1e-3, abs=0.0)
+
+
+def test_second_derivative_of_the_base_slope_in_the_exponent_at_exponent_zero_is_one_over_a():
+    # d/db (b a^(b-1)) = a^(b-1) + b a^(b-1) ln a = 1/a at b = 0: a graph, not the constant 0
+    a, b = Value(2.0), Value(0.0)
+    (da,) = grad(a ** b, [a], create_graph=True)
+    assert da.data == 0.0
+    assert grad(da, [b])[0].data == 0.5
+
+
+EDGE_POINTS = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.5, 3.0, inf, -inf, nan, 1e-200, 1e300,
+               1100.0, -1100.0]
+
+
+def test_edge_derivatives_agree_with_torch_float64():
+    torch = pytest.importorskip("torch")
+
+    def torch_grads(f, *xs):
+        ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
+        f(*ts).backward()
+        return [t.grad.item() for t in ts]
+
+    def ours(f, *xs):
+        vs = [Value(x) for x in xs]
+        f(*vs).backward()
+        return [v.grad for v in vs]
+
+    def agree(x, y):
+        return x == y or (is_nan(x) and is_nan(y))
+
+    differ = []
+    for x0 in EDGE_POINTS:
+        for name, f, tf in [("abs", abs, torch.abs), ("relu", Value.relu, torch.relu),
+                            ("sqrt", Value.sqrt, torch.sqrt), ("log", Value.log, torch.log)]:
+            if not all(map(agree, ours(f, x0), torch_grads(tf, x0))):
+                differ.append((name, x0, ours(f, x0), torch_grads(tf, x0)))
+    for a0, b0 in itertools.product(EDGE_POINTS, repeat=2):
+        got, expected = ours(operator.pow, a0, b0), torch_grads(torch.pow, a0, b0)
+        if not all(map(agree, got, expected)):
+            differ.append(("**", a0, b0, got, expected))
+    assert differ == []

@@ -406,3 +406,52 @@ def test_help_on_value_explains_its_attributes_and_each_ops_derivative():
     assert "derivative sigmoid * (1 - sigmoid), the course's sigmoid'(z)" in text
     assert "d/dself = other, d/dother = self." in (Value.__mul__.__doc__ or "")
     assert Value.__rmul__.__doc__ == Value.__mul__.__doc__
+
+
+# -- the generic functions rules are written with ------------------------------------------------
+
+def test_generic_helpers_give_floats_on_floats():
+    import autograd.value as vops
+    assert vops.step(2.0) == 1.0 and vops.step(0.0) == 0.0 and vops.step(-1) == 0.0
+    assert vops.sign(-3.0) == -1.0 and vops.sign(0.0) == 0.0 and vops.sign(math.nan) == 0.0
+    assert vops.mul0(0.0, math.inf) == 0.0 and vops.mul0(2.0, 3.0) == 6.0
+    assert math.isnan(vops.mul0(math.nan, 0.0))
+    assert vops.xlogy(0.0, 0.0) == 0.0 and vops.xlogy(2.0, math.e) == 2.0
+    assert vops.powlog(0.0, 0.0, 2.0) == 0.0 and vops.powlog(1.0, 0.0, 0.0) == 0.0
+    assert math.isnan(vops.powlog(0.0, -0.5, 1100.0))
+    assert type(vops.exp(1)) is float
+
+
+def test_generic_helpers_give_nodes_on_values():
+    import autograd.value as vops
+    x = Value(-2.0)
+    for f, op in [(vops.step, "step"), (vops.sign, "sign"), (vops.exp, "exp")]:
+        y = f(x)
+        assert isinstance(y, Value) and y.op == op and y.parents == (x,)
+    assert vops.sign(x).data == -1.0 and vops.step(x).data == 0.0
+    y = vops.mul0(x, 3.0)
+    assert y.op == "mul0" and y.data == -6.0 and y.parents == (x,) and y.local == (3.0,)
+    y = vops.mul0(3.0, x)
+    assert y.data == -6.0 and y.parents == (x,) and y.local == (3.0,)
+
+
+def test_generic_helpers_call_the_method_of_the_same_name_on_anything_else():
+    # the Tape's symbols (or any other type) get the op by a method of the same name, called
+    # with all the operands in order
+    import autograd.value as vops
+
+    class Sym:
+        def __init__(self, text):
+            self.text = text
+
+        def step(self):
+            return Sym(f"step({self.text})")
+
+        def log_base(a, b):
+            return Sym(f"log_base({getattr(a, 'text', a)!s}, {getattr(b, 'text', b)!s})")
+
+    assert vops.step(Sym("a")).text == "step(a)"
+    assert vops.log_base(2.0, Sym("b")).text == "log_base(2.0, b)"
+    assert vops.log_base(Sym("a"), 2.0).text == "log_base(a, 2.0)"
+    with pytest.raises(TypeError, match="sign"):
+        vops.sign(Sym("a"))
