@@ -93,24 +93,38 @@ def step(x: Any) -> Any:
 
 
 def sign(x: Any) -> Any:
-    """value.sign: -1, 0 or 1; nan stays nan, x * 0.0 at +-0."""
-    return _where(x > 0.0, 1.0, _where(x < 0.0, -1.0, x * 0.0))
+    """ieee.sign: -1, 0 or 1; 0 at +-0 and at nan."""
+    return _where(x > 0.0, 1.0, _where(x < 0.0, -1.0, 0.0))
+
+
+def mul0(x: Any, y: Any) -> Any:
+    """ieee.mul0: x * y, but 0 where x is 0 and y is inf or nan."""
+    return _where((x == 0.0) & ~np.isfinite(y), 0.0, x * y)
+
+
+def log_base(a: Any, b: Any) -> Any:
+    """ieee.log_base: log(a), 0 where a is 0 and b >= 0."""
+    return _where((a == 0.0) & (b >= 0.0), 0.0, np.log(a))
+
+
+def inv_base(a: Any, b: Any) -> Any:
+    """ieee.inv_base: 1/a, 0 where a is 0 and b >= 0."""
+    return _where((a == 0.0) & (b >= 0.0), 0.0, np.true_divide(1.0, a))
 
 
 def xlogy(x: Any, y: Any) -> Any:
     """value.xlogy: x * log(y), 0 where x is 0."""
-    return _where(x == 0.0, 0.0, x * np.log(y))
+    return mul0(x, np.log(y))
 
 
 def xpowy(x: Any, a: Any, y: Any) -> Any:
     """value.xpowy: x * a**y, 0 where x is 0 and a**y is inf or nan."""
-    p = power(a, y)
-    return _where((x == 0.0) & ~np.isfinite(p), 0.0, x * p)
+    return mul0(x, power(a, y))
 
 
 def powlog(out: Any, a: Any, b: Any) -> Any:
-    """value.powlog: d(a**b)/db = xlogy(out, a), 0 where a is 0 and b >= 0."""
-    return _where((a == 0.0) & (b >= 0.0), 0.0, xlogy(out, a))
+    """value.powlog: d(a**b)/db = out * log_base(a, b)."""
+    return out * log_base(a, b)
 
 
 def neg(x: Any) -> Any:
@@ -122,7 +136,8 @@ def neg(x: Any) -> Any:
 ARRAY_HELPERS: dict[str, Callable[..., Any]] = {
     "div": div, "power": power, "exp": exp, "log": log, "sqrt": sqrt, "sin": sin, "cos": cos,
     "tanh": tanh, "sigmoid": sigmoid, "relu": relu, "abs": absolute, "step": step, "sign": sign,
-    "xlogy": xlogy, "xpowy": xpowy, "powlog": powlog, "neg": neg,
+    "xlogy": xlogy, "xpowy": xpowy, "powlog": powlog, "neg": neg, "mul0": mul0,
+    "log_base": log_base, "inv_base": inv_base,
 }
 
 # The float functions the built-in primitives are registered with, and their array twins.
