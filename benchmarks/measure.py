@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from .workloads import Chainrule, Workload, clock, graph_size
+from .workloads import Chainrule, Workload, clock, graph_size, skip_reason
 
 __all__ = [
     "AGREE_RTOL",
@@ -179,7 +179,7 @@ def _measure(engine: Any, workload: Workload, repeat: int, nodes: int,
              memory: bool = True, min_seconds: float = 0.0) -> dict:
     """One engine on one workload: timing runs, then a memory run."""
     row: dict[str, Any] = {"engine": engine.name, "status": "ok", "reason": None, "runs": 0}
-    reason = engine.unavailable()
+    reason = engine.unavailable() or skip_reason(engine, workload)
     if reason is not None:
         row.update(status="unavailable", reason=reason)
         return row

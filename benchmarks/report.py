@@ -51,23 +51,37 @@ class Target:
     goal: float
     at_most: bool = False
     unit: str = "x"
+    size: int | None = None                    # that size of the kind (None: the largest)
 
 
 # The targets: chainrule rebuilding its graph, and replaying a recorded Tape.
 TARGETS = [
-    Target("moons step at least 15x faster than micrograd", "moons", _ratio_of("micrograd", "total"), 15),
-    Target("moons step at least 5x faster than torch", "moons", _ratio_of("torch", "total"), 5),
+    Target("moons step at least 15x faster than micrograd", "moons", _ratio_of("micrograd", "total"), 15,
+           size=100),
+    Target("moons step at least 5x faster than torch", "moons", _ratio_of("torch", "total"), 5, size=100),
     Target("moons step (backward alone) at least 2x faster than micrograd", "moons",
-           _ratio_of("micrograd", "backward"), 2),
+           _ratio_of("micrograd", "backward"), 2, size=100),
     Target("at most 150 bytes per node on the largest chain", "chain",
            lambda rows: rows.get("chainrule", {}).get("graph_bytes_per_node"), 150,
            at_most=True, unit=" B"),
     Target("moons step replayed at least 100x faster than micrograd rebuilding", "moons",
-           _over("micrograd", "replay"), 100),
+           _over("micrograd", "replay"), 100, size=100),
     Target("moons step replayed in at most 2x the time of plain floats (the floor)", "moons",
-           _over("replay", "floats"), 2, at_most=True),
+           _over("replay", "floats"), 2, at_most=True, size=100),
     Target("recording the moons step's Tape costs at most 10 rebuilt steps", "moons",
-           _over("replay", "chainrule", record=True), 10, at_most=True, unit=" steps"),
+           _over("replay", "chainrule", record=True), 10, at_most=True, unit=" steps", size=100),
+    # The batched Tape: one example's graph over the rows as NumPy columns.
+    Target("moons step at 100 points batched at least 4x faster than plain floats (the floor)",
+           "moons", _over("floats", "batch"), 4, size=100),
+    Target("moons step at 100 points batched at least 500x faster than micrograd", "moons",
+           _over("micrograd", "batch"), 500, size=100),
+    Target("moons step at 1000 points batched at least 20x faster than plain floats", "moons",
+           _over("floats", "batch"), 20, size=1000),
+    Target("moons step at 1000 points batched in at most 6x the time of NumPy by hand", "moons",
+           _over("batch", "numpy"), 6, at_most=True, size=1000),
+    Target("recording the batched Tape of one moons example takes at most 1 s", "moons",
+           lambda rows: rows.get("batch", {}).get("record_s"), 1.0, at_most=True, unit=" s",
+           size=100),
 ]
 
 
@@ -75,7 +89,8 @@ def evaluate_targets(results: list[dict]) -> list[dict]:
     """Each target with its measured value and whether it was met (None: not measured)."""
     out = []
     for target in TARGETS:
-        runs = [w for w in results if w["kind"] == target.kind]
+        runs = [w for w in results if w["kind"] == target.kind
+                and target.size in (None, w["size"])]
         value = None
         note = f"no {target.kind} workload in this run"
         if runs:
@@ -176,7 +191,8 @@ def format_report(report: dict) -> str:
         value = t["value"]
         if isinstance(value, float):
             unit = t.get("unit", "")
-            value = f"{value:.0f}{unit}" if unit == " B" else f"{value:.1f}{unit}"
+            value = f"{value:.0f}{unit}" if unit == " B" else \
+                f"{value:.2f}{unit}" if unit == " s" else f"{value:.1f}{unit}"
         met = {True: "yes", False: "**NO**", None: "not measured"}[t["met"]]
         note = f" ({t['note']})" if t.get("note") else ""
         lines.append(f"| {t['target']} | {value if value is not None else '-'}{note} | {met} |")

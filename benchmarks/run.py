@@ -29,6 +29,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import measure
+from benchmarks.batch import Batch, NumpyByHand
 from benchmarks.measure import MAX_RUNS, MIN_SECONDS, worker
 from benchmarks.peers import Floats, Micrograd, Torch
 from benchmarks.replay import Replay
@@ -37,7 +38,7 @@ from benchmarks.workloads import QUICK_WORKLOADS, WORKLOADS, Chainrule, Workload
 
 __all__ = ["ENGINES", "MAX_RUNS", "format_report", "main", "run_benchmarks"]
 
-ENGINES = [Chainrule(), Replay(), Micrograd(), Torch(), Floats()]
+ENGINES = [Chainrule(), Replay(), Batch(), Micrograd(), Torch(), Floats(), NumpyByHand()]
 
 
 def run_benchmarks(workloads: Sequence[Workload] = WORKLOADS, engines: Sequence[Any] = ENGINES,

@@ -1,7 +1,10 @@
 """micrograd's classic demo: a two-layer ReLU MLP separating two moons, trained with hinge loss.
 
-Run:  python examples/moons.py              trains through a Tape: the graph is recorded once
-                                            and replayed every step (same numbers, much faster)
+Run:  python examples/moons.py              trains through a batched Tape: the graph of ONE
+                                            point's loss is recorded once and replayed over
+                                            all the points as NumPy columns every step
+      python examples/moons.py --scalar-tape  records the whole data set's graph (a copy per
+                                            point) in a Tape and replays it, float by float
       python examples/moons.py --rebuild    builds the graph afresh every step, to compare
       --out DIR                             where moons.png goes (default examples/out/;
                                             written where matplotlib is installed)
@@ -72,23 +75,36 @@ def plot(model: MLP, X: list[list[float]], y: list[int], path: Path) -> Path | N
     return path
 
 
-def train(model: MLP, X: list[list[float]], y: list[int], steps: int, rebuild: bool) -> None:
-    """SGD with micrograd's learning-rate decay.  Through a Tape (the default) the graph of the
-    loss is recorded once and replayed each step: the data are constants of the graph, the
-    parameters its leaves, so a replay equals a rebuild, number for number."""
+def batched_tape(model: MLP, alpha: float = 1e-4) -> Tape:
+    """The loss of ONE point, (x1, x2) with label y, plus alpha * L2: every point's loss is this
+    graph with other numbers in x1, x2, y, and the mean of the points' losses is the data set's
+    loss (the L2 term is the same in each)."""
+    x1, x2, label = Value(0.0, label="x1"), Value(0.0, label="x2"), Value(1.0, label="y")
+    loss = hinge_loss([model([x1, x2])], [label]) + alpha * sum(p * p for p in model.parameters())
+    return Tape(loss, batch=[x1, x2, label])
+
+
+def train(model: MLP, X: list[list[float]], y: list[int], steps: int, how: str) -> None:
+    """SGD with micrograd's learning-rate decay.  how: "batch" (the default) replays one
+    point's graph over all the points; "scalar-tape" records the data set's whole graph once
+    and replays it (the data are constants of the graph, the parameters its leaves, so a replay
+    equals a rebuild, number for number); "rebuild" builds the graph every step."""
     opt = SGD(model.parameters())
     bar = Progress(steps, "training", stream=sys.stdout)
-    tape = None
+    tape = batched_tape(model) if how == "batch" else None
+    rows = [[a, b, float(c)] for (a, b), c in zip(X, y)]
     for k in range(steps):
-        if rebuild:
+        if how == "rebuild":
             total_loss, accuracy = loss_and_accuracy(model, X, y)
             loss, note = total_loss.data, f"  accuracy {accuracy:.0%}"
+        elif how == "batch":
+            loss, note = tape.forward(rows), ""
         else:
             if tape is None:
                 tape = Tape(loss_and_accuracy(model, X, y)[0])
             loss, note = tape.forward(), ""
         opt.zero_grad()
-        if rebuild:
+        if how == "rebuild":
             total_loss.backward()
         else:
             tape.backward()
@@ -99,8 +115,12 @@ def train(model: MLP, X: list[list[float]], y: list[int], steps: int, rebuild: b
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Train an MLP on two moons (micrograd's demo).")
-    parser.add_argument("--rebuild", action="store_true",
-                        help="build the graph afresh every step instead of replaying a Tape")
+    way = parser.add_mutually_exclusive_group()
+    way.add_argument("--rebuild", action="store_true",
+                     help="build the graph afresh every step instead of replaying a Tape")
+    way.add_argument("--scalar-tape", action="store_true",
+                     help="record the whole data set's graph and replay it, float by float, "
+                          "instead of one point's graph over the points as a batch")
     parser.add_argument("--steps", type=int, default=100, help="training steps (default 100)")
     parser.add_argument("--out", type=Path, default=OUT, metavar="DIR",
                         help="directory for moons.png (default examples/out)")
@@ -109,9 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     model = MLP(2, [16, 16, 1], activation="relu")
     print(f"{model}: {len(model.parameters())} parameters, {len(X)} points")
     started = time.perf_counter()
-    train(model, X, y, args.steps, args.rebuild)
-    how = "rebuilding the graph every step" if args.rebuild else "replaying a Tape"
-    print(f"trained {args.steps} steps in {time.perf_counter() - started:.2f} s ({how})")
+    how = "rebuild" if args.rebuild else "scalar-tape" if args.scalar_tape else "batch"
+    train(model, X, y, args.steps, how)
+    words = {"rebuild": "rebuilding the graph every step",
+             "scalar-tape": "replaying a Tape of the whole data set",
+             "batch": "replaying one point's Tape over the points as a batch"}[how]
+    print(f"trained {args.steps} steps in {time.perf_counter() - started:.2f} s ({words})")
     total_loss, accuracy = loss_and_accuracy(model, X, y)
     print(f"final: loss {total_loss.data:.4f}, training accuracy {accuracy:.0%}")
     saved = plot(model, X, y, args.out / "moons.png")

@@ -1,12 +1,13 @@
 """Three classes: a ReLU MLP learns CS231n's spiral with softmax cross-entropy and Adam.
 
-Run:  python examples/spiral.py [--steps N] [--out DIR] [--rebuild]
+Run:  python examples/spiral.py [--steps N] [--out DIR] [--scalar-tape | --rebuild]
 
 The 300 points (100 per class, three arms) are made in code with a fixed seed. Training records
-the graph of the whole loss once with autograd.Tape, where chainrule has it, and replays it each
-step; `--rebuild` (or a chainrule without Tape) builds the graph afresh every step instead. A Tape
-records constants as they were, which is fine here: the data set never changes and everything
-that does (the parameters) is a Value. The decision regions go to DIR/spiral.png (default
+the graph of ONE point's loss (its two coordinates and its one-hot label are leaves) in a batched
+autograd.Tape and replays it over all the points as NumPy columns each step; `--scalar-tape`
+records the whole data set's graph once and replays it float by float, `--rebuild` builds the
+graph afresh every step. A Tape records constants as they were, which is fine here: everything
+that changes (the points, the parameters) is a Value. The decision regions go to DIR/spiral.png (default
 examples/out) when matplotlib is installed. The last line is `final training accuracy: NN.N%`.
 """
 
@@ -16,6 +17,7 @@ import argparse
 import math
 import random
 import sys
+import time
 from pathlib import Path
 
 # examples/, the script's own folder, is first on sys.path
@@ -52,32 +54,34 @@ def predict(model: MLP, point: list[float]) -> int:
     return max(range(len(out)), key=out.__getitem__)
 
 
-def tape_class() -> type | None:
-    """autograd.Tape, or None in a chainrule that does not have it (yet)."""
-    try:
-        return autograd.Tape
-    except (AttributeError, ImportError):  # a listed but missing lazy module is an ImportError
-        return None
-
-
 def accuracy(model: MLP, X: list[list[float]], y: list[int]) -> float:
     return sum(predict(model, x) == c for x, c in zip(X, y)) / len(y)
 
 
+def batched_tape(model: MLP) -> autograd.Tape:
+    """The cross-entropy of ONE point against its one-hot label; batch: its 2 + 3 leaves."""
+    point = [autograd.Value(0.0, label="x1"), autograd.Value(0.0, label="x2")]
+    label = [autograd.Value(float(c == 0), label=f"is{c}") for c in range(CLASSES)]
+    return autograd.Tape(cross_entropy(model(point), label), batch=point + label)
+
+
 def train(model: MLP, X: list[list[float]], y: list[int], steps: int, lr: float,
-          rebuild: bool) -> float:
-    """Adam on the mean cross-entropy over the whole set; returns the last loss."""
+          how: str) -> float:
+    """Adam on the mean cross-entropy over the whole set; returns the last loss.  how: "batch",
+    "scalar-tape" or "rebuild" (see the module docstring)."""
     opt = Adam(model.parameters(), lr=lr)
     tape = None
-    Tape = None if rebuild else tape_class()
-    if Tape is not None:
-        tape = Tape(cross_entropy([model(x) for x in X], y))
+    if how == "scalar-tape":
+        tape = autograd.Tape(cross_entropy([model(x) for x in X], y))
+    elif how == "batch":
+        tape = batched_tape(model)
+    rows = [x + [float(c == j) for j in range(CLASSES)] for x, c in zip(X, y)]
     bar = Progress(steps, "training", stream=sys.stdout)
     loss = math.nan
     for k in range(steps):
         opt.zero_grad()
         if tape is not None:
-            loss = tape.forward()
+            loss = tape.forward(rows) if how == "batch" else tape.forward()
             tape.backward()
         else:
             root = cross_entropy([model(x) for x in X], y)
@@ -114,15 +118,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hidden", type=int, default=16, help="hidden ReLU units (default 16)")
     parser.add_argument("--lr", type=float, default=0.05, help="Adam learning rate (default 0.05)")
     parser.add_argument("--out", type=Path, default=OUT, help="where spiral.png goes")
-    parser.add_argument("--rebuild", action="store_true",
-                        help="build the graph afresh every step instead of replaying a Tape")
+    way = parser.add_mutually_exclusive_group()
+    way.add_argument("--rebuild", action="store_true",
+                     help="build the graph afresh every step instead of replaying a Tape")
+    way.add_argument("--scalar-tape", action="store_true",
+                     help="record the whole data set's graph and replay it, float by float")
     args = parser.parse_args(argv)
     X, y = make_spiral()
     model = MLP(2, [args.hidden, CLASSES], activation="relu")
-    how = "rebuilding the graph each step" if args.rebuild or tape_class() is None \
-        else "replaying one Tape"
-    print(f"{model}: {len(model.parameters())} parameters, {len(X)} points, {how}")
-    loss = train(model, X, y, args.steps, args.lr, args.rebuild)
+    how = "rebuild" if args.rebuild else "scalar-tape" if args.scalar_tape else "batch"
+    words = {"rebuild": "rebuilding the graph each step",
+             "scalar-tape": "replaying a Tape of the whole data set",
+             "batch": "replaying one point's Tape over the points as a batch"}[how]
+    print(f"{model}: {len(model.parameters())} parameters, {len(X)} points, {words}")
+    started = time.perf_counter()
+    loss = train(model, X, y, args.steps, args.lr, how)
+    print(f"trained {args.steps} steps in {time.perf_counter() - started:.2f} s")
     acc = accuracy(model, X, y)
     print(f"final loss {loss:.4f}")
     saved = plot(model, X, y, args.out / "spiral.png")

@@ -24,7 +24,7 @@ from benchmarks.workloads import Training, chain, graph_size, moons, pairwise_su
 
 _loaded_before = set(sys.modules)
 TINY = [chain(10), wide(16), moons(4), two_node(3)]
-ENGINE_NAMES = ["chainrule", "replay", "micrograd", "torch", "floats"]
+ENGINE_NAMES = ["chainrule", "replay", "batch", "micrograd", "torch", "floats", "numpy"]
 PHASE_FIELDS = ("forward_s", "backward_s", "total_s", "us_per_node", "graph_bytes_per_node")
 
 
@@ -72,6 +72,44 @@ def test_chainrule_its_replay_and_the_float_floor_run_everything(report):
             assert row["status"] == "ok", (workload, row)
 
 
+def test_the_batch_and_numpy_by_hand_run_the_moons_step_and_nothing_else(report):
+    for workload, row in _rows(report):
+        if row["engine"] in ("batch", "numpy"):
+            if workload.startswith("moons"):
+                assert row["status"] == "ok" and row["agrees"] is True, (workload, row)
+            else:
+                assert row["status"] == "unavailable", (workload, row)
+                assert "batch of examples" in row["reason"]
+
+
+def test_past_100_points_only_the_engines_that_can_repeat_the_step_run_it():
+    from benchmarks.workloads import skip_reason
+    big = moons(1000)
+    runs = [e.name for e in run.ENGINES if skip_reason(e, big) is None]
+    assert runs == ["chainrule", "batch", "floats", "numpy"]
+    micrograd = next(e for e in run.ENGINES if e.name == "micrograd")
+    assert "above 100 points" in skip_reason(micrograd, big)
+    assert skip_reason(micrograd, moons(100)) is None
+
+
+def test_the_batch_targets_are_measured_on_their_own_size():
+    from benchmarks.report import evaluate_targets
+
+    def rows(size, batch_s, floats_s, numpy_s):
+        return {"workload": f"moons-{size}", "kind": "moons", "size": size, "rows": [
+            {"engine": name, "status": "ok", "forward_s": t, "backward_s": 0.0, "update_s": 0.0,
+             "record_s": 0.5 if name == "batch" else None}
+            for name, t in (("batch", batch_s), ("floats", floats_s), ("numpy", numpy_s))]}
+    found = {t["target"]: t for t in evaluate_targets([rows(100, 1.0, 5.0, 0.1),
+                                                       rows(1000, 2.0, 30.0, 0.5)])}
+    at_100 = found["moons step at 100 points batched at least 4x faster than plain floats (the floor)"]
+    at_1000 = found["moons step at 1000 points batched at least 20x faster than plain floats"]
+    by_hand = found["moons step at 1000 points batched in at most 6x the time of NumPy by hand"]
+    assert (at_100["value"], at_100["met"]) == (5.0, True)
+    assert (at_1000["value"], at_1000["met"]) == (15.0, False)
+    assert (by_hand["value"], by_hand["met"]) == (4.0, True)
+
+
 def test_fast_workloads_run_until_min_seconds():
     floats = next(e for e in run.ENGINES if e.name == "floats")
     row = run.run_benchmarks([chain(5)], [floats], repeat=2, debug_workloads=[],
@@ -114,7 +152,7 @@ def test_report_is_json_and_a_table(report):
 
 def test_replay_rows_show_the_recording_time_apart(report):
     for workload, row in _rows(report):
-        if row["engine"] == "replay":
+        if row["engine"] == "replay" or (row["engine"] == "batch" and row["status"] == "ok"):
             assert row["record_s"] > 0.0, workload
         else:
             assert row.get("record_s") is None, (workload, row["engine"])
@@ -231,3 +269,11 @@ def test_tape_costs_prints_its_two_rows(capsys):
     assert tape_costs.main(["--quick"]) == 0
     out = capsys.readouterr().out
     assert "beside a pending 20,000-node replay" in out and "rebuilds" in out
+
+def test_batch_turns_alternates_the_batch_the_floor_and_numpy_by_hand():
+    from benchmarks.batch_turns import turns
+    result = turns(4, rounds=2)
+    for name in ("batch", "floats", "numpy"):
+        assert result[name] > 0.0
+    assert result["floats_over_batch"] > 0.0 and result["batch_over_numpy"] > 0.0
+    assert result["record_s"] > 0.0

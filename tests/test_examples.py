@@ -37,17 +37,21 @@ def test_moons_reaches_full_training_accuracy(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "training accuracy 100%" in result.stdout
     assert "100/100" in result.stdout  # the progress bar reached the end
-    assert re.search(r"trained 100 steps in [\d.]+ s \(replaying a Tape\)", result.stdout)
+    assert re.search(r"trained 100 steps in [\d.]+ s \(replaying one point's Tape over the "
+                     r"points as a batch\)", result.stdout)
 
 
 def test_moons_through_a_tape_trains_exactly_as_rebuilding(tmp_path):
-    replayed = run("moons.py", "--steps", "20", "--out", str(tmp_path / "tape"))
+    replayed = run("moons.py", "--steps", "20", "--scalar-tape", "--out", str(tmp_path / "tape"))
     rebuilt = run("moons.py", "--steps", "20", "--rebuild", "--out", str(tmp_path / "rebuild"))
+    batched = run("moons.py", "--steps", "20", "--out", str(tmp_path / "batch"))
     assert "(rebuilding the graph every step)" in rebuilt.stdout
+    assert "(replaying a Tape of the whole data set)" in replayed.stdout
 
     def final(result: subprocess.CompletedProcess) -> str:
         return re.search(r"final: loss \S+", result.stdout).group()
     assert final(replayed) == final(rebuilt)
+    assert final(batched) == final(rebuilt)  # the mean of the gradients to 1e-9, so to 4 places
     pictures = [tmp_path / way / "moons.png" for way in ("tape", "rebuild")]
     if all(p.exists() for p in pictures):  # matplotlib installed: the same decision boundary
         assert pictures[0].read_bytes() == pictures[1].read_bytes()
@@ -80,9 +84,37 @@ def test_spiral_learns_three_classes_and_saves_its_regions(tmp_path):
 
 
 def test_spiral_trains_the_same_replaying_a_tape_or_rebuilding_the_graph(tmp_path):
-    runs = [run("spiral.py", "--steps", "5", "--out", str(tmp_path), *flag) for flag in ([], ["--rebuild"])]
+    flags = (["--scalar-tape"], ["--rebuild"], [])
+    runs = [run("spiral.py", "--steps", "5", "--out", str(tmp_path), *flag) for flag in flags]
     for result in runs:
         assert result.returncode == 0, result.stdout + result.stderr
+        assert re.search(r"^trained 5 steps in [\d.]+ s$", result.stdout, flags=re.M)
     assert "rebuilding the graph each step" in runs[1].stdout
+    assert "replaying one point's Tape over the points as a batch" in runs[2].stdout
     losses = [next(line for line in r.stdout.splitlines() if line.startswith("final loss")) for r in runs]
-    assert losses[0] == losses[1]
+    assert losses[0] == losses[1] == losses[2]
+
+
+def test_digits_learns_the_held_out_images(tmp_path):
+    pytest.importorskip("sklearn")
+    result = run("digits.py", "--explain", "3", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert re.fullmatch(r"test accuracy: \d+\.\d%", lines[-1]), lines[-1]
+    assert float(lines[-1].split(": ")[1][:-1]) >= 95.0
+    wrong = re.search(r"^misclassified \((\d+) of 360\): (.*)$", result.stdout, flags=re.M)
+    assert wrong and len(re.findall(r"#\d+ \(a \d read as \d\)", wrong.group(2))) == int(wrong.group(1))
+    assert f"{100 * (1 - int(wrong.group(1)) / 360):.1f}%" in lines[-1]
+    assert "240/240" in result.stdout  # the progress bar reached the end
+    # --explain 3: test image 3 through tape.example(3)
+    shown = re.search(r"^its loss: (\S+) \(tape.losses\[3\] = (\S+)\)$", result.stdout, flags=re.M)
+    assert shown and shown.group(1) == shown.group(2)
+    assert re.search(r"^test image 3: a \d, read as \d$", result.stdout, flags=re.M)
+    assert "dloss/dlayers.1.neurons." in result.stdout  # explain() of the loss wrt one weight
+    assert (tmp_path / "digits_test_3.html").stat().st_size > 10_000
+
+
+def test_digits_explain_refuses_an_index_out_of_range(tmp_path):
+    pytest.importorskip("sklearn")
+    result = run("digits.py", "--explain", "360", "--out", str(tmp_path))
+    assert result.returncode == 2 and "0 to 359" in result.stderr

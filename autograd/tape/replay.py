@@ -126,6 +126,14 @@ def _leaf_data(leaves: list[Value]) -> list[float]:
 class Tape:
     """A recorded graph, replayed from its leaves' current .data (see the module docstring)."""
 
+    def __new__(cls, root: Value, *, batch: Any = None, reduce: str = "mean") -> Any:
+        """Tape(root): one example.  Tape(root, batch=[leaves], reduce="mean"): the graph of one
+        example replayed over rows of examples as NumPy columns (batch.py, which loads NumPy)."""
+        if batch is not None and cls is Tape:
+            from .batch import BatchTape
+            return object.__new__(BatchTape)
+        return object.__new__(cls)
+
     def __init__(self, root: Value) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"Tape() records the graph of a Value, got {describe(root)}")

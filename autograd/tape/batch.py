@@ -1,0 +1,313 @@
+"""A batched Tape: the graph of one example, replayed over a whole data set at array speed.
+
+    tape = Tape(loss, batch=[x1, x2, y])     # these leaves take one number per example
+    mean_loss = tape.forward(rows)           # rows: N rows of len(batch) numbers
+    tape.backward()                          # each other leaf: .grad += d mean_loss / d leaf
+    tape.losses, tape.batch_grads            # per example
+    tape.example(k)                          # example k's numbers in the graph, for every view
+
+The graph is compiled once (columns.py) into straight-line code over NumPy columns: a batched
+leaf is a column, every other leaf a float, and each op computes what the scalar engine
+computes, example by example.  A parameter's gradient is the sum of its per-example gradients
+over the columns (divided by N for reduce="mean").  NumPy is imported here only: `import
+autograd` does not load this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import modes as _modes
+from .._util import as_float, describe
+from ..engine import Sweep, check_seed, checked, is_anomaly_enabled, topological_order, writing_grads
+from ..value import Value
+from . import arrays
+from .columns import compile_program
+from .replay import Tape
+
+__all__ = ["BatchTape"]
+
+_REDUCE = ("mean", "sum")
+
+
+def _batch_leaves(batch: Any, order: list[Value], root: Value) -> list[Value]:
+    if isinstance(batch, Value) or not isinstance(batch, Sequence) or isinstance(batch, str):
+        raise TypeError(f"Tape(root, batch=...) takes a list of the graph's leaves that hold one "
+                        f"number per example, got {describe(batch)}")
+    in_graph = set(order)
+    seen: set[Value] = set()
+    for i, leaf in enumerate(batch):
+        if not isinstance(leaf, Value):
+            raise TypeError(f"Tape(root, batch=...): item {i} is {describe(leaf)}; batch lists "
+                            f"leaves of the graph (Values)")
+        name = f"item {i}" + (f" ('{leaf.label}')" if leaf.label else "")
+        if leaf.op:
+            raise ValueError(f"Tape(root, batch=...): {name} is made by the op {leaf.op!r}; "
+                             f"batch lists leaves (inputs made with Value(...)), not op results")
+        if leaf not in in_graph:
+            raise ValueError(f"Tape(root, batch=...): {name} is not in the graph of the root; "
+                             f"batch lists leaves that the root depends on")
+        if leaf in seen:
+            raise ValueError(f"Tape(root, batch=...): {name} is listed twice; list each leaf once")
+        seen.add(leaf)
+    if not batch:
+        raise ValueError("Tape(root, batch=[]): list at least one leaf, or leave batch out for "
+                         "a tape of one example")
+    return list(batch)
+
+
+class BatchTape(Tape):
+    """A recorded graph of one example, replayed over rows of examples (module docstring).
+    Made by Tape(root, batch=[...], reduce=...)."""
+
+    def __init__(self, root: Value, *, batch: Any = None, reduce: str = "mean") -> None:
+        if not isinstance(root, Value):
+            raise TypeError(f"Tape() records the graph of a Value, got {describe(root)}")
+        if reduce not in _REDUCE:
+            raise ValueError(f"Tape(root, batch=..., reduce={reduce!r}): reduce is \"mean\" or "
+                             f"\"sum\" (how the per-example losses and gradients are combined)")
+        order = topological_order(root)
+        self._batch = _batch_leaves(batch, order, root)
+        self._root = root
+        self._order = order
+        self._leaves = [node for node in order if not node.op]
+        self._reduce = reduce
+        self._program = compile_program(order, self._leaves, set(self._batch))
+        self._n = len(order)
+        self._root_slot = self._n - 1 if root.op else self._leaves.index(root)
+        self._batch_slots = [self._leaves.index(leaf) for leaf in self._batch]
+        self._rows: Any = None
+        self._V: list[Any] | None = None
+        self._losses: Any = None
+        self._batch_grads: Any = None
+        self._single: Any = None  # the one-example Tape that example(k) replays, made when needed
+        self._buffers: Any = None  # (N, the ops' output arrays, the scratch array)
+
+    # -- what the user reads -----------------------------------------------------------------
+    @property
+    def leaves(self) -> list[Value]:
+        """The recorded graph's leaves, in topological order."""
+        return list(self._leaves)
+
+    @property
+    def batch(self) -> list[Value]:
+        """The batched leaves, in the order of the rows' numbers."""
+        return list(self._batch)
+
+    @property
+    def reduce(self) -> str:
+        """"mean" or "sum": how forward() combines the losses and backward() the gradients."""
+        return self._reduce
+
+    @property
+    def losses(self) -> Any:
+        """The N per-example losses of the last forward(rows) (a NumPy array); None before."""
+        return None if self._losses is None else self._losses.copy()
+
+    @property
+    def batch_grads(self) -> Any:
+        """(N, len(batch)): d loss_i / d batched leaf for each example i, from the last
+        backward() (times its grad); None before."""
+        return None if self._batch_grads is None else self._batch_grads.copy()
+
+    def source(self) -> str:
+        """The generated Python that runs over the columns."""
+        return self._program.source
+
+    def __repr__(self) -> str:
+        n = "no rows yet" if self._rows is None else f"{len(self._rows)} rows"
+        return (f"Tape({self._n} nodes, {len(self._leaves)} leaves, batch of "
+                f"{len(self._batch)}, reduce={self._reduce!r}, {n}, root={self._root!r})")
+
+    def __copy__(self) -> BatchTape:
+        """Another batched tape on the same graph (no rows yet)."""
+        return BatchTape(self._root, batch=self._batch, reduce=self._reduce)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> BatchTape:
+        """A batched tape on a deep copy of the graph (no rows yet)."""
+        import copy
+        root = copy.deepcopy(self._root, memo)
+        return BatchTape(root, batch=[memo[id(leaf)] for leaf in self._batch],
+                         reduce=self._reduce)
+
+    def sync(self) -> None:
+        """Nothing to write: a batched replay keeps its numbers in columns, and the graph holds
+        what tape.example(k) put into it."""
+
+    # -- replay --------------------------------------------------------------------------------
+    def forward(self, rows: Any = None) -> float:
+        """Every node over the rows (N rows of len(batch) numbers); returns the mean (or sum) of
+        the N losses, which tape.losses keeps.  Bad rows change nothing."""
+        if rows is None:
+            raise TypeError(f"a batched Tape's forward() takes the rows: N rows of "
+                            f"{len(self._batch)} numbers, one per batched leaf "
+                            f"({', '.join(leaf.label or '?' for leaf in self._batch)})")
+        data = arrays.as_rows(rows, len(self._batch))
+        V = self._leaf_values(data)
+        with np.errstate(all="ignore"):
+            for chunk in self._program.forward:
+                chunk(V)
+            if is_anomaly_enabled():
+                self._check_rows(V, data)
+        N = len(data)
+        out = V[self._root_slot]
+        losses = np.array(out, dtype=np.float64) if self._program.column[self._root_slot] \
+            else np.full(N, float(out))
+        self._rows, self._V, self._losses, self._batch_grads = data, V, losses, None
+        with np.errstate(all="ignore"):
+            total = float(np.sum(losses)) if N > 1 else float(losses[0])
+        return total / N if self._reduce == "mean" else total
+
+    def backward(self, grad: float = 1.0) -> None:
+        """Each leaf not in batch: .grad += grad * d (mean or sum of the losses) / d leaf, at the
+        last forward(rows); tape.batch_grads gets the per-example gradients of the batched ones."""
+        seed = check_seed(grad)
+        V = self._V
+        if V is None:
+            raise RuntimeError("Tape.backward() on a batched Tape needs a forward(rows) first: "
+                               "it differentiates the losses of those rows")
+        N = len(self._rows)
+        G: list[Any] = [0.0] * self._n
+        root_column = self._program.column[self._root_slot]
+        G[self._root_slot] = np.full(N, seed) if root_column else seed * N
+        with np.errstate(all="ignore"):
+            T = self._buffers[2]
+            for chunk in self._program.backward:
+                chunk(V, G, T)
+        if is_anomaly_enabled():
+            self._check_backward(G, seed)
+        mean = self._reduce == "mean"
+        batch_grads = np.empty((N, len(self._batch)))
+        for j, s in enumerate(self._batch_slots):
+            batch_grads[:, j] = G[s]
+        batched = set(self._batch_slots)
+        with writing_grads():
+            for s, leaf in enumerate(self._leaves):
+                if s not in batched:
+                    g = float(G[s])
+                    leaf.grad += g / N if mean else g
+        self._batch_grads = batch_grads
+
+    def example(self, k: int) -> Value:
+        """Put example k of the last forward(rows) into the graph: the batched leaves' .data
+        become row k, and every node's data and local derivatives example k's (with the other
+        leaves' current .data), so draw, explain, the stepper, the player and to_json show it.
+        Returns the root."""
+        if self._rows is None:
+            raise RuntimeError("tape.example(k) shows example k of the last forward(rows): call "
+                               "forward(rows) first")
+        N = len(self._rows)
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+            raise TypeError(f"tape.example(k) takes an example's index (an int), got "
+                            f"{describe(k)}")
+        if not -N <= k < N:
+            raise IndexError(f"tape.example({k}): the last forward(rows) had {N} examples "
+                             f"(0 to {N - 1})")
+        row = self._rows[int(k)]
+        with writing_grads():
+            for leaf, x in zip(self._batch, row):
+                leaf.data = float(x)
+        if self._single is None:
+            self._single = Tape(self._root)
+        modes = _modes.modes
+        depth = modes.anomaly  # the replay of one example is not checked again
+        modes.anomaly = 0
+        try:
+            self._single.forward()
+        finally:
+            modes.anomaly = depth
+        self._single.sync()
+        return self._root
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _leaf_values(self, data: Any) -> list[Any]:
+        V: list[Any] = []
+        for leaf in self._leaves:
+            x = leaf.data
+            if type(x) is not float:
+                f = as_float(x) if not isinstance(x, Value) else None
+                if f is None:
+                    raise TypeError(f"Tape.forward(rows): leaf {leaf.label or '?'!r} has data "
+                                    f"{describe(x)}; a leaf's .data must be a number")
+                x = f
+            V.append(x)
+        for j, s in enumerate(self._batch_slots):
+            V[s] = np.ascontiguousarray(data[:, j])
+        N = len(data)
+        if self._buffers is None or self._buffers[0] != N:
+            buffered = self._program.buffered
+            block = np.empty((sum(buffered), N))
+            self._buffers = (N, block, np.empty(N))
+        rows = iter(self._buffers[1])
+        V += [next(rows) if b else None for b in self._program.buffered[len(V):]]
+        return V
+
+    def _check_rows(self, V: list[Any], data: Any) -> None:
+        """detect_anomaly(): the first op (in topological order) making NaN or inf from finite
+        inputs in some example; the error names the example, the node and its line."""
+        slot = {node: i for i, node in enumerate(self._leaves)}
+        s = len(self._leaves)
+        for node in self._order:
+            if not node.op:
+                continue
+            slot[node] = s
+            out = np.asarray(V[s])
+            s += 1
+            bad = ~np.isfinite(out)
+            if not bad.any():
+                continue
+            for x in node.operands:
+                bad = bad & np.isfinite(V[slot[x]] if isinstance(x, Value) else x)
+            if np.any(bad):
+                i = int(np.argmax(np.broadcast_to(bad, (len(data),))))
+                self._rows = data
+                self._V = V
+                raise _forward_anomaly(self, node, i)
+
+    def _check_backward(self, G: list[Any], seed: float) -> None:
+        """detect_anomaly(): a gradient that became NaN or inf; the first example whose own
+        gradients do is put into the graph and the engine's checked pass names the step."""
+        if all(np.all(np.isfinite(g)) for g in G):
+            return
+        slot = {node: i for i, node in enumerate(self._leaves)}
+        s = len(self._leaves)
+        for node in self._order:
+            if node.op:
+                slot[node] = s
+                s += 1
+        first = None
+        for node in reversed(self._order):
+            g = G[slot[node]]
+            if self._program.column[slot[node]] and not np.all(np.isfinite(g)):
+                first = int(np.argmax(~np.isfinite(g)))
+                break
+        from ..check import AnomalyError
+        if first is not None:
+            self.example(first)
+            try:
+                checked(Sweep(self._root, seed, self._order), "Tape.backward()", apply=False)
+            except AnomalyError as e:
+                raise AnomalyError(f"example {first} (row {first} of the rows; tape.example("
+                                   f"{first}) has put it into the graph): {e}", e.node,
+                                   e.where) from None
+        leaf = next(leaf for s, leaf in enumerate(self._leaves) if not np.all(np.isfinite(G[s])))
+        raise AnomalyError(f"Tape.backward(): the gradient of {leaf.label or 'a leaf'} summed "
+                           f"over the examples is {float(G[self._leaves.index(leaf)])!r}",
+                           leaf, None)
+
+
+def _forward_anomaly(tape: BatchTape, node: Value, i: int) -> Exception:
+    """The error a rebuilt graph of example i gives at node (check.py's words), example i
+    having been put into the graph."""
+    from ..check import AnomalyError
+    tape.example(i)
+    checker = _modes.checker
+    assert checker is not None
+    e = checker.replayed(node, tape._root)
+    text = str(e).removeprefix("Tape.forward(): ")
+    return AnomalyError(f"Tape.forward(rows): example {i} (row {i} of the rows; tape.example({i}) "
+                        f"has put it into the graph, so every view shows it): {text}",
+                        node, getattr(e, "where", None))

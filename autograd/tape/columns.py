@@ -1,0 +1,311 @@
+"""Code for a batched Tape: the one-example graph as straight-line Python over NumPy columns.
+
+Each node is a column (one number per example: it depends on a batched leaf) or a scalar (it
+depends only on the other leaves, the parameters).  The forward code computes every node in
+topological order with the op's function: + - * and unary - as operators, the other built-in
+ops through their array twins (arrays.py, named after their ops: `exp(...)`, `div(...)`),
+a user's own op one element at a time; a scalar node with the op's own float function, as the
+scalar engine does.  The backward code adds each node's contributions in the engine's order
+(reverse topological order; within a node, operand a then b), so each example's gradients are
+the scalar engine's; where a column meets a scalar (a weight times an input column) the
+contribution is summed over the examples (`dot`, `tot`).
+
+A rule written with + - * / ** alone is inlined (evaluated once on symbols); any other rule is
+called, over columns with its helpers bound to their array twins (arrays.rule_on_arrays),
+checked once on the recorded numbers, else element by element.
+"""
+
+from __future__ import annotations
+
+import itertools
+import linecache
+import math
+import operator
+import re
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import value as _value
+from ..value import Value
+from . import arrays
+from .codegen import Sym, float_namespace, helper_name, rule_source
+
+__all__ = ["Program", "compile_program"]
+
+_serial = itertools.count(1)
+CHUNK_LINES = 1500  # lines per generated function: long enough to be fast, short to compile
+_INLINE = {operator.add: "({a} + {b})", operator.sub: "({a} - {b})",
+           operator.mul: "({a} * {b})", operator.neg: "(-{a})"}
+_UFUNC = {operator.add: "add", operator.sub: "subtract", operator.mul: "multiply",
+          operator.neg: "negative"}
+_NAME = re.compile(r"\b([A-Za-z_][A-Za-z_0-9]*)\(")
+
+
+def _template(rule: Callable[..., Any], nargs: int) -> str | None:
+    """The rule as source text over {a} {b} {o}, generic functions written as helper names
+    (codegen.rule_source: the scalar Tape's own reading of the rules); None: it only works on
+    floats."""
+    key = (rule, nargs)
+    if key not in _templates:
+        args = [Sym("{a}"), Sym("{o}")] if nargs == 1 else [Sym("{a}"), Sym("{b}"), Sym("{o}")]
+        _templates[key] = rule_source(rule, args)
+    return _templates[key]
+
+
+_templates: dict[tuple, str | None] = {}  # the rules of the registry, read once per process
+
+
+def _same(x: float, y: float) -> bool:
+    if x != x or y != y:
+        return x != x and y != y
+    return x == y or abs(x - y) <= 1e-12 * max(abs(x), abs(y))
+
+
+class Program:
+    """The compiled forward and backward of one graph over columns.
+
+    forward(V): V holds the leaves' values by slot (floats; columns for the batched ones) and,
+    at each slot marked in `buffered`, an array of N floats that the op writes into (out=):
+    no allocation per op.  backward(V, G, T): G holds the gradients by slot (the root's seeded),
+    T a scratch array of N floats.
+    """
+
+    def __init__(self, forward: list[Callable], backward: list[Callable], source: str,
+                 column: list[bool], buffered: list[bool]) -> None:
+        self.forward, self.backward, self.source, self.column = forward, backward, source, column
+        self.buffered = buffered
+
+
+class _Namer:
+    """The helpers' names in the generated code: each op's and rule's function, once."""
+
+    def __init__(self) -> None:
+        self.namespace: dict[str, Any] = {"inf": math.inf, "nan": math.nan, "dot": np.dot,
+                                          "tot": np.add.reduce, "add": np.add,
+                                          "subtract": np.subtract, "multiply": np.multiply,
+                                          "negative": np.negative}
+        self._by_key: dict[Any, str] = {}
+        self.floats = float_namespace()
+
+    def bind(self, key: Any, f: Any, base: str) -> str:
+        name = self._by_key.get(key)
+        if name is None:
+            base = base if base.isidentifier() else "op"
+            name = base
+            i = 1
+            while name in self.namespace:
+                name = f"{base}_{i}"
+                i += 1
+            self._by_key[key] = name
+            self.namespace[name] = f
+        return name
+
+
+def _ref(slot: dict[Value, int], x: Any) -> str:
+    return f"V[{slot[x]}]" if isinstance(x, Value) else f"({float(x)!r})"
+
+
+def compile_program(order: list[Value], leaves: list[Value], batch: set[Value]) -> Program:
+    """Forward and backward code for the graph in order (topological), whose slots are the
+    leaves first, then the op nodes in order; the leaves in batch are columns."""
+    ops = [node for node in order if node.op]
+    slot = {node: i for i, node in enumerate(leaves)}
+    for i, node in enumerate(ops):
+        slot[node] = len(leaves) + i
+    column = [leaf in batch for leaf in leaves] + [False] * len(ops)
+    namer = _Namer()
+    fwd: list[str] = []
+    buffered = [False] * len(leaves) + [True] * len(ops)  # a column op writing into its buffer
+    rules_text: dict[Value, list[str | None]] = {}
+    for node in ops:
+        s = slot[node]
+        operands = node.operands
+        col = column[s] = any(isinstance(x, Value) and column[slot[x]] for x in operands)
+        p = _value.PRIMITIVES[node.op]
+        refs = [_ref(slot, x) for x in operands]
+        inline = _UFUNC.get(p.forward)
+        if inline is not None and col:  # into the node's own buffer, V[s] (see Program)
+            fwd.append(f"    {inline}({', '.join(refs)}, out=V[{s}])  # {node.op}")
+        else:
+            if p.forward in _INLINE:
+                expr = _INLINE[p.forward].format(a=refs[0], b=refs[-1])
+            elif col:
+                name = namer.bind(("f", node.op), arrays.forward_on_arrays(node.op),
+                                  helper_name(node.op))
+                expr = f"{name}({', '.join(refs)})"
+            else:
+                name = namer.bind(("s", node.op), p.forward, "s_" + helper_name(node.op))
+                expr = f"{name}({', '.join(refs)})"
+            fwd.append(f"    V[{s}] = {expr}  # {node.op}")
+            buffered[s] = False
+        rules_text[node] = [None if not isinstance(x, Value) else
+                            _local(namer, p, i, node, refs, col, column, slot)
+                            for i, x in enumerate(operands)]
+    bwd = _backward_lines(order, ops, slot, column, rules_text)
+    sources, functions = _functions(fwd, bwd, namer.namespace)
+    return Program(functions[0], functions[1], sources, column,
+                   [c and b for c, b in zip(column, buffered)])
+
+
+def _local(namer: _Namer, p: _value.Primitive, i: int, node: Value, refs: list[str], col: bool,
+           column: list[bool], slot: dict[Value, int]) -> str:
+    """Source of d node / d operand i, its operands and its result written as refs and V[s]."""
+    rule = p.rules[i]
+    nargs = len(p.rules)
+    out = f"V[{slot[node]}]"
+    fill = {"a": refs[0], "b": refs[-1], "o": out}
+    template = _template(rule, nargs)
+    if template is not None:
+        # the helpers it calls: array twins over columns, the float functions on scalars
+        prefix = "" if col else "s_"
+        floats = namer.floats
+
+        def helper(match: re.Match) -> str:
+            name = match.group(1)
+            if col:
+                f = arrays.ARRAY_HELPERS.get(name) or arrays.elementwise(floats[name], 3)
+            else:
+                f = floats[name]
+            return namer.bind((prefix, name), f, prefix + name) + "("
+        return _NAME.sub(helper, template).format(**fill)
+    args = ", ".join(refs + [out])
+    name = "d_" + helper_name(p.name)
+    if not col:
+        return f"{namer.bind(('r', id(rule)), rule, name)}({args})"
+    return f"{namer.bind(('ra', id(rule)), _array_rule(rule, node, column, slot), name)}({args})"
+
+
+def _array_rule(rule: Callable[..., Any], node: Value, column: list[bool],
+                slot: dict[Value, int]) -> Callable[..., Any]:
+    """rule over columns: its helpers bound to array twins if that gives, on the recorded
+    numbers, what the rule gives on floats; else the rule element by element."""
+    args = [float(x.data if isinstance(x, Value) else x) for x in node.operands] + [node.data]
+    cols = [isinstance(x, Value) and column[slot[x]] for x in node.operands] + [True]
+    want = rule(*args)
+    candidate = arrays.rule_on_arrays(rule)
+    try:
+        with np.errstate(all="ignore"):
+            got = candidate(*[np.array([x, x]) if c else x for x, c in zip(args, cols)])
+        got = np.broadcast_to(np.asarray(got, dtype=float), (2,))
+        if _same(float(got[0]), float(want)) and _same(float(got[1]), float(want)):
+            return candidate
+    except Exception:  # noqa: BLE001 - any failure on arrays: fall back to one element at a time
+        pass
+    return arrays.elementwise(rule, len(args))
+
+
+def _times(local: str, g: str) -> str:
+    if local == "(1.0)":
+        return g
+    if local == "(-1.0)":
+        return f"(-{g})"
+    return f"{local} * {g}"
+
+
+def _backward_lines(order: list[Value], ops: list[Value], slot: dict[Value, int],
+                    column: list[bool], rules_text: dict[Value, list[str | None]]) -> list[list[str]]:
+    """One block of lines per op node, in reverse topological order (G: the gradients by slot,
+    the root's seeded by the caller).
+
+    A gradient passed on unchanged (the operands of +) is the same array in both slots; a column
+    gradient that no other live slot holds is added to in place (out=), with T as scratch."""
+    started: set[int] = set()
+    root = ops[-1] if ops and ops[-1] is order[-1] else None
+    array_of: dict[int, int] = {}  # slot -> which array (at code time) its gradient is
+    holders: dict[int, set[int]] = {}  # array -> the slots holding it
+    fresh = itertools.count()
+    blocks = []
+    for node in reversed(ops):
+        k = slot[node]
+        lines = [f"    g = G[{k}]  # {node.op}"]
+        for x, local in zip(node.operands, rules_text[node]):
+            if local is None:
+                continue
+            r = slot[x]
+            if column[k] and not column[r]:  # summed over the examples
+                if local.startswith("V[") and local.endswith("]") and column[int(local[2:-1])]:
+                    c = f"dot({local}, g)"
+                elif local == "(1.0)":
+                    c = "tot(g)"
+                elif local == "(-1.0)":
+                    c = "(-tot(g))"
+                else:
+                    c = f"tot({local} * g)"
+                lines.append(f"    G[{r}] = G[{r}] + {c}" if r in started else
+                             f"    G[{r}] = 0.0 + {c}")
+                started.add(r)
+                continue
+            c = _times(local, "g")
+            if not column[r]:
+                lines.append(f"    G[{r}] = G[{r}] + {c}" if r in started else
+                             f"    G[{r}] = 0.0 + {c}")
+            elif r in started and holders[array_of[r]] == {r}:  # its own array: in place
+                if c == "g":
+                    lines.append(f"    add(G[{r}], g, out=G[{r}])")
+                elif c == "(-g)":
+                    lines.append(f"    subtract(G[{r}], g, out=G[{r}])")
+                else:
+                    lines.append(f"    add(G[{r}], multiply({local}, g, out=T), out=G[{r}])")
+            elif r in started:
+                lines.append(f"    G[{r}] = G[{r}] + {c}")
+                _own(r, array_of, holders, next(fresh))
+            elif c == "g" and node is not root:
+                lines.append(f"    G[{r}] = g")
+                array_of[r] = array_of[k]
+                holders[array_of[k]].add(r)
+            else:
+                lines.append(f"    G[{r}] = 0.0 + {c}")
+                _own(r, array_of, holders, next(fresh))
+            started.add(r)
+        if column[k]:
+            if k not in array_of:  # the root: its seed
+                _own(k, array_of, holders, next(fresh))
+            holders[array_of[k]].discard(k)  # k's gradient is never read again
+        blocks.append(lines)
+    return blocks
+
+
+def _own(r: int, array_of: dict[int, int], holders: dict[int, set[int]], new: int) -> None:
+    """Slot r now holds a fresh array of its own."""
+    old = array_of.get(r)
+    if old is not None:
+        holders[old].discard(r)
+    array_of[r] = new
+    holders[new] = {r}
+
+
+def _functions(fwd: list[str], bwd: list[list[str]], namespace: dict[str, Any]
+               ) -> tuple[str, tuple[list[Callable], list[Callable]]]:
+    parts: list[str] = []
+    forward_names: list[str] = []
+    backward_names: list[str] = []
+    for i in range(0, len(fwd), CHUNK_LINES):
+        name = f"forward_{len(forward_names)}"
+        forward_names.append(name)
+        parts.append(f"def {name}(V):\n" + "\n".join(fwd[i:i + CHUNK_LINES]) + "\n")
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            name = f"backward_{len(backward_names)}"
+            backward_names.append(name)
+            parts.append(f"def {name}(V, G, T):\n" + "\n".join(current) + "\n")
+            current.clear()
+
+    for block in bwd:
+        current.extend(block)
+        if len(current) >= CHUNK_LINES:
+            flush()
+    flush()
+    source = "\n\n".join(parts)
+    scope = dict(namespace)
+    filename = f"<autograd batched tape {next(_serial)}>"
+    exec(compile(source, filename, "exec"), scope)
+    # tracebacks show the generated lines while the code lives (as dataclasses does)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    if forward_names:
+        weakref.finalize(scope[forward_names[0]], linecache.cache.pop, filename, None)
+    return source, ([scope[n] for n in forward_names], [scope[n] for n in backward_names])

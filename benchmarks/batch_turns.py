@@ -1,0 +1,67 @@
+"""The batch targets, measured taking turns: on a shared machine the load changes between one
+engine's runs and the next, so run.py's ratios (each engine in its own process, one after the
+other) move with it.  Here the batched Tape, the float floor and NumPy by hand run in one
+process, one repetition each in turn, and each ratio is the median of the per-round ratios.
+
+    python benchmarks/batch_turns.py              # moons at 100 and 1000 points, 15 rounds
+    python benchmarks/batch_turns.py --rounds 31
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.batch import Batch, NumpyByHand
+from benchmarks.peers import Floats
+
+__all__ = ["main", "turns"]
+
+
+def _step(rep: object) -> float:
+    t: dict = {}
+    rep(t, lambda: None)  # type: ignore[operator]
+    return t["forward"] + t["backward"] + t.get("update", 0.0)
+
+
+def turns(points: int, rounds: int) -> dict:
+    """Median step times (s) of batch, floats and numpy at this many points, and the medians of
+    the per-round ratios floats/batch and batch/numpy."""
+    engines = {"batch": Batch(), "floats": Floats(), "numpy": NumpyByHand()}
+    reps = {name: engine.moons(points) for name, engine in engines.items()}
+    for rep in reps.values():  # warm up
+        _step(rep)
+    times: dict[str, list[float]] = {name: [] for name in reps}
+    for _ in range(rounds):
+        for name, rep in reps.items():
+            times[name].append(_step(rep))
+    floor = [f / b for f, b in zip(times["floats"], times["batch"])]
+    limit = [b / n for b, n in zip(times["batch"], times["numpy"])]
+    return {"points": points, **{name: statistics.median(ts) for name, ts in times.items()},
+            "floats_over_batch": statistics.median(floor),
+            "batch_over_numpy": statistics.median(limit),
+            "record_s": getattr(reps["batch"], "record_s", None)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--points", default="100,1000")
+    args = parser.parse_args(argv)
+    print("| points | batch | floats (floor) | NumPy by hand | floor / batch | batch / NumPy | record |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for points in (int(p) for p in args.points.split(",")):
+        r = turns(points, args.rounds)
+        print(f"| {points} | {r['batch'] * 1e3:.2f} ms | {r['floats'] * 1e3:.1f} ms | "
+              f"{r['numpy'] * 1e3:.2f} ms | {r['floats_over_batch']:.1f}x | "
+              f"{r['batch_over_numpy']:.1f}x | {r['record_s']:.2f} s |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
