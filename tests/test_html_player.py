@@ -697,7 +697,7 @@ SEEN_JS = """() => {
 
 
 def mlp_loss():
-    """The cross-entropy loss of an MLP(2, [4, 4, 3]) on one sample: 137 nodes, far wider drawn
+    """The cross-entropy loss of an MLP(2, [4, 4, 3]) on one sample: 139 nodes, far wider drawn
     left to right than any window."""
     import random
 
@@ -734,7 +734,8 @@ def test_the_player_opens_readable_at_each_window_size(browser, mlp_files, kind,
     seen = page.evaluate(SEEN_JS)
     assert seen["textHeight"] >= 8, seen
     # a readable part of the graph, not the root alone: at 1400 x 900 it used to be 3 Values
-    assert seen["values"] >= (3 if size[0] == 1024 else 6), seen
+    # (5 since cross_entropy's shift is a primitive node of its own, taking room at the root)
+    assert seen["values"] >= (3 if size[0] == 1024 else 5), seen
     assert page.problems == []
     page.close()
 
@@ -848,7 +849,7 @@ def test_the_node_table_shows_whole_names_and_whole_grads(browser, mlp_files, si
     page = open_page(browser, mlp_files["LR"], *size)
     page.keyboard.press("End")
     rows = page.evaluate(TABLE_JS)
-    assert len(rows) == 137
+    assert len(rows) == len(to_json(mlp_files.loss)["nodes"]) > 100
     assert "layers.0.neurons.0.w.1" in [r["name"] for r in rows]
     for r in rows:
         assert not r["nameCut"] and r["title"].split("\n")[0] == r["name"], r  # wraps, never cut
