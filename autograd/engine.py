@@ -112,15 +112,13 @@ class writing_grads:
         global _owner
         me = threading.get_ident()
         self.outer = _owner != me  # the outermost hold in this thread takes the lock
-        if self.outer:
-            _lock.acquire()
-            _owner = me
+        if self.outer:  # one line each way: a KeyboardInterrupt lands before or after, never
+            _owner = me if _lock.acquire() else None  # between taking the lock and owning it
 
     def __exit__(self, *exc: object) -> None:
         global _owner
-        if self.outer:
-            _owner = None
-            _lock.release()
+        if self.outer:  # disowned, then released (another thread may own it right after)
+            _lock.release() if (_owner := None) is None else None
 
 
 # ---------------------------------------------------------------------------------------------
