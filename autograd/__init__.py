@@ -17,13 +17,13 @@ from .value import Value, primitive
 
 __all__ = ["Value", "grad", "no_grad",
            "gradcheck", "GradcheckError", "detect_anomaly", "AnomalyError",
-           "draw", "to_svg", "save_svg",
+           "draw", "to_svg", "save_svg", "save_png", "save_gif",
            "backward_steps", "Step", "Term", "save_html", "to_json", "play",
            "explain", "Tape", "primitive", "check_graph"]
 
 # name -> the module that defines it, imported when the name is first used (PEP 562)
 _LAZY = {
-    "draw": "viz", "to_svg": "viz", "save_svg": "viz",
+    "draw": "viz", "to_svg": "viz", "save_svg": "viz", "save_png": "viz", "save_gif": "viz",
     "backward_steps": "debug", "Step": "debug", "Term": "debug", "save_html": "debug",
     "to_json": "debug", "play": "debug",
     "Tape": "tape",

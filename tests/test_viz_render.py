@@ -173,7 +173,7 @@ def test_render_is_graphvizs_own_and_runs_dot(tmp_path):
 
 def test_graph_overrides_only_pipe_of_graphvizs_machinery():
     own = {name for name in vars(viz.Graph) if not name.startswith("__")}
-    assert own == {"pipe", "_repr_svg_"}
+    assert own == {"pipe", "_repr_svg_", "render", "view"}   # render/view: only their error
 
 
 def test_a_format_graphviz_pure_lacks_is_graphvizs_error_saying_what_to_pass(monkeypatch, tmp_path):

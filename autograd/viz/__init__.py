@@ -3,6 +3,8 @@
     draw(root, ...)            a graphviz.Digraph (it shows itself inline in Jupyter)
     to_svg(root, ...)          the SVG text
     save_svg(root, path, ...)  the SVG written to path
+    save_png(root, path, ...)  the picture as a PNG (resvg and shipped fonts: no Graphviz needed)
+    save_gif(root, path, ...)  the backward pass as an animated GIF, one frame per step
 
 One job per module:
     pictures.py  the public functions, checking their arguments; picture() for other views
@@ -10,6 +12,8 @@ One job per module:
     fold.py      fold=True: nn neuron calls as boxes, found through nn's labels only
     size.py      MAX_SIZE and picture_plan(): what to draw of a graph within the limit
     render.py    DOT -> SVG by Graphviz's dot, else the graphviz-pure program
+    raster.py    SVG -> PNG by resvg, with DejaVu Sans shipped in fonts/ (loaded on first use)
+    animation.py save_gif's frames: the player's marks put into the SVG step by step
     style.py     colours, the font, the gradient cue, any label as text Graphviz shows as typed
 
 What the picture shows
@@ -27,24 +31,24 @@ What the picture shows
     one box (fold.py).  Any label shows as typed; a very long one is shortened (style.py).
 
 Size
-    A picture has at most MAX_SIZE nodes plus edges (autograd.viz.MAX_SIZE is
-    autograd.viz.size.MAX_SIZE; set it to go further); draw() refuses a larger one at once,
-    saying whether fold=True would fit.  The HTML player asks picture_plan() the same question.
+    A picture has at most autograd.viz.MAX_SIZE nodes plus edges (an ordinary variable of
+    this package, read whenever a picture is planned: set it to go further); draw() refuses
+    a larger one at once, saying whether fold=True would fit.  The HTML player asks
+    picture_plan() the same question.
 
 Rendering
     Graphviz's `dot` when it is on PATH (and runs), otherwise the `graphviz-pure` program (from
     PyPI, found on PATH or next to the Python executable).  The Graph that draw() returns
     pipes through them in pipe() and so in its Jupyter display; its render() and view() are
-    graphviz's own and need Graphviz's dot (save_svg() writes a file with either program).
+    graphviz's own and need Graphviz's dot: without it they raise graphviz.ExecutableNotFound
+    saying to use save_svg() / save_png() / save_gif(), which need no Graphviz.
+    save_png() and save_gif() draw the SVG with resvg (raster.py), a wheel from PyPI, with the
+    DejaVu Sans that Graphviz measured the text with, shipped in fonts/.
 """
 
 from __future__ import annotations
 
-import sys
-import types
-
-from . import size
-from .pictures import draw, picture, save_svg, to_svg
+from .pictures import draw, picture, save_gif, save_png, save_svg, to_svg
 from .render import Graph
 from .size import PicturePlan, picture_plan
 from .style import HIGHLIGHT
@@ -57,23 +61,11 @@ __all__ = [
     "draw",
     "picture",
     "picture_plan",
+    "save_gif",
+    "save_png",
     "save_svg",
     "to_svg",
 ]
 
-MAX_SIZE: int  # autograd.viz.size.MAX_SIZE, read and set through the package (below)
 
-
-class _Package(types.ModuleType):
-    """autograd.viz, whose MAX_SIZE is autograd.viz.size.MAX_SIZE: one limit, set from either."""
-
-    @property
-    def MAX_SIZE(self) -> int:
-        return size.MAX_SIZE
-
-    @MAX_SIZE.setter
-    def MAX_SIZE(self, value: int) -> None:
-        size.MAX_SIZE = value
-
-
-sys.modules[__name__].__class__ = _Package
+MAX_SIZE = 10_000  # most nodes plus edges a picture has: Graphviz takes about 5 s for this many

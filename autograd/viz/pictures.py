@@ -1,4 +1,5 @@
-"""The public pictures: draw, to_svg, save_svg; and picture(), the same drawing for other views.
+"""The public pictures: draw, to_svg, save_svg, save_png, save_gif; and picture(), the same
+drawing for other views.
 
 Each public function captures the user's variables (autograd.names.caller_scope()) at its
 entry, so a Value without a label is named after the variable that holds it, as in every view.
@@ -6,6 +7,7 @@ entry, so a Value without a label is named after the variable that holds it, as 
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,10 +21,14 @@ from .drawing import dot_graph
 from .render import Graph
 from .size import picture_plan
 
-__all__ = ["RANKDIRS", "draw", "picture", "save_svg", "to_svg"]
+__all__ = ["RANKDIRS", "draw", "picture", "save_gif", "save_png", "save_svg", "to_svg"]
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 OPTIONS = ("rankdir", "show_grad", "show_local", "highlight", "fold")  # draw()'s keywords
+# what each saving function writes: its suffix, and what it is
+WRITERS = {"save_svg": (".svg", "SVG"), "save_png": (".png", "a PNG"),
+           "save_gif": (".gif", "an animated GIF of the backward pass"),
+           "save_html": (".html", "the HTML player of the backward pass")}
 
 
 def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local: bool = False,
@@ -52,10 +58,88 @@ def save_svg(root: Value, path: str | os.PathLike[str], **draw_kwargs: Any) -> P
     """Write the picture of draw(root, **draw_kwargs) to path as SVG; returns the path
     (draw's options: rankdir, show_grad, show_local, highlight, fold)."""
     _check_root(root, "save_svg()")
-    path = Path(path)
+    path = _check_path(path, "save_svg")
     graph = picture(root, scope=caller_scope(), **_options("save_svg()", draw_kwargs))
     path.write_text(graph.pipe(format="svg", encoding="utf-8", quiet=True), encoding="utf-8")
     return path
+
+
+def save_png(root: Value, path: str | os.PathLike[str], *, scale: float = 2.0,
+             **draw_kwargs: Any) -> Path:
+    """Write the picture of draw(root, **draw_kwargs) to path as a PNG, for slides and
+    documents; returns the path.  scale=1 is the SVG's size as a browser shows it at 100%;
+    the default 2 doubles it.  Drawn by resvg with the fonts chainrule ships: no Graphviz,
+    Cairo or browser needed (see autograd.viz.raster)."""
+    from . import raster  # loaded on first use: drawing an SVG needs no image library
+
+    _check_root(root, "save_png()")
+    path = _check_path(path, "save_png")
+    scale = raster.check_scale(scale, "save_png()")
+    graph = picture(root, scope=caller_scope(), **_options("save_png()", draw_kwargs))
+    svg = graph.pipe(format="svg", encoding="utf-8", quiet=True)
+    path.write_bytes(raster.png(svg, scale))
+    return path
+
+
+def save_gif(root: Value, path: str | os.PathLike[str], *, seconds_per_step: float = 0.8,
+             **draw_kwargs: Any) -> Path:
+    """Write the backward pass of root as an animated GIF to path, one frame per step as the
+    player shows it: the current node highlighted, grads filling in, the step's chain-rule
+    line as a caption; returns the path.  For slides that cannot play HTML (save_html).
+
+    The pass is the one root.backward() makes from zero grads (no .grad is read or written);
+    draw's options (rankdir, show_local, fold, ...) choose how the graph is drawn."""
+    from ..debug.steps import fresh_pass
+    from .gif import write_gif
+
+    _check_root(root, "save_gif()")
+    path = _check_path(path, "save_gif")
+    seconds = _check_seconds(seconds_per_step)
+    options = _options("save_gif()", draw_kwargs)
+    order = topological_order(root)
+    names = node_names(root, order, caller_scope())
+    plan = picture_plan(root, order, fold=bool(options.get("fold", False)))
+    run = fresh_pass(root, names.printable())
+    graph = picture(root, names=names, grads=run.grads, **options)
+    svg = graph.pipe(format="svg", encoding="utf-8", quiet=True)
+    write_gif(run, svg, plan, os.fspath(path), seconds,
+              quiet_edges=options.get("highlight") is None)
+    return path
+
+
+def _check_path(path: Any, writer: str) -> Path:
+    """path as a Path, when its suffix is the one writer writes; else a ValueError that names
+    the function that writes that suffix."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{writer}() needs a path (a str or pathlib.Path), got {describe(path)}")
+    path = Path(path)
+    suffix, what = WRITERS[writer]
+    got = path.suffix.lower()
+    if got == suffix:
+        return path
+    others = [name for name, (s, _) in WRITERS.items() if s == got]
+    if others:
+        other = others[0]
+        hint = (f"for {WRITERS[other][1]}, use autograd.{other}(root, {str(path)!r})"
+                if other != "save_html" else
+                f"for the HTML player, use autograd.save_html(root, {str(path)!r})")
+        raise ValueError(f"{writer}() writes {what}, but {str(path)!r} ends in {got}: {hint}; "
+                         f"or give a path ending in {suffix}")
+    alternatives = ", ".join(f"{s} ({name})" for name, (s, _) in WRITERS.items() if name != writer)
+    raise ValueError(f"{writer}() writes {what}, so the path must end in {suffix}, got "
+                     f"{str(path)!r}; the other pictures: {alternatives}")
+
+
+def _check_seconds(seconds: Any) -> float:
+    """seconds_per_step as a float, when it is a number a GIF can hold (0.02 s or more)."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError(f"save_gif(seconds_per_step=...) must be a number such as 0.8, got "
+                        f"{describe(seconds)}")
+    if not (math.isfinite(seconds) and 0.02 <= seconds <= 600):
+        raise ValueError(f"save_gif(seconds_per_step=...) must be between 0.02 and 600 seconds "
+                         f"(a GIF counts in hundredths of a second, and viewers slow down "
+                         f"anything faster), got {seconds!r}")
+    return float(seconds)
 
 
 def _options(who: str, kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,8 @@ message says so (and what the program said) instead of advising a reinstall.
 
 The SVG asks for style.FONT_STACK where Graphviz measured style.FONT, so the text fits its boxes
 with the fonts the viewer has.  Graph.render() and Graph.view() are graphviz's own (they run
-Graphviz's dot); save_svg() writes a picture with either program.
+Graphviz's dot); without dot they raise graphviz.ExecutableNotFound naming save_png() and
+save_svg(), which write a picture without Graphviz.
 """
 
 from __future__ import annotations
@@ -169,6 +170,28 @@ class Graph(graphviz.Digraph):
         args = [f"-K{engine}", f"-T{flag}"] + ([f"-n{int(neato_no_op):d}"] if neato_no_op else [])
         out = pipe(self.source.encode(self.encoding), args=args, quiet=quiet)
         return out.decode(encoding) if encoding is not None else out
+
+    def render(self, *args: Any, **kwargs: Any) -> Any:
+        """graphviz's render(): it runs Graphviz's own dot.  Without dot, a
+        graphviz.ExecutableNotFound that says what writes a file without it."""
+        try:
+            return super().render(*args, **kwargs)
+        except graphviz.ExecutableNotFound as e:
+            raise NoRenderer(f"Graph.render() runs Graphviz's own `dot`, which is not installed "
+                             f"({e}).  Without it, write the picture with autograd.save_png(root, "
+                             f"'x.png'), save_svg(root, 'x.svg') or save_gif(root, 'x.gif') (they "
+                             f"need no Graphviz), or take the bytes of graph.pipe(format='svg' or "
+                             f"'png'); or install Graphviz (`apt install graphviz`, `brew install graphviz`, "
+                             f"or graphviz.org)") from e
+
+    def view(self, *args: Any, **kwargs: Any) -> Any:
+        """graphviz's view(): render() and open the file, which needs Graphviz's own dot."""
+        try:
+            return super().view(*args, **kwargs)
+        except graphviz.ExecutableNotFound as e:
+            raise NoRenderer(f"Graph.view() runs Graphviz's own `dot`, which is not installed "
+                             f"({e}).  Without it, write the picture with autograd.save_png(root, "
+                             f"'x.png') or save_svg(root, 'x.svg') and open that file") from e
 
     def _repr_svg_(self) -> str:
         """The SVG, for front-ends that predate _repr_mimebundle_."""

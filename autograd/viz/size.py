@@ -1,4 +1,4 @@
-"""How big a picture may be: MAX_SIZE, and what to draw of a graph within it.
+"""How big a picture may be: autograd.viz.MAX_SIZE, and what to draw of a graph within it.
 
 Graphviz needs minutes for tens of thousands of nodes, so no picture has more than MAX_SIZE
 nodes plus edges (Graphviz lays out 10,000 in about 5 s).  The one-sample graph of an
@@ -13,20 +13,26 @@ best that fits), so the limit and the advice live here alone:
     plan.fold                          # draw it with fold=...
     plan.message                       # "" when full; else what was done or what to do
 
-autograd.viz.MAX_SIZE is this module's MAX_SIZE: set either to raise the limit.
+The limit is autograd.viz.MAX_SIZE, an ordinary variable of the package (its one home: set it
+to raise the limit), read by max_size() whenever a plan is made.
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 
 from ..engine import topological_order
 from ..value import Value
 from .fold import Folding
 
-__all__ = ["MAX_SIZE", "PicturePlan", "picture_plan"]
+__all__ = ["PicturePlan", "max_size", "picture_plan"]
 
-MAX_SIZE = 10_000  # most nodes plus edges a picture has: Graphviz takes about 5 s for this many
+
+def max_size() -> int:
+    """autograd.viz.MAX_SIZE as it is now: the package (already loaded, as this module is part
+    of it) holds the limit, so setting it there is all it takes."""
+    return int(importlib.import_module(__package__).MAX_SIZE)
 
 _SMALLER = "draw a smaller part, e.g. the loss of one sample instead of a batch"
 
@@ -40,7 +46,7 @@ class PicturePlan:
     kind: str
     size: int                 # the whole graph's picture
     folded: int | None        # the folded picture's, when it was counted and there is an nn call
-    limit: int                # MAX_SIZE when planned
+    limit: int                # autograd.viz.MAX_SIZE when planned
     message: str
     folding: Folding = field(repr=False, compare=False)  # the picture's ("none": the last tried)
 
@@ -52,7 +58,7 @@ class PicturePlan:
 
 def picture_plan(root: Value, order: list[Value] | None = None, *,
                  fold: bool | None = None) -> PicturePlan:
-    """What to draw of root's graph within MAX_SIZE.
+    """What to draw of root's graph within autograd.viz.MAX_SIZE.
 
     fold=None (the player): the whole graph when it fits, else folded when that fits, else
     nothing.  fold=False or True (draw()): that picture, or kind "none" with the advice.
@@ -61,7 +67,7 @@ def picture_plan(root: Value, order: list[Value] | None = None, *,
     if order is None:
         order = topological_order(root)
     index = {node: i for i, node in enumerate(order)}
-    limit = MAX_SIZE
+    limit = max_size()
     whole = Folding(order, index, fold=bool(fold))
     size = whole.size()
     if size <= limit:
