@@ -11,14 +11,15 @@ iterative Value.__deepcopy__.)
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import engine, value
+from . import graph
 
 if TYPE_CHECKING:
     from .value import Value
 
-__all__ = ["pickle_prelude", "copy_node", "copy_graph", "restore", "blank"]
+__all__ = ["pickle_prelude", "copy_node", "copy_graph", "restore", "registered"]
 
 
 class _Pickling(threading.local):
@@ -53,7 +54,7 @@ def pickle_prelude(node: Value) -> tuple[Any, ...]:
         return ()
     if not node.op:
         return ()
-    above = [n for n in engine.topological_order(node)[:-1] if n.op]
+    above = [n for n in graph.topological_order(node)[:-1] if n.op]
     if not above:
         return ()
     ids = {id(n) for n in above}
@@ -63,7 +64,7 @@ def pickle_prelude(node: Value) -> tuple[Any, ...]:
 
 def copy_node(node: Value) -> Value:
     """copy.copy(node): a new node made by the same op from the same operands."""
-    engine.settle((node,))  # a Tape's replay pending here is applied first
+    graph.settle((node,))  # a Tape's replay pending here is applied first
     new = object.__new__(type(node))
     restore(new, node.__getstate__())
     return new
@@ -73,7 +74,7 @@ def copy_graph(root: Value, memo: dict[int, Any]) -> Value:
     """copy.deepcopy(root): the whole graph below root, parents before children (no recursion);
     nodes already copied (in memo) are reused."""
     keep = memo.setdefault(id(memo), [])  # as copy.deepcopy does: keep originals alive
-    for node in engine.topological_order(root):
+    for node in graph.topological_order(root):
         if id(node) in memo:
             continue
         state = list(node.__getstate__())
@@ -92,15 +93,14 @@ def restore(node: Value, state: tuple[Any, ...]) -> None:
     registered (a user's primitive not defined in this process) is a clear error."""
     (node.data, node.grad, node.label, node._a, node._da, node._b, node._db, op,
      made) = state[-9:]
-    if op and op not in value.PRIMITIVES:
+    if op and op not in registered:
         raise TypeError(f"this graph has a node made by the op {op!r}, which is not registered: "
                         f"define it (autograd.primitive({op!r}, ...)) before loading the graph")
-    node.op = op
+    node._op = op
     node._g = 0.0
     if made is not None:
         node._made = made
 
 
-def blank() -> Value:
-    """A Value with no fields yet, for pickle to fill in (restore)."""
-    return object.__new__(value.Value)
+# the registry of ops (value.PRIMITIVES, set by value.py as it loads: copies.py is below it)
+registered: Mapping[str, Any] = {}

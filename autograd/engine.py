@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import inspect
 import threading
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
+from . import graph as _graph
 from . import modes as _modes_mod
 from . import value as _value
 from ._util import as_float, describe
+from .graph import set_pending, settle
 from .modes import (
     AnomalyChecker,
     anomaly_mode,
@@ -42,7 +43,7 @@ from .value import PRIMITIVES, Value
 __all__ = ["topological_order", "backward", "grad", "Sweep", "checked", "no_grad",
            "is_grad_enabled", "is_anomaly_enabled", "writing_grads", "backward_interceptor",
            "check_value", "value_list", "check_seed", "AnomalyChecker", "set_anomaly_checker",
-           "anomaly_mode", "pending_replays", "set_pending", "settle",
+           "anomaly_mode", "set_pending", "settle",
            "intercepting", "intercepted"]
 
 # ---------------------------------------------------------------------------------------------
@@ -82,72 +83,13 @@ def value_list(items: Any, who: str, name: str, *, hint: str = "", one: str = "x
 # ---------------------------------------------------------------------------------------------
 # Topological order
 
-# Pending replays.  A Tape's forward() leaves its numbers in a Replay (autograd/tape/replay.py),
-# pending until they are written into the op nodes it recorded; those nodes hold it (their _r
-# slot), so it lives as long as the graph does.  Every pass and view starts from
-# topological_order(), which applies each pending replay that shares a node with the graph it
-# ordered (settle) before anyone reads a number: one C-level set test per pending replay,
-# nothing for a graph when no replay is pending.
-pending_replays: tuple[weakref.ref[Any], ...] = ()  # replaced whole, never changed in place
-
-
-def set_pending(replay: Any, pending: bool) -> None:
-    """Add replay to pending_replays, or take it out (the caller holds the engine's lock)."""
-    global pending_replays
-    kept = tuple(r for r in pending_replays if r() not in (None, replay))
-    pending_replays = kept + (weakref.ref(replay),) if pending else kept
-
-
-def settle(nodes: Iterable[Value]) -> None:
-    """Apply every pending replay that writes one of nodes.  This is the engine's one upward
-    call: replay.apply() (autograd/tape/replay.py), which writes a whole replay into its nodes
-    at once, under the engine's lock, or nothing; replay.nodes is the set of nodes it writes."""
-    for ref in pending_replays:
-        replay = ref()
-        if replay is not None and not replay.nodes.isdisjoint(nodes):
-            replay.apply()
-
+# The order and pending replays live in graph.py (below value.py); the engine checks the root.
 
 def topological_order(root: Value) -> list[Value]:
-    """Every node root depends on, root included, each after all of its parents.
-
-    Iterative depth-first search with an explicit stack (no recursion limit), giving the
-    post-order of the recursive search: deterministic, parents visited in operand order.
-    """
+    """Every node root depends on, root included, each after all of its parents (graph.py), with
+    any pending Tape replay on them applied first; a TypeError unless root is a Value."""
     check_value(root, "the root")
-    order: list[Value] = []
-    visited: set[Value] = set()
-    stack: list[Any] = [root]
-    push = stack.append
-    pop = stack.pop
-    add = visited.add
-    emit = order.append
-    # A node is expanded when first popped: if it has parents not yet visited, it goes back on
-    # the stack under a None marker, then its parents (the first on top); popping the marker
-    # means all of them are done, so the node below it is emitted.  One pass over each node.
-    while stack:
-        node = pop()
-        if node is None:
-            emit(pop())
-            continue
-        if node in visited:
-            continue
-        add(node)
-        if node._db is not None and node._b not in visited:
-            push(node)
-            push(None)
-            push(node._b)
-            if node._da is not None and node._a not in visited:
-                push(node._a)
-        elif node._da is not None and node._a not in visited:
-            push(node)
-            push(None)
-            push(node._a)
-        else:
-            emit(node)
-    if pending_replays:  # a Tape's replay may be pending on these nodes: apply it first
-        settle(visited)
-    return order
+    return _graph.topological_order(root)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -410,3 +352,6 @@ def checked(sweep: Sweep, what: str, *, apply: bool) -> None:
 
 def _finite(x: float) -> bool:
     return x - x == 0.0  # False for nan and +-inf
+
+
+_value.run_backward = backward  # Value.backward's one call into the engine (value.py)

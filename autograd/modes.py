@@ -51,7 +51,7 @@ def _on_new_node(out: Value) -> None:
     if modes.anomaly and checker is not None:
         checker.made(out)
     if modes.no_grad:
-        out.op = ""
+        out._op = ""
         out._a = out._b = out._da = out._db = None
 
 

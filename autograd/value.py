@@ -4,17 +4,16 @@ Each node stores its operands and the local derivatives d out / d operand as pla
 computed once in the forward op: backward is a tight loop over them, with no closure per node
 (no reference cycles: graphs die by reference counting) and no recursion.
 
-Every primitive is registered once, by one `primitive(name, forward, *rules)` (the class body
-below reads as a table of derivatives).  Rules use + - * / ** and the generic functions here
-(div, power, exp, step, ...): IEEE 754 floats on floats, graph nodes on Values, and on anything
-else (the Tape's symbols) the method of the same name of its type.  So one rule gives the float
-backward() reads, the graph of grad(create_graph=True) and the code a Tape compiles.  Choices
-on numbers are made only inside primitives (step, sign, mul0, log_base, inv_base): every graph
-replays exactly.
+Every primitive is registered once, by `primitive(name, forward, *rules)` (the class body reads
+as a table of derivatives).  Rules use + - * / ** and the generic functions here: floats on
+floats, nodes on Values, on anything else (the Tape's symbols) its type's method of that name;
+so one rule serves backward(), grad(create_graph=True) and a Tape's code.  Choices on numbers
+are made only inside primitives (step, sign, mul0, log_base, inv_base): graphs replay exactly.
 """
 
 from __future__ import annotations
 
+import copyreg
 import math
 import operator
 import threading
@@ -22,7 +21,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from . import ieee
+from . import copies as _copies
+from . import graph, ieee
 from ._util import as_float, describe, same_functions
 
 __all__ = ["Value", "Primitive", "PRIMITIVES", "primitive", "methods", "write", "div", "power",
@@ -30,15 +30,14 @@ __all__ = ["Value", "Primitive", "PRIMITIVES", "primitive", "methods", "write", 
            "sign", "mul0", "log_base", "inv_base", "xlogy", "xpowy", "powlog", "strict"]
 
 _new = object.__new__
+_newobj = copyreg.__newobj__  # type: ignore[attr-defined]  # pickle: cls.__new__(cls)
 
 
 class _Strict(threading.local):
     on = False  # True while grad(create_graph=True) evaluates a rule on Values (engine.py)
 
-
 strict = _strict = _Strict()
 
-# The float functions of the primitives (IEEE 754: never raise)
 _div, _pow, _exp, _log = ieee.div, ieee.pow, ieee.exp, ieee.log
 _sqrt, _sin, _cos, _sigmoid, _relu = ieee.sqrt, ieee.sin, ieee.cos, ieee.sigmoid, ieee.relu
 _step, _sign, _mul0, _log_base, _inv_base = ieee.step, ieee.sign, ieee.mul0, ieee.log_base, ieee.inv_base
@@ -48,9 +47,8 @@ _step, _sign, _mul0, _log_base, _inv_base = ieee.step, ieee.sign, ieee.mul0, iee
 # The registry of primitives: name -> forward, rules, and what every reader needs to know.
 
 class Primitive(NamedTuple):
-    """One primitive op: its name (Value.op), the float function computing it, and its rules:
-    d out / d operand for each operand, as rule(a, out) or rule(a, b, out).  function is the
-    generic function computing it (floats in: a float; a Value in: a node); doc its help."""
+    """One op: name (Value.op), forward (on floats), rules (d out / d each operand, as rule(a, out)
+    or rule(a, b, out)), function (floats in: a float; Values in: a node) and doc (its help)."""
 
     name: str
     forward: Callable[..., float]
@@ -60,6 +58,7 @@ class Primitive(NamedTuple):
 
 
 PRIMITIVES: dict[str, Primitive] = {}
+_copies.registered = PRIMITIVES  # so that loading a pickle can name an op not registered
 
 
 def primitive(name: str, forward: Callable[..., float], *rules: Callable[..., Any],
@@ -173,8 +172,8 @@ def powlog(out: Any, a: Any, b: Any) -> Any:
     return out * log_base(a, b)
 
 
-# Hooks for the modes (no_grad, detect_anomaly; engine.py): None on the fast path, so making a
-# node pays one check.  _hook(out) sees each new op result, _leaf_hook(v) each new leaf.
+run_backward: Any = None  # engine.backward(root, grad): engine.py sets it as it loads (no cycle)
+# The modes' hooks (modes.py): None on the fast path.  _hook(out): each new op result; _leaf_hook.
 _hook: Callable[[Value], None] | None = None
 _leaf_hook: Callable[[Value], None] | None = None
 
@@ -186,7 +185,7 @@ def _node(data: float, op: str, a: Any, da: Any, b: Any, db: Any) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out.op = op
+    out._op = op
     out._a = a
     out._da = da
     out._b = b
@@ -237,6 +236,11 @@ def methods(p: Primitive) -> Any:
     return forward, reflected
 
 
+def _read_only(self: Value, op: Any) -> None:
+    raise AttributeError(f"Value.op is read-only: it names the op that made the node ({self.op!r})"
+                         ", whose rules every pass reads; make a new node with the op you want")
+
+
 def _compare(test: Callable[[float, float], bool], symbol: str) -> Callable[[Value, Any], bool]:
     def compare(self: Value, other: Any) -> bool:
         x = other.data if isinstance(other, Value) else as_float(other)
@@ -275,14 +279,13 @@ class Value:
         "grad": "d root / d self summed by backward() (starts at 0.0; zero_grad() resets it).",
         "label": "Your name for this node, shown by every view (else the variable holding it, "
                  "else op#n).  chainrule never changes it.",
-        "op": 'The op that made this node: "+", "*", "**", "exp", "tanh", "sigmoid", ...; '
-              '"" for a leaf.',
-        "_a": "", "_b": "", "_da": "", "_db": "", "_g": "", "_made": "", "_r": ""}
+        "_op": "", "_a": "", "_b": "", "_da": "", "_db": "", "_g": "", "_made": "", "_r": ""}
 
     data: float
     grad: float
     label: str
-    op: str
+    op = property(lambda self: self._op, _read_only, doc='The op that made this node: "+", "*", '
+                  '"exp", "sigmoid", ...; "" for a leaf.  Read-only: it finds the op\'s rules.')
     _made: Any  # check.py's record of where the node was made
 
     def __init__(self, data: Any, label: str = "") -> None:
@@ -297,7 +300,7 @@ class Value:
         self.data = x
         self.grad = 0.0
         self.label = label
-        self.op = ""
+        self._op = ""
         self._a = self._b = self._da = self._db = None
         self._g = 0.0
         if _leaf_hook is not None:
@@ -391,11 +394,11 @@ class Value:
     # -- gradients -------------------------------------------------------------------------------
     def backward(self, grad: float = 1.0) -> None:
         """Add grad * d self / d n to n.grad for every node n that self depends on."""
-        _engine.backward(self, grad)
+        run_backward(self, grad)
 
     def zero_grad(self) -> None:
         """Set .grad = 0.0 on self and every node it depends on."""
-        for node in _engine.topological_order(self):
+        for node in graph.topological_order(self):
             node.grad = 0.0
 
     def detach(self) -> Value:
@@ -421,7 +424,7 @@ class Value:
     def __reduce__(self) -> tuple[Any, ...]:
         """pickle: the ancestors come first, in topological order, so that pickling never
         recurses deeper than one op (see copies.pickle_prelude)."""
-        return (_copies.blank, (), (_copies.pickle_prelude(self),) + self.__getstate__())
+        return (_newobj, (Value,), (_copies.pickle_prelude(self),) + self.__getstate__())
 
 
 # The ops the rules choose with, each made a primitive so that the choice is replayed: their
@@ -455,5 +458,3 @@ def write(nodes: list[Value], fields: list[str], numbers: list[Any]) -> None:
     _drain(map(setattr, nodes, fields, numbers))
 
 
-from . import copies as _copies  # noqa: E402  (these read Values: imported last, to avoid a cycle)
-from . import engine as _engine  # noqa: E402

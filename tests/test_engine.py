@@ -648,3 +648,67 @@ def test_gradient_of_a_gradient_norm():
     penalty.backward()
     assert x.grad == pytest.approx(8 * 1.5 * 0.25 + 4 * 1.5 ** 3, rel=1e-15)
     assert y.grad == pytest.approx(8 * 2.25 * -0.5, rel=1e-15)
+
+
+# -- the core's structure --------------------------------------------------------------------------
+
+def module_level_imports(path, package: str) -> set[str]:
+    """The autograd modules path imports when it loads (not under `if TYPE_CHECKING:`, not
+    inside functions): `from . import x`, `from .x import y`, `import autograd.x`."""
+    import ast
+    found: set[str] = set()
+    here = package.rsplit(".", 1)[0] if path.name != "__init__.py" else package
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = here.rsplit(".", node.level - 1)[0] if node.level > 1 else here
+                module = f"{base}.{node.module}" if node.module else base
+                found.add(module)
+                if not node.module:
+                    found.update(f"{base}.{alias.name}" for alias in node.names)
+            elif node.module and node.module.startswith("autograd"):
+                found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("autograd"))
+    return found
+
+
+def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}
+
+    def visit(n, stack):
+        state[n] = 1
+        for m in sorted(graph[n]):
+            if state.get(m) == 1:
+                cycles.append(stack[stack.index(m):] + [m])
+            elif m not in state:
+                visit(m, stack + [m])
+        state[n] = 2
+
+    for n in sorted(graph):
+        if n not in state:
+            visit(n, [n])
+    return cycles
+
+
+def test_no_import_cycle_in_autograd_at_module_level():
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent / "autograd"
+    graph: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        name = ".".join(parts[:-1]) if parts[-1] == "__init__" else ".".join(parts)
+        graph[name] = module_level_imports(path, name)
+    for name in graph:  # a package's import of its own submodule is not a cycle back to it
+        graph[name] = {m for m in graph[name] if m in graph and m != name
+                       and not (graph.get(m) is not None and name.startswith(m + "."))}
+    cycles = find_cycles(graph)
+    assert cycles == []
+    assert "autograd.graph" in graph["autograd.value"] and graph["autograd.graph"] == set()
+
+
+def test_the_import_cycle_check_can_fail(tmp_path):
+    (tmp_path / "a.py").write_text("from . import b\nif X:\n    from . import c\n")
+    assert module_level_imports(tmp_path / "a.py", "autograd.a") == {"autograd", "autograd.b"}
+    assert find_cycles({"v": {"e"}, "e": {"m"}, "m": {"v"}, "g": set()}) == [["e", "m", "v", "e"]]

@@ -455,3 +455,14 @@ def test_generic_helpers_call_the_method_of_the_same_name_on_anything_else():
     assert vops.log_base(Sym("a"), 2.0).text == "log_base(a, 2.0)"
     with pytest.raises(TypeError, match="sign"):
         vops.sign(Sym("a"))
+
+
+def test_op_is_read_only_and_says_why():
+    # the op names the rules every pass reads: changing it would make them read another op's
+    x = Value(2.0)
+    y = x * x
+    with pytest.raises(AttributeError, match=r"Value.op is read-only.*'\*'"):
+        y.op = "hack"
+    assert y.op == "*"
+    y.backward()
+    assert x.grad == 4.0
