@@ -163,7 +163,7 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[float], *, eps: float = 
 
     if failures:
         xs = [Value(p, label) for p, label in zip(points, labels)]
-        wrong, _ = wrong_nodes(_evaluate(f, xs), eps=eps, atol=atol, rtol=rtol)
+        wrong, _, _ = wrong_nodes(_evaluate(f, xs), eps=eps, atol=atol, rtol=rtol)
         kind = "derivative" if order == 1 else "first or second derivative"
         lines = [f"gradcheck failed: {len(failures)} of {checked} {kind}s differ from finite "
                  f"differences (eps={eps:g}, atol={atol:g}, rtol={rtol:g}):"]
@@ -194,16 +194,21 @@ def _slope(f: Callable[..., float], args: list[float], i: int, h: float) -> tupl
 
 
 def wrong_nodes(root: Value, *, eps: float = 1e-6, atol: float = 1e-5,
-                rtol: float = 1e-3) -> tuple[list[str], list[str]]:
-    """(the wrong local derivatives of root's graph, the ones skipped at a kink), one line each:
-    node name, op, operand, rule value, numeric value and where the node was made."""
+                rtol: float = 1e-3) -> tuple[list[str], list[str], list[str]]:
+    """(the wrong local derivatives of root's graph, the ones skipped at a kink or a pole, the
+    stop-gradient ops skipped), one line each: node name, op, operand, rule value, numeric value
+    and where the node was made; one line per stop-gradient op (primitive(..., stop_gradient=True))."""
     order = topological_order(root)
     names = node_names(root, order, caller_scope()).printable()
     wrong: list[str] = []
     skipped: list[str] = []
+    stops: dict[str, int] = {}  # stop-gradient op -> its nodes in the graph
     for node in order:
         p = PRIMITIVES.get(node.op) if node.op else None
         if p is None:
+            continue
+        if p.stop_gradient:  # its rules are not its forward's slope, by design
+            stops[p.name] = stops.get(p.name, 0) + 1
             continue
         operands = node.operands
         args = [float(x.data if isinstance(x, Value) else x) for x in operands]
@@ -218,7 +223,9 @@ def wrong_nodes(root: Value, *, eps: float = 1e-6, atol: float = 1e-5,
             elif not _agree(local, numeric, atol, rtol):
                 wrong.append(f"{head}: rule {local:.10g}, numeric {numeric:.10g}; "
                              f"{_made_text(node)}")
-    return wrong, skipped
+    stopped = [f"{op} is a stop-gradient ({count} node{'s' if count > 1 else ''}; its rules are "
+               f"not its forward's slope, by design)" for op, count in stops.items()]
+    return wrong, skipped, stopped
 
 
 def check_graph(root: Value, *, eps: float = 1e-6, atol: float = 1e-5,
@@ -227,13 +234,14 @@ def check_graph(root: Value, *, eps: float = 1e-6, atol: float = 1e-5,
     forward at that node's operands, built-in and user ops alike, else raise GradcheckError
     listing each wrong node: its name, op, operand, the rule's value, the numeric value and
     the line that made it (under detect_anomaly()).  Kinks and poles (relu at 0) are skipped
-    and said so in the message; a graph whose only doubts are kinks passes."""
+    and said so in the message, as are the nodes of a stop-gradient op (softmax's shift_max,
+    whose slope is 0 by design); a graph whose only doubts are these passes."""
     if not isinstance(root, Value):
         raise TypeError(f"check_graph(root): root must be a Value, got {describe(root)}")
     eps = _check_tolerance("eps", eps, positive=True)
     atol = _check_tolerance("atol", atol, positive=False)
     rtol = _check_tolerance("rtol", rtol, positive=False)
-    wrong, skipped = wrong_nodes(root, eps=eps, atol=atol, rtol=rtol)
+    wrong, skipped, stopped = wrong_nodes(root, eps=eps, atol=atol, rtol=rtol)
     if wrong:
         lines = [f"check_graph: {len(wrong)} local derivative(s) differ from finite differences "
                  f"of their op (eps={eps:g}, atol={atol:g}, rtol={rtol:g}):"]
@@ -241,6 +249,7 @@ def check_graph(root: Value, *, eps: float = 1e-6, atol: float = 1e-5,
         if skipped:
             lines.append(f"skipped {len(skipped)} at a kink or pole:")
             lines += [f"  {k}" for k in skipped]
+        lines += [f"skipped: {k}" for k in stopped]
         raise GradcheckError("\n".join(lines), [])
     return True
 

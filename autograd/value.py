@@ -48,13 +48,14 @@ _step, _sign, _mul0, _log_base, _inv_base = ieee.step, ieee.sign, ieee.mul0, iee
 
 class Primitive(NamedTuple):
     """One op: name (Value.op), forward (on floats), rules (d out / d each operand, as rule(a, out)
-    or rule(a, b, out)), function (floats in: a float; Values in: a node) and doc (its help)."""
+    or rule(a, b, out)), function (floats in: a float; Values in: a node), doc, stop_gradient."""
 
     name: str
     forward: Callable[..., float]
     rules: tuple[Callable[..., Any], ...]
     function: Callable[..., Any]
     doc: str = ""
+    stop_gradient: bool = False
 
 
 PRIMITIVES: dict[str, Primitive] = {}
@@ -62,12 +63,14 @@ _copies.registered = PRIMITIVES  # so that loading a pickle can name an op not r
 
 
 def primitive(name: str, forward: Callable[..., float], *rules: Callable[..., Any],
-              doc: str = "") -> Callable[..., Any]:
+              doc: str = "", stop_gradient: bool = False) -> Callable[..., Any]:
     """Register the op `name` (as every built-in op is) and return its function: numbers in,
     forward's float out; a Value in (either side), one node storing each rule's d out / d operand.
     forward takes 1 or 2 floats; rules are rule(a, out) or rule(a, b, out), one per operand.
     Written with + - * / ** and autograd.ops, a rule serves backward() and any order of grad().
-    The same code run again (a notebook cell) registers it anew; other code is a ValueError."""
+    The same code run again (a notebook cell) registers it anew; other code is a ValueError.
+    stop_gradient=True: the rules are not forward's slope, on purpose (softmax's shift, slope 0);
+    check_graph skips the op and says so."""
     if not isinstance(name, str) or not name:
         raise TypeError(f"primitive() needs a name (a non-empty str), got {describe(name)}")
     old = PRIMITIVES.get(name)
@@ -76,7 +79,7 @@ def primitive(name: str, forward: Callable[..., float], *rules: Callable[..., An
     if not callable(forward) or len(rules) not in (1, 2) or not all(map(callable, rules)):
         raise TypeError(f"primitive({name!r}, forward, *derivatives) needs functions: forward "
                         f"and one derivative rule per operand (1 or 2), got {len(rules)} rules")
-    p = Primitive(name, forward, tuple(rules), forward, doc)
+    p = Primitive(name, forward, tuple(rules), forward, doc, bool(stop_gradient))
     p = PRIMITIVES[name] = p._replace(function=_function(p))
     return p.function
 
@@ -348,8 +351,7 @@ class Value:
         doc="`self ** other`; `Value ** Value` and `2 ** v` differentiate wrt base and exponent: "
             "d/dself = `other * self**(other-1)`, d/dother = `self**other * log(self)` "
             "(0 where self = 0 and other >= 0, as in PyTorch).")
-    __neg__ = _register("neg", operator.neg, lambda a, out: -1.0,
-                        doc="-self; derivative -1.")
+    __neg__ = _register("neg", operator.neg, lambda a, out: -1.0, doc="-self; derivative -1.")
     __abs__ = _register("abs", abs, lambda a, out: sign(a),
                         doc="abs(self); derivative sign(self) (0 at 0 and at nan, as in PyTorch).")
     exp = _register("exp", _exp, lambda a, out: out,
@@ -365,10 +367,8 @@ class Value:
                      doc="max(0, self); derivative 1 above 0, else 0 (0 at 0, as in PyTorch).")
     sqrt = _register("sqrt", _sqrt, lambda a, out: div(0.5, out),
                      doc="sqrt(self) (nan below 0); derivative 1/(2*sqrt(self)).")
-    sin = _register("sin", _sin, lambda a, out: cos(a),
-                    doc="sin(self); derivative cos(self).")
-    cos = _register("cos", _cos, lambda a, out: -sin(a),
-                    doc="cos(self); derivative -sin(self).")
+    sin = _register("sin", _sin, lambda a, out: cos(a), doc="sin(self); derivative cos(self).")
+    cos = _register("cos", _cos, lambda a, out: -sin(a), doc="cos(self); derivative -sin(self).")
 
     def __pos__(self) -> Value:
         """+v is v itself."""

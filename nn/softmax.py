@@ -32,9 +32,9 @@ def _shift_max(a: float, b: float) -> float:
 
 
 shift_max = primitive(
-    "shift_max", _shift_max, lambda a, b, out: 0.0, lambda a, b, out: 0.0,
+    "shift_max", _shift_max, lambda a, b, out: 0.0, lambda a, b, out: 0.0, stop_gradient=True,
     doc="The shift of a softmax: the larger of two logits (nan if either is, 0.0 for an "
-        "infinity), with slope 0.")
+        "infinity), with slope 0: a stop-gradient (the result does not depend on the shift).")
 
 
 def _as_list(x: Any) -> list[Any] | None:

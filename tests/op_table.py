@@ -49,9 +49,9 @@ DOMAINS: dict[str, Any] = {
 DEFAULT_UNARY = points(-3, 3, seed=21)
 DEFAULT_BINARY = pairs(points(-3, 3, seed=22), points(-3, 3, seed=23))
 
-# ops whose stated slope is deliberately not the forward's (a stop-gradient: softmax's shift
-# cancels out of the result, so its slope is taken as 0): finite differences skip them
-NOT_THE_SLOPE = {"shift_max"}
+# ops whose stated slope is deliberately not the forward's, as the registry says (a
+# stop-gradient: softmax's shift cancels out of the result, so its slope is taken as 0)
+STOP_GRADIENT = {op for op, p in PRIMITIVES.items() if p.stop_gradient}
 
 UNARY: dict[str, tuple[Callable[..., Any], list[float]]] = {
     op: (p.function, DOMAINS.get(op, DEFAULT_UNARY))

@@ -435,3 +435,54 @@ def test_the_same_code_run_again_registers_the_op_anew_as_a_notebook_cell_rerun_
     assert made[1](Value(1.5)).data == 3.0 and made[0](1.5) == 3.0
     with pytest.raises(ValueError, match="registered already"):
         primitive(name, lambda a: 3.0 * a, lambda a, out: 3.0)  # other code, same name
+
+
+def mlp_cross_entropy_loss(activation=None):
+    """The mean cross-entropy of a 2-4-3 MLP on two examples: every node of nn's softmax (the
+    shift by the largest logit included); activation(z) is applied to the first logit."""
+    from nn import MLP, cross_entropy
+    net = MLP(2, [4, 3], rng=__import__("random").Random(3))
+    rows = []
+    for x in ([0.5, -1.0], [1.0, 2.0]):
+        logits = net(x)
+        if activation is not None:
+            logits = [activation(logits[0])] + logits[1:]
+        rows.append(logits)
+    return cross_entropy(rows, [0, 2])
+
+
+def test_check_graph_passes_on_an_mlp_cross_entropy_loss():
+    from autograd import check_graph
+    assert check_graph(mlp_cross_entropy_loss()) is True
+
+
+def test_check_graph_finds_a_planted_wrong_rule_in_an_mlp_cross_entropy_loss():
+    from autograd import check_graph, primitive
+    name = fresh("softplus")
+    wrong = primitive(name, softplus_forward, lambda a, out: value_module.sigmoid(-a))  # not (a)
+    with pytest.raises(GradcheckError) as info:
+        check_graph(mlp_cross_entropy_loss(wrong))
+    message = str(info.value)
+    assert "2 local derivative(s) differ" in message  # one softplus node per example
+    assert message.count(f"op '{name}'") == 2 and "op 'shift_max'" not in message
+
+
+def test_check_graph_says_it_skipped_the_stop_gradient_of_softmax():
+    from autograd import check_graph, primitive
+    name = fresh("sq")
+    sq = primitive(name, lambda a: a * a, lambda a, out: a)  # not 2a
+    with pytest.raises(GradcheckError) as info:
+        check_graph(mlp_cross_entropy_loss(sq))
+    assert "skipped: shift_max is a stop-gradient (4 nodes" in str(info.value)
+
+
+def test_a_stop_gradient_op_is_skipped_by_check_graph_and_its_rule_still_used():
+    from autograd import check_graph, primitive
+    name = fresh("stopped")
+    stopped = primitive(name, lambda a: 3.0 * a, lambda a, out: 0.0, stop_gradient=True)
+    x = Value(0.5, label="x")
+    y = stopped(x) + x
+    assert check_graph(y) is True
+    y.backward()
+    assert x.grad == 1.0
+

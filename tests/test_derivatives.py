@@ -5,7 +5,7 @@ import math
 import operator
 
 import pytest
-from op_table import BINARY, DOMAINS, NOT_THE_SLOPE, UNARY, points
+from op_table import BINARY, DOMAINS, STOP_GRADIENT, UNARY, points
 
 from autograd import Value, grad
 from autograd.value import PRIMITIVES
@@ -112,10 +112,13 @@ def test_the_table_is_the_registry():
     assert {"exp", "**", "step", "clamped_log", "shift_max"} <= set(UNARY) | set(BINARY)
 
 
-@pytest.mark.parametrize("op", sorted(UNARY))
+# the ops whose rules are their forward's slope: all but the stop-gradients (tested below)
+SLOPED_UNARY = sorted(set(UNARY) - STOP_GRADIENT)
+SLOPED_BINARY = sorted(set(BINARY) - STOP_GRADIENT)
+
+
+@pytest.mark.parametrize("op", SLOPED_UNARY)
 def test_unary_derivative_matches_finite_differences(op):
-    if op in NOT_THE_SLOPE:
-        pytest.skip(f"{op}'s slope is a stop-gradient, not its forward's")
     f, xs = UNARY[op]
     for x in xs:
         v = Value(x)
@@ -123,10 +126,8 @@ def test_unary_derivative_matches_finite_differences(op):
         assert_close_to_finite_difference(v.grad, lambda t: f(Value(t)).data, x)
 
 
-@pytest.mark.parametrize("op", sorted(BINARY))
+@pytest.mark.parametrize("op", SLOPED_BINARY)
 def test_binary_derivatives_of_value_op_value_match_finite_differences(op):
-    if op in NOT_THE_SLOPE:
-        pytest.skip(f"{op}'s slope is a stop-gradient, not its forward's")
     f, pairs = BINARY[op]
     for a, b in pairs:
         va, vb = Value(a), Value(b)
@@ -135,10 +136,8 @@ def test_binary_derivatives_of_value_op_value_match_finite_differences(op):
         assert_close_to_finite_difference(vb.grad, lambda t: f(Value(a), Value(t)).data, b)
 
 
-@pytest.mark.parametrize("op", sorted(BINARY))
+@pytest.mark.parametrize("op", SLOPED_BINARY)
 def test_binary_derivative_of_value_op_constant_matches_finite_differences(op):
-    if op in NOT_THE_SLOPE:
-        pytest.skip(f"{op}'s slope is a stop-gradient, not its forward's")
     f, pairs = BINARY[op]
     for a, b in pairs:
         va = Value(a)
@@ -146,15 +145,43 @@ def test_binary_derivative_of_value_op_constant_matches_finite_differences(op):
         assert_close_to_finite_difference(va.grad, lambda t: f(Value(t), b).data, a)
 
 
-@pytest.mark.parametrize("op", sorted(BINARY))
+@pytest.mark.parametrize("op", SLOPED_BINARY)
 def test_binary_derivative_of_constant_op_value_matches_finite_differences(op):
-    if op in NOT_THE_SLOPE:
-        pytest.skip(f"{op}'s slope is a stop-gradient, not its forward's")
     f, pairs = BINARY[op]
     for a, b in pairs:
         vb = Value(b)
         f(a, vb).backward()
         assert_close_to_finite_difference(vb.grad, lambda t: f(a, Value(t)).data, b)
+
+
+def test_the_stop_gradients_are_softmaxs_shift_only():
+    # a stop-gradient is an op whose slope is not its forward's: each one is a decision
+    assert STOP_GRADIENT == {"shift_max"}
+
+
+@pytest.mark.parametrize("op", sorted(STOP_GRADIENT))
+def test_a_stop_gradient_has_slope_0_wherever_it_is_used(op):
+    f, pairs = BINARY[op]
+    for a, b in pairs + [(b, a) for a, b in pairs] + [(a, a) for a, _ in pairs]:
+        va, vb = Value(a), Value(b)
+        out = f(va, vb)
+        out.backward()
+        assert (va.grad, vb.grad) == (0.0, 0.0) and out.local == (0.0, 0.0)
+
+
+def test_cross_entropy_through_the_stopped_shift_matches_finite_differences_of_the_loss():
+    # why the shift may stop the gradient: softmax does not depend on it, so the total
+    # derivative of the loss (the shift's slope included) is the one the stopped graph gives
+    from nn import cross_entropy
+    for k, logits in enumerate([(0.3, -1.2, 2.0), (4.0, 4.0, -3.0), (-0.5, 1.5, 1.4999)]):
+        xs = [Value(x) for x in logits]
+        cross_entropy(xs, k).backward()
+        for i in range(3):
+            def loss(t, i=i):
+                moved = list(logits)
+                moved[i] = t
+                return cross_entropy([Value(x) for x in moved], k).data
+            assert_close_to_finite_difference(xs[i].grad, loss, logits[i])
 
 
 def test_power_of_a_negative_base_with_an_integer_exponent_matches_finite_differences():
