@@ -7,9 +7,10 @@ package; pictures (graphviz), the debugger and Tape load on first use, so `impor
 Documentation (the site: `pip install '.[docs]' && mkdocs build`, then open site/index.html):
     docs/api/autograd.md                every public name, with signatures and types
     docs/tutorials/two-nodes.md         the chain rule on two nodes: by hand, pictures, explain, the player
-    docs/tutorials/wrong-gradient.md    gradcheck, detect_anomaly, the stepper
-    docs/tutorials/training-fast.md     rebuilding, Tape, the benchmark numbers
+    docs/tutorials/wrong-gradient.md    gradcheck, check_graph, detect_anomaly, the stepper
+    docs/tutorials/training-fast.md     rebuilding, Tape, batches, the benchmark numbers
     docs/tutorials/teaching.md          names, pictures, folding, the player in slides and notebooks
+    docs/tutorials/own-ops.md           primitive(), rules for any order, check_graph on your op
 """
 
 from __future__ import annotations

@@ -132,7 +132,8 @@ def test_the_runner_catches_a_page_whose_output_is_wrong(tmp_path, monkeypatch):
 def test_every_tutorial_is_in_the_site():
     nav = (ROOT / "mkdocs.yml").read_text("utf-8")
     titles = {"two-nodes": "The chain rule on two nodes", "wrong-gradient": "Finding a wrong gradient",
-              "training-fast": "Training fast", "teaching": "Teaching with chainrule"}
+              "training-fast": "Training fast", "teaching": "Teaching with chainrule",
+              "own-ops": "Your own ops"}
     for stem, title in titles.items():
         assert f"{title}: tutorials/{stem}.md" in nav
         assert (DOCS / "tutorials" / f"{stem}.md").read_text("utf-8").startswith(f"# {title}\n")
