@@ -76,6 +76,7 @@ class BatchTape(Tape):
         self._leaves = [node for node in order if not node.op]
         self._reduce = reduce
         self._program = compile_program(order, self._leaves, set(self._batch))
+        self._checking: Any = None  # the program that keeps every number, for detect_anomaly()
         self._n = len(order)
         self._root_slot = self._n - 1 if root.op else self._leaves.index(root)
         self._batch_slots = [self._leaves.index(leaf) for leaf in self._batch]
@@ -84,7 +85,7 @@ class BatchTape(Tape):
         self._losses: Any = None
         self._batch_grads: Any = None
         self._single: Any = None  # the one-example Tape that example(k) replays, made when needed
-        self._buffers: Any = None  # (N, the ops' output arrays, the scratch array)
+        self._buffers: dict[int, Any] = {}  # id(program) -> (N, the ops' slots, scratch array)
 
     # -- what the user reads -----------------------------------------------------------------
     @property
@@ -146,9 +147,10 @@ class BatchTape(Tape):
                             f"{len(self._batch)} numbers, one per batched leaf "
                             f"({', '.join(leaf.label or '?' for leaf in self._batch)})")
         data = arrays.as_rows(rows, len(self._batch))
-        V = self._leaf_values(data)
+        program = self._current()
+        V = self._leaf_values(data, program)
         with np.errstate(all="ignore"):
-            for chunk in self._program.forward:
+            for chunk in program.forward:
                 chunk(V)
             if is_anomaly_enabled():
                 self._check_rows(V, data)
@@ -173,16 +175,20 @@ class BatchTape(Tape):
         G: list[Any] = [0.0] * self._n
         root_column = self._program.column[self._root_slot]
         G[self._root_slot] = np.full(N, seed) if root_column else seed * N
+        program = self._current()
         with np.errstate(all="ignore"):
-            T = self._buffers[2]
-            for chunk in self._program.backward:
+            T = self._buffers[id(program)][2] if id(program) in self._buffers else np.empty(N)
+            for chunk in program.backward:
                 chunk(V, G, T)
         if is_anomaly_enabled():
             self._check_backward(G, seed)
         mean = self._reduce == "mean"
         batch_grads = np.empty((N, len(self._batch)))
         for j, s in enumerate(self._batch_slots):
-            batch_grads[:, j] = G[s]
+            if s == self._root_slot:  # the seed, as the engine leaves it
+                batch_grads[:, j] = G[s]
+            else:  # 0.0 + g: a -0.0 the columns' sums may give is the engine's 0.0 (columns.py)
+                np.add(G[s], 0.0, out=batch_grads[:, j])
         batched = set(self._batch_slots)
         with writing_grads():
             for s, leaf in enumerate(self._leaves):
@@ -223,7 +229,17 @@ class BatchTape(Tape):
         return self._root
 
     # -- helpers -------------------------------------------------------------------------------
-    def _leaf_values(self, data: Any) -> list[Any]:
+    def _current(self) -> Any:
+        """The program to run: the fast one, or under detect_anomaly() the one keeping every
+        value and gradient (compiled at its first use)."""
+        if not is_anomaly_enabled():
+            return self._program
+        if self._checking is None:
+            self._checking = compile_program(self._order, self._leaves, set(self._batch),
+                                             keep=True)
+        return self._checking
+
+    def _leaf_values(self, data: Any, program: Any) -> list[Any]:
         V: list[Any] = []
         for leaf in self._leaves:
             x = leaf.data
@@ -237,12 +253,13 @@ class BatchTape(Tape):
         for j, s in enumerate(self._batch_slots):
             V[s] = np.ascontiguousarray(data[:, j])
         N = len(data)
-        if self._buffers is None or self._buffers[0] != N:
-            buffered = self._program.buffered
-            block = np.empty((sum(buffered), N))
-            self._buffers = (N, block, np.empty(N))
-        rows = iter(self._buffers[1])
-        V += [next(rows) if b else None for b in self._program.buffered[len(V):]]
+        found = self._buffers.get(id(program))
+        if found is None or found[0] != N:
+            rows = list(np.empty((program.n_buffers, N)))
+            found = (N, [rows[b] if b >= 0 else None for b in program.layout[len(V):]],
+                     np.empty(N))
+            self._buffers[id(program)] = found
+        V += found[1]
         return V
 
     def _check_rows(self, V: list[Any], data: Any) -> None:

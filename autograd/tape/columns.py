@@ -68,15 +68,19 @@ class Program:
     """The compiled forward and backward of one graph over columns.
 
     forward(V): V holds the leaves' values by slot (floats; columns for the batched ones) and,
-    at each slot marked in `buffered`, an array of N floats that the op writes into (out=):
-    no allocation per op.  backward(V, G, T): G holds the gradients by slot (the root's seeded),
-    T a scratch array of N floats.
+    at each slot with a buffer (layout[slot] >= 0), one of n_buffers arrays of N floats that the
+    op writes into (out=): no allocation per op.  Slots share a buffer where their lives do not
+    overlap (a product or a partial sum is dead once used, unless backward reads it), so the
+    columns the forward touches stay few and in cache.  backward(V, G, T): G holds the gradients
+    by slot (the root's seeded), T a scratch array of N floats; a column gradient is dropped
+    once its node has passed it on.  keep=True (detect_anomaly(), which reads every value and
+    every gradient): every slot its own buffer, every gradient kept.
     """
 
     def __init__(self, forward: list[Callable], backward: list[Callable], source: str,
-                 column: list[bool], buffered: list[bool]) -> None:
+                 column: list[bool], layout: list[int], n_buffers: int) -> None:
         self.forward, self.backward, self.source, self.column = forward, backward, source, column
-        self.buffered = buffered
+        self.layout, self.n_buffers = layout, n_buffers
 
 
 class _Namer:
@@ -108,9 +112,11 @@ def _ref(slot: dict[Value, int], x: Any) -> str:
     return f"V[{slot[x]}]" if isinstance(x, Value) else f"({float(x)!r})"
 
 
-def compile_program(order: list[Value], leaves: list[Value], batch: set[Value]) -> Program:
+def compile_program(order: list[Value], leaves: list[Value], batch: set[Value], *,
+                    keep: bool = False) -> Program:
     """Forward and backward code for the graph in order (topological), whose slots are the
-    leaves first, then the op nodes in order; the leaves in batch are columns."""
+    leaves first, then the op nodes in order; the leaves in batch are columns.  keep: every
+    value and gradient kept for detect_anomaly() (see Program)."""
     ops = [node for node in order if node.op]
     slot = {node: i for i, node in enumerate(leaves)}
     for i, node in enumerate(ops):
@@ -144,10 +150,50 @@ def compile_program(order: list[Value], leaves: list[Value], batch: set[Value]) 
         rules_text[node] = [None if not isinstance(x, Value) else
                             _local(namer, p, i, node, refs, col, column, slot)
                             for i, x in enumerate(operands)]
-    bwd = _backward_lines(order, ops, slot, column, rules_text)
+    bwd = _backward_lines(order, ops, slot, column, rules_text, keep)
     sources, functions = _functions(fwd, bwd, namer.namespace)
-    return Program(functions[0], functions[1], sources, column,
-                   [c and b for c, b in zip(column, buffered)])
+    buffered = [c and b for c, b in zip(column, buffered)]
+    layout, n_buffers = _layout(ops, slot, buffered, bwd, keep)
+    return Program(functions[0], functions[1], sources, column, layout, n_buffers)
+
+
+_READ = re.compile(r"\bV\[(\d+)\]")
+
+
+def _layout(ops: list[Value], slot: dict[Value, int], buffered: list[bool],
+            bwd: list[list[str]], keep: bool) -> tuple[list[int], int]:
+    """Each slot's buffer (-1: none) and how many buffers: a buffered slot that backward reads
+    (or the root) has one of its own; the others take a free one and give it back after their
+    last use in forward (an op may write over its operand: ufuncs allow it)."""
+    read = {int(m) for block in bwd for line in block for m in _READ.findall(line)}
+    if ops:
+        read.add(slot[ops[-1]])
+    layout = [-1] * len(buffered)
+    last: dict[int, int] = {}
+    for node in ops:
+        for x in node.operands:
+            if isinstance(x, Value):
+                last[slot[x]] = slot[node]
+    free: list[int] = []
+    ending: dict[int, list[int]] = {}  # slot -> the buffers free after it
+    n = 0
+    for node in ops:
+        s = slot[node]
+        free += ending.pop(s, ())
+        if not buffered[s]:
+            continue
+        if free and not keep and s not in read:
+            layout[s] = free.pop()
+        else:
+            layout[s] = n
+            n += 1
+        if keep or s in read:
+            continue
+        if s in last:
+            ending.setdefault(last[s], []).append(layout[s])
+        else:  # never read again
+            free.append(layout[s])
+    return layout, n
 
 
 def _local(namer: _Namer, p: _value.Primitive, i: int, node: Value, refs: list[str], col: bool,
@@ -206,12 +252,20 @@ def _times(local: str, g: str) -> str:
 
 
 def _backward_lines(order: list[Value], ops: list[Value], slot: dict[Value, int],
-                    column: list[bool], rules_text: dict[Value, list[str | None]]) -> list[list[str]]:
+                    column: list[bool], rules_text: dict[Value, list[str | None]], keep: bool
+                    ) -> list[list[str]]:
     """One block of lines per op node, in reverse topological order (G: the gradients by slot,
     the root's seeded by the caller).
 
     A gradient passed on unchanged (the operands of +) is the same array in both slots; a column
-    gradient that no other live slot holds is added to in place (out=), with T as scratch."""
+    gradient that no other live slot holds is added to in place (out=), with T as scratch.
+
+    The engine sums each gradient from 0.0, so its gradients are never -0.0 (but the root's
+    seed).  A column gradient here starts from its first contribution instead (one op less per
+    node): it can differ only by being -0.0 where the engine's is 0.0, which no later product
+    or sum turns into another number, and the caller adds 0.0 to the batched leaves' columns.
+    The scalar sums over the examples start from 0.0 as the engine's do.  Unless keep, a column
+    gradient is dropped (G[k] = None) once node k has passed it on, so its memory is reused."""
     started: set[int] = set()
     root = ops[-1] if ops and ops[-1] is order[-1] else None
     array_of: dict[int, int] = {}  # slot -> which array (at code time) its gradient is
@@ -256,10 +310,12 @@ def _backward_lines(order: list[Value], ops: list[Value], slot: dict[Value, int]
                 lines.append(f"    G[{r}] = g")
                 array_of[r] = array_of[k]
                 holders[array_of[k]].add(r)
-            else:
-                lines.append(f"    G[{r}] = 0.0 + {c}")
+            else:  # a fresh array (c is a product or a negation, or the root's seed copied)
+                lines.append(f"    G[{r}] = {'0.0 + g' if c == 'g' else c}")
                 _own(r, array_of, holders, next(fresh))
             started.add(r)
+        if column[k] and not keep:
+            lines.append(f"    G[{k}] = None")
         if column[k]:
             if k not in array_of:  # the root: its seed
                 _own(k, array_of, holders, next(fresh))
