@@ -85,7 +85,8 @@ class BatchTape(Tape):
         self._losses: Any = None
         self._batch_grads: Any = None
         self._single: Any = None  # the one-example Tape that example(k) replays, made when needed
-        self._buffers: dict[int, Any] = {}  # id(program) -> (N, the ops' slots, scratch array)
+        # id(program) -> (N, the ops' slots, a scratch array, S, the array S views)
+        self._buffers: dict[int, Any] = {}
 
     # -- what the user reads -----------------------------------------------------------------
     @property
@@ -150,8 +151,9 @@ class BatchTape(Tape):
         program = self._current()
         V = self._leaf_values(data, program)
         with np.errstate(all="ignore"):
+            S = self._views(program)
             for chunk in program.forward:
-                chunk(V)
+                chunk(V, S)
             if is_anomaly_enabled():
                 self._check_rows(V, data)
         N = len(data)
@@ -178,8 +180,9 @@ class BatchTape(Tape):
         program = self._current()
         with np.errstate(all="ignore"):
             T = self._buffers[id(program)][2] if id(program) in self._buffers else np.empty(N)
+            S = self._views(program)
             for chunk in program.backward:
-                chunk(V, G, T)
+                chunk(V, G, T, S)
         if is_anomaly_enabled():
             self._check_backward(G, seed)
         mean = self._reduce == "mean"
@@ -239,6 +242,10 @@ class BatchTape(Tape):
                                              keep=True)
         return self._checking
 
+    def _views(self, program: Any) -> list[Any]:
+        """S (see columns.Program): each leaf's value of the last forward as a 0-d array."""
+        return self._buffers[id(program)][3]
+
     def _leaf_values(self, data: Any, program: Any) -> list[Any]:
         V: list[Any] = []
         for leaf in self._leaves:
@@ -250,15 +257,17 @@ class BatchTape(Tape):
                                     f"{describe(x)}; a leaf's .data must be a number")
                 x = f
             V.append(x)
-        for j, s in enumerate(self._batch_slots):
-            V[s] = np.ascontiguousarray(data[:, j])
-        N = len(data)
         found = self._buffers.get(id(program))
+        N = len(data)
         if found is None or found[0] != N:
             rows = list(np.empty((program.n_buffers, N)))
+            P = np.empty(len(V))
             found = (N, [rows[b] if b >= 0 else None for b in program.layout[len(V):]],
-                     np.empty(N))
+                     np.empty(N), [P[i, ...] for i in range(len(V))], P)
             self._buffers[id(program)] = found
+        found[4][:] = V  # the 0-d views (a batched leaf's is not read)
+        for j, s in enumerate(self._batch_slots):
+            V[s] = np.ascontiguousarray(data[:, j])
         V += found[1]
         return V
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import ieee
 from .. import value as _value
 from ..value import Value
 from . import arrays
@@ -67,11 +68,13 @@ def _same(x: float, y: float) -> bool:
 class Program:
     """The compiled forward and backward of one graph over columns.
 
-    forward(V): V holds the leaves' values by slot (floats; columns for the batched ones) and,
+    forward(V, S): V holds the leaves' values by slot (floats; columns for the batched ones) and,
     at each slot with a buffer (layout[slot] >= 0), one of n_buffers arrays of N floats that the
     op writes into (out=): no allocation per op.  Slots share a buffer where their lives do not
     overlap (a product or a partial sum is dead once used, unless backward reads it), so the
-    columns the forward touches stay few and in cache.  backward(V, G, T): G holds the gradients
+    columns the forward touches stay few and in cache.  S[s] is scalar leaf s's value as a 0-d
+    array, what an op with a column reads it as (NumPy takes it faster than a float); the
+    scalar ops read V's floats.  backward(V, G, T, S): G holds the gradients
     by slot (the root's seeded), T a scratch array of N floats; a column gradient is dropped
     once its node has passed it on.  keep=True (detect_anomaly(), which reads every value and
     every gradient): every slot its own buffer, every gradient kept.
@@ -108,8 +111,12 @@ class _Namer:
         return name
 
 
-def _ref(slot: dict[Value, int], x: Any) -> str:
-    return f"V[{slot[x]}]" if isinstance(x, Value) else f"({float(x)!r})"
+def _ref(slot: dict[Value, int], x: Any, view: bool = False) -> str:
+    """x in the code: V[s]; S[s] (view: a scalar leaf met by a column, see Program); a
+    constant."""
+    if not isinstance(x, Value):
+        return f"({float(x)!r})"
+    return f"{'S' if view else 'V'}[{slot[x]}]"
 
 
 def compile_program(order: list[Value], leaves: list[Value], batch: set[Value], *,
@@ -126,15 +133,22 @@ def compile_program(order: list[Value], leaves: list[Value], batch: set[Value], 
     fwd: list[str] = []
     buffered = [False] * len(leaves) + [True] * len(ops)  # a column op writing into its buffer
     rules_text: dict[Value, list[str | None]] = {}
+
+    def scalar_leaf(x: Any) -> bool:
+        return isinstance(x, Value) and slot[x] < len(leaves) and not column[slot[x]]
+
     for node in ops:
         s = slot[node]
         operands = node.operands
         col = column[s] = any(isinstance(x, Value) and column[slot[x]] for x in operands)
         p = _value.PRIMITIVES[node.op]
-        refs = [_ref(slot, x) for x in operands]
+        refs = [_ref(slot, x, col and scalar_leaf(x)) for x in operands]
         inline = _UFUNC.get(p.forward)
         if inline is not None and col:  # into the node's own buffer, V[s] (see Program)
             fwd.append(f"    {inline}({', '.join(refs)}, out=V[{s}])  # {node.op}")
+        elif col and p.forward is ieee.relu:
+            name = namer.bind(("into", node.op), arrays.relu_into, helper_name(node.op))
+            fwd.append(f"    {name}({refs[0]}, V[{s}])  # {node.op}")
         else:
             if p.forward in _INLINE:
                 expr = _INLINE[p.forward].format(a=refs[0], b=refs[-1])
@@ -281,7 +295,7 @@ def _backward_lines(order: list[Value], ops: list[Value], slot: dict[Value, int]
             r = slot[x]
             if column[k] and not column[r]:  # summed over the examples
                 if local.startswith("V[") and local.endswith("]") and column[int(local[2:-1])]:
-                    c = f"dot({local}, g)"
+                    c = f"{local}.dot(g)"
                 elif local == "(1.0)":
                     c = "tot(g)"
                 elif local == "(-1.0)":
@@ -341,14 +355,14 @@ def _functions(fwd: list[str], bwd: list[list[str]], namespace: dict[str, Any]
     for i in range(0, len(fwd), CHUNK_LINES):
         name = f"forward_{len(forward_names)}"
         forward_names.append(name)
-        parts.append(f"def {name}(V):\n" + "\n".join(fwd[i:i + CHUNK_LINES]) + "\n")
+        parts.append(f"def {name}(V, S):\n" + "\n".join(fwd[i:i + CHUNK_LINES]) + "\n")
     current: list[str] = []
 
     def flush() -> None:
         if current:
             name = f"backward_{len(backward_names)}"
             backward_names.append(name)
-            parts.append(f"def {name}(V, G, T):\n" + "\n".join(current) + "\n")
+            parts.append(f"def {name}(V, G, T, S):\n" + "\n".join(current) + "\n")
             current.clear()
 
     for block in bwd:
