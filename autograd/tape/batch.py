@@ -15,22 +15,26 @@ autograd` does not load this module.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from .. import modes as _modes
-from .._util import as_float, describe
+from .._util import describe
 from ..engine import Sweep, check_seed, checked, is_anomaly_enabled, topological_order, writing_grads
-from ..value import Value
+from ..value import Value, write
 from . import arrays
 from .columns import compile_program
-from .replay import Tape
+from .replay import Tape, leaf_data
 
 __all__ = ["BatchTape"]
 
 _REDUCE = ("mean", "sum")
+
+
+_grad = operator.attrgetter("grad")
 
 
 def _batch_leaves(batch: Any, order: list[Value], root: Value) -> list[Value]:
@@ -80,6 +84,9 @@ class BatchTape(Tape):
         self._n = len(order)
         self._root_slot = self._n - 1 if root.op else self._leaves.index(root)
         self._batch_slots = [self._leaves.index(leaf) for leaf in self._batch]
+        batched = set(self._batch_slots)
+        self._param_slots = [s for s in range(len(self._leaves)) if s not in batched]
+        self._params = [self._leaves[s] for s in self._param_slots]  # the other leaves
         self._rows: Any = None
         self._V: list[Any] | None = None
         self._losses: Any = None
@@ -192,12 +199,13 @@ class BatchTape(Tape):
                 batch_grads[:, j] = G[s]
             else:  # 0.0 + g: a -0.0 the columns' sums may give is the engine's 0.0 (columns.py)
                 np.add(G[s], 0.0, out=batch_grads[:, j])
-        batched = set(self._batch_slots)
+        sums = np.array([G[s] for s in self._param_slots], dtype=np.float64)
+        if mean:
+            sums /= N
         with writing_grads():
-            for s, leaf in enumerate(self._leaves):
-                if s not in batched:
-                    g = float(G[s])
-                    leaf.grad += g / N if mean else g
+            params = self._params
+            write(params, ["grad"] * len(params),
+                  list(map(operator.add, map(_grad, params), sums.tolist())))
         self._batch_grads = batch_grads
 
     def example(self, k: int) -> Value:
@@ -247,16 +255,7 @@ class BatchTape(Tape):
         return self._buffers[id(program)][3]
 
     def _leaf_values(self, data: Any, program: Any) -> list[Any]:
-        V: list[Any] = []
-        for leaf in self._leaves:
-            x = leaf.data
-            if type(x) is not float:
-                f = as_float(x) if not isinstance(x, Value) else None
-                if f is None:
-                    raise TypeError(f"Tape.forward(rows): leaf {leaf.label or '?'!r} has data "
-                                    f"{describe(x)}; a leaf's .data must be a number")
-                x = f
-            V.append(x)
+        V = leaf_data(self._leaves, "Tape.forward(rows)")
         found = self._buffers.get(id(program))
         N = len(data)
         if found is None or found[0] != N:
