@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -63,6 +63,22 @@ def _batch_leaves(batch: Any, order: list[Value], root: Value) -> list[Value]:
     return list(batch)
 
 
+class _Buffers(NamedTuple):
+    """A program's arrays for N examples: the op slots' part of V, T, S and what S views."""
+    n: int
+    slots: list[Any]
+    scratch: Any
+    views: list[Any]
+    leaves: Any
+
+    @staticmethod
+    def make(program: Any, n_leaves: int, N: int) -> _Buffers:
+        rows = list(np.empty((program.n_buffers, N)))
+        leaves = np.empty(n_leaves)
+        return _Buffers(N, [rows[b] if b >= 0 else None for b in program.layout[n_leaves:]],
+                        np.empty(N), [leaves[i, ...] for i in range(n_leaves)], leaves)
+
+
 class BatchTape(Tape):
     """A recorded graph of one example, replayed over rows of examples (module docstring).
     Made by Tape(root, batch=[...], reduce=...)."""
@@ -92,8 +108,8 @@ class BatchTape(Tape):
         self._losses: Any = None
         self._batch_grads: Any = None
         self._single: Any = None  # the one-example Tape that example(k) replays, made when needed
-        # id(program) -> (N, the ops' slots, a scratch array, S, the array S views)
-        self._buffers: dict[int, Any] = {}
+        self._buffers: dict[int, _Buffers] = {}  # by id(program)
+        self._forwarded: Any = None  # the program of the last forward()
 
     # -- what the user reads -----------------------------------------------------------------
     @property
@@ -158,9 +174,10 @@ class BatchTape(Tape):
         program = self._current()
         V = self._leaf_values(data, program)
         with np.errstate(all="ignore"):
-            S = self._views(program)
+            S = self._buffers[id(program)].views
             for chunk in program.forward:
                 chunk(V, S)
+            self._forwarded = program
             if is_anomaly_enabled():
                 self._check_rows(V, data)
         N = len(data)
@@ -184,10 +201,10 @@ class BatchTape(Tape):
         G: list[Any] = [0.0] * self._n
         root_column = self._program.column[self._root_slot]
         G[self._root_slot] = np.full(N, seed) if root_column else seed * N
-        program = self._current()
+        program = self._current()  # may differ from forward's: both read the same V slots
+        buffers = self._buffers[id(self._forwarded)]
         with np.errstate(all="ignore"):
-            T = self._buffers[id(program)][2] if id(program) in self._buffers else np.empty(N)
-            S = self._views(program)
+            T, S = buffers.scratch, buffers.views
             for chunk in program.backward:
                 chunk(V, G, T, S)
         if is_anomaly_enabled():
@@ -250,24 +267,16 @@ class BatchTape(Tape):
                                              keep=True)
         return self._checking
 
-    def _views(self, program: Any) -> list[Any]:
-        """S (see columns.Program): each leaf's value of the last forward as a 0-d array."""
-        return self._buffers[id(program)][3]
-
     def _leaf_values(self, data: Any, program: Any) -> list[Any]:
-        V = leaf_data(self._leaves, "Tape.forward(rows)")
+        """V for program's forward over data (see columns.Program), and S filled."""
+        V: list[Any] = leaf_data(self._leaves, "Tape.forward(rows)")
         found = self._buffers.get(id(program))
-        N = len(data)
-        if found is None or found[0] != N:
-            rows = list(np.empty((program.n_buffers, N)))
-            P = np.empty(len(V))
-            found = (N, [rows[b] if b >= 0 else None for b in program.layout[len(V):]],
-                     np.empty(N), [P[i, ...] for i in range(len(V))], P)
-            self._buffers[id(program)] = found
-        found[4][:] = V  # the 0-d views (a batched leaf's is not read)
+        if found is None or found.n != len(data):
+            found = self._buffers[id(program)] = _Buffers.make(program, len(V), len(data))
+        found.leaves[:] = V  # what S views (a batched leaf's is not read)
         for j, s in enumerate(self._batch_slots):
             V[s] = np.ascontiguousarray(data[:, j])
-        V += found[1]
+        V += found.slots
         return V
 
     def _check_rows(self, V: list[Any], data: Any) -> None:
