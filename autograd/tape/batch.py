@@ -95,7 +95,7 @@ class BatchTape(Tape):
         self._order = order
         self._leaves = [node for node in order if not node.op]
         self._reduce = reduce
-        self._program = compile_program(order, self._leaves, set(self._batch))
+        self._program = compile_program(order, set(self._batch))
         self._checking: Any = None  # the program that keeps every number, for detect_anomaly()
         self._n = len(order)
         self._root_slot = self._n - 1 if root.op else self._leaves.index(root)
@@ -263,8 +263,7 @@ class BatchTape(Tape):
         if not is_anomaly_enabled():
             return self._program
         if self._checking is None:
-            self._checking = compile_program(self._order, self._leaves, set(self._batch),
-                                             keep=True)
+            self._checking = compile_program(self._order, set(self._batch), keep=True)
         return self._checking
 
     def _leaf_values(self, data: Any, program: Any) -> list[Any]:

@@ -18,11 +18,8 @@ checked once on the recorded numbers, else element by element.
 from __future__ import annotations
 
 import itertools
-import linecache
 import math
-import operator
 import re
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -31,17 +28,16 @@ import numpy as np
 from .. import ieee
 from .. import value as _value
 from ..value import Value
-from . import arrays
-from .codegen import Sym, float_namespace, helper_name, rule_source
+from . import arrays, record
+from .codegen import Sym, float_namespace, helper_name, inline, register_source, rule_source, times
 
 __all__ = ["Program", "compile_program"]
 
 _serial = itertools.count(1)
-CHUNK_LINES = 1500  # lines per generated function: long enough to be fast, short to compile
-_INLINE = {operator.add: "({a} + {b})", operator.sub: "({a} - {b})",
-           operator.mul: "({a} * {b})", operator.neg: "(-{a})"}
-_UFUNC = {operator.add: "add", operator.sub: "subtract", operator.mul: "multiply",
-          operator.neg: "negative"}
+_UFUNC = {"+": "add", "-": "subtract", "*": "multiply", "neg": "negative"}  # the inline ops
+_HEAD = ("# A batched Tape's code (autograd/tape/columns.py): V[s] node s's value (a column or a\n"
+         "# float), S[s] scalar leaf s as a 0-d array, G[s] its gradient, T scratch; an op with\n"
+         "# a third array writes into it: add(a, b, out) is out[:] = a + b.\n")
 _NAME = re.compile(r"\b([A-Za-z_][A-Za-z_0-9]*)\(")
 
 
@@ -119,15 +115,12 @@ def _ref(slot: dict[Value, int], x: Any, view: bool = False) -> str:
     return f"{'S' if view else 'V'}[{slot[x]}]"
 
 
-def compile_program(order: list[Value], leaves: list[Value], batch: set[Value], *,
-                    keep: bool = False) -> Program:
-    """Forward and backward code for the graph in order (topological), whose slots are the
-    leaves first, then the op nodes in order; the leaves in batch are columns.  keep: every
-    value and gradient kept for detect_anomaly() (see Program)."""
-    ops = [node for node in order if node.op]
-    slot = {node: i for i, node in enumerate(leaves)}
-    for i, node in enumerate(ops):
-        slot[node] = len(leaves) + i
+def compile_program(order: list[Value], batch: set[Value], *, keep: bool = False) -> Program:
+    """Forward and backward code for the graph in order (topological), in the scalar Tape's
+    slots (record.slots: the leaves first, then the op nodes in order) and cut into functions
+    where it cuts its chunks (record.cuts); the leaves in batch are columns.  keep: every value
+    and gradient kept for detect_anomaly() (see Program)."""
+    leaves, ops, slot = record.slots(order)
     column = [leaf in batch for leaf in leaves] + [False] * len(ops)
     namer = _Namer()
     fwd: list[str] = []
@@ -143,15 +136,15 @@ def compile_program(order: list[Value], leaves: list[Value], batch: set[Value], 
         col = column[s] = any(isinstance(x, Value) and column[slot[x]] for x in operands)
         p = _value.PRIMITIVES[node.op]
         refs = [_ref(slot, x, col and scalar_leaf(x)) for x in operands]
-        inline = _UFUNC.get(p.forward)
-        if inline is not None and col:  # into the node's own buffer, V[s] (see Program)
-            fwd.append(f"    {inline}({', '.join(refs)}, out=V[{s}])  # {node.op}")
+        template = inline(node.op)
+        if template is not None and col:  # into the node's own buffer, V[s] (see Program)
+            fwd.append(f"    {_UFUNC[node.op]}({', '.join(refs)}, V[{s}])  # {node.op}")
         elif col and p.forward is ieee.relu:
             name = namer.bind(("into", node.op), arrays.relu_into, helper_name(node.op))
             fwd.append(f"    {name}({refs[0]}, V[{s}])  # {node.op}")
         else:
-            if p.forward in _INLINE:
-                expr = _INLINE[p.forward].format(a=refs[0], b=refs[-1])
+            if template is not None:
+                expr = template.format(a=refs[0], b=refs[-1])
             elif col:
                 name = namer.bind(("f", node.op), arrays.forward_on_arrays(node.op),
                                   helper_name(node.op))
@@ -165,7 +158,9 @@ def compile_program(order: list[Value], leaves: list[Value], batch: set[Value], 
                             _local(namer, p, i, node, refs, col, column, slot)
                             for i, x in enumerate(operands)]
     bwd = _backward_lines(order, ops, slot, column, rules_text, keep)
-    sources, functions = _functions(fwd, bwd, namer.namespace)
+    bounds = record.cuts(record.instructions(ops, slot), len(leaves))
+    sources, functions = _functions(fwd, bwd, namer.namespace,
+                                    [(a - len(leaves), b - len(leaves)) for a, b in bounds])
     buffered = [c and b for c, b in zip(column, buffered)]
     layout, n_buffers = _layout(ops, slot, buffered, bwd, keep)
     return Program(functions[0], functions[1], sources, column, layout, n_buffers)
@@ -257,14 +252,6 @@ def _array_rule(rule: Callable[..., Any], node: Value, column: list[bool],
     return arrays.elementwise(rule, len(args))
 
 
-def _times(local: str, g: str) -> str:
-    if local == "(1.0)":
-        return g
-    if local == "(-1.0)":
-        return f"(-{g})"
-    return f"{local} * {g}"
-
-
 def _backward_lines(order: list[Value], ops: list[Value], slot: dict[Value, int],
                     column: list[bool], rules_text: dict[Value, list[str | None]], keep: bool
                     ) -> list[list[str]]:
@@ -306,17 +293,17 @@ def _backward_lines(order: list[Value], ops: list[Value], slot: dict[Value, int]
                              f"    G[{r}] = 0.0 + {c}")
                 started.add(r)
                 continue
-            c = _times(local, "g")
+            c = times(local, "g")
             if not column[r]:
                 lines.append(f"    G[{r}] = G[{r}] + {c}" if r in started else
                              f"    G[{r}] = 0.0 + {c}")
             elif r in started and holders[array_of[r]] == {r}:  # its own array: in place
                 if c == "g":
-                    lines.append(f"    add(G[{r}], g, out=G[{r}])")
+                    lines.append(f"    add(G[{r}], g, G[{r}])")
                 elif c == "(-g)":
-                    lines.append(f"    subtract(G[{r}], g, out=G[{r}])")
+                    lines.append(f"    subtract(G[{r}], g, G[{r}])")
                 else:
-                    lines.append(f"    add(G[{r}], multiply({local}, g, out=T), out=G[{r}])")
+                    lines.append(f"    add(G[{r}], multiply({local}, g, T), G[{r}])")
             elif r in started:
                 lines.append(f"    G[{r}] = G[{r}] + {c}")
                 _own(r, array_of, holders, next(fresh))
@@ -347,35 +334,23 @@ def _own(r: int, array_of: dict[int, int], holders: dict[int, set[int]], new: in
     holders[new] = {r}
 
 
-def _functions(fwd: list[str], bwd: list[list[str]], namespace: dict[str, Any]
-               ) -> tuple[str, tuple[list[Callable], list[Callable]]]:
+def _functions(fwd: list[str], bwd: list[list[str]], namespace: dict[str, Any],
+               bounds: list[tuple[int, int]]) -> tuple[str, tuple[list[Callable], list[Callable]]]:
+    """The source and the compiled functions: forward_i(V, S) runs the lines of chunk i (ops
+    bounds[i]), backward_i(V, G, T, S) the blocks of the chunk i-th from the end (fwd: a line
+    per op; bwd: a block per op, last op first)."""
     parts: list[str] = []
-    forward_names: list[str] = []
-    backward_names: list[str] = []
-    for i in range(0, len(fwd), CHUNK_LINES):
-        name = f"forward_{len(forward_names)}"
-        forward_names.append(name)
-        parts.append(f"def {name}(V, S):\n" + "\n".join(fwd[i:i + CHUNK_LINES]) + "\n")
-    current: list[str] = []
-
-    def flush() -> None:
-        if current:
-            name = f"backward_{len(backward_names)}"
-            backward_names.append(name)
-            parts.append(f"def {name}(V, G, T, S):\n" + "\n".join(current) + "\n")
-            current.clear()
-
-    for block in bwd:
-        current.extend(block)
-        if len(current) >= CHUNK_LINES:
-            flush()
-    flush()
-    source = "\n\n".join(parts)
+    for i, (start, end) in enumerate(bounds):
+        parts.append(f"def forward_{i}(V, S):\n" + "\n".join(fwd[start:end]) + "\n")
+    n = len(fwd)
+    for i, (start, end) in enumerate(reversed(bounds)):
+        lines = [line for block in bwd[n - end:n - start] for line in block]
+        parts.append(f"def backward_{i}(V, G, T, S):\n" + "\n".join(lines) + "\n")
+    source = _HEAD + "\n\n".join(parts)
     scope = dict(namespace)
     filename = f"<autograd batched tape {next(_serial)}>"
     exec(compile(source, filename, "exec"), scope)
-    # tracebacks show the generated lines while the code lives (as dataclasses does)
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    if forward_names:
-        weakref.finalize(scope[forward_names[0]], linecache.cache.pop, filename, None)
-    return source, ([scope[n] for n in forward_names], [scope[n] for n in backward_names])
+    forward = [scope[f"forward_{i}"] for i in range(len(bounds))]
+    if forward:
+        register_source(filename, source, forward[0])
+    return source, (forward, [scope[f"backward_{i}"] for i in range(len(bounds))])
