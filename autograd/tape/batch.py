@@ -27,6 +27,7 @@ from ..engine import Sweep, check_seed, checked, is_anomaly_enabled, topological
 from ..value import Value, write
 from . import arrays
 from .columns import compile_program
+from .record import slots
 from .replay import Tape, leaf_data
 
 __all__ = ["BatchTape"]
@@ -93,7 +94,7 @@ class BatchTape(Tape):
         self._batch = _batch_leaves(batch, order, root)
         self._root = root
         self._order = order
-        self._leaves = [node for node in order if not node.op]
+        self._leaves = slots(order)[0]
         self._reduce = reduce
         self._program = compile_program(order, set(self._batch))
         self._checking: Any = None  # the program that keeps every number, for detect_anomaly()
@@ -281,14 +282,9 @@ class BatchTape(Tape):
     def _check_rows(self, V: list[Any], data: Any) -> None:
         """detect_anomaly(): the first op (in topological order) making NaN or inf from finite
         inputs in some example; the error names the example, the node and its line."""
-        slot = {node: i for i, node in enumerate(self._leaves)}
-        s = len(self._leaves)
-        for node in self._order:
-            if not node.op:
-                continue
-            slot[node] = s
-            out = np.asarray(V[s])
-            s += 1
+        _, ops, slot = slots(self._order)
+        for node in ops:
+            out = np.asarray(V[slot[node]])
             bad = ~np.isfinite(out)
             if not bad.any():
                 continue
@@ -305,12 +301,7 @@ class BatchTape(Tape):
         gradients do is put into the graph and the engine's checked pass names the step."""
         if all(np.all(np.isfinite(g)) for g in G):
             return
-        slot = {node: i for i, node in enumerate(self._leaves)}
-        s = len(self._leaves)
-        for node in self._order:
-            if node.op:
-                slot[node] = s
-                s += 1
+        slot = slots(self._order)[2]
         first = None
         for node in reversed(self._order):
             g = G[slot[node]]
