@@ -298,3 +298,64 @@ def test_generated_code_is_readable_and_named_after_the_ops():
     tape = Tape((w * x).sigmoid() / w, batch=[x])
     source = tape.source()
     assert "sigmoid(" in source and "multiply(" in source and "div(" in source
+
+
+# -- the program: the scalar Tape's chunks, shared buffers, two programs -----------------------
+
+def test_a_graph_cut_into_many_chunks_replays_as_the_one_example_tape():
+    from autograd.tape import record
+    model, leaves, loss = mlp_hinge()
+    params = model.parameters()
+    rows = np.random.default_rng(3).normal(size=(7, 3))
+    losses, grads, _ = per_example(loss, leaves, params, rows)
+    saved = record.MIN_CHUNK, record.MAX_CHUNK
+    record.MIN_CHUNK, record.MAX_CHUNK = 3, 9
+    try:
+        tape = Tape(loss, batch=leaves)
+    finally:
+        record.MIN_CHUNK, record.MAX_CHUNK = saved
+    tape.forward(rows)
+    tape.backward()
+    assert tape.source().count("def forward_") > 10  # the scalar Tape's cuts
+    assert tape.losses.tolist() == losses and tape.batch_grads.tolist() == grads
+
+
+def test_a_zero_gradient_of_a_batched_leaf_is_the_engines_positive_zero():
+    x = Value(1.0, label="x")
+    loss = (x * 0.0) * -1.0  # d loss / d x = 0.0 * -1.0: -0.0 before the engine's sum from 0.0
+    want = per_example(loss, [x], [], [[2.0]])[1][0][0]
+    tape = Tape(loss, batch=[x])
+    tape.forward([[2.0], [3.0]])
+    tape.backward()
+    assert [same(want, g) for g in tape.batch_grads[:, 0].tolist()] == [True, True]
+
+
+def test_values_backward_reads_survive_the_forward_sharing_its_buffers():
+    a, b, x = Value(3.0, label="a"), Value(-2.0, label="b"), Value(0.0, label="x")
+    h = (a * x + b).relu()  # h is read by backward (d (h * h) / d h), the sum a * x + b is not
+    loss = h * h + (x * 5.0 + 1.0) * (x * 7.0 - 2.0)  # more products and sums, dead once used
+    rows = [[1.0], [2.0], [-1.0]]
+    losses, grads, total = per_example(loss, [x], [a, b], rows)
+    tape = Tape(loss, batch=[x], reduce="sum")
+    tape.forward(rows)
+    tape.backward()
+    assert tape.losses.tolist() == losses and tape.batch_grads.tolist() == grads
+    assert [a.grad, b.grad] == pytest.approx(total, rel=1e-12)
+
+
+@pytest.mark.parametrize("checked", ["forward", "backward"])
+def test_a_pass_under_detect_anomaly_and_the_other_outside_give_the_plain_gradients(checked):
+    model, leaves, loss = mlp_hinge()
+    params = model.parameters()
+    rows = np.random.default_rng(4).normal(size=(6, 3))
+    tape = Tape(loss, batch=leaves)
+    tape.forward(rows)
+    tape.backward()
+    plain = [p.grad for p in params], tape.batch_grads.tolist()
+    for p in params:
+        p.grad = 0.0
+    with detect_anomaly() if checked == "forward" else warnings.catch_warnings():
+        tape.forward(rows)
+    with detect_anomaly() if checked == "backward" else warnings.catch_warnings():
+        tape.backward()
+    assert ([p.grad for p in params], tape.batch_grads.tolist()) == plain

@@ -171,8 +171,8 @@ _READ = re.compile(r"\bV\[(\d+)\]")
 
 def _layout(ops: list[Value], slot: dict[Value, int], buffered: list[bool],
             bwd: list[list[str]], keep: bool) -> tuple[list[int], int]:
-    """Each slot's buffer (-1: none) and how many buffers: a buffered slot that backward reads
-    (or the root) has one of its own; the others take a free one and give it back after their
+    """Each slot's buffer (-1: none) and how many buffers.  A buffered slot takes a free buffer
+    (else a new one); unless backward reads it (or it is the root) it gives it back after its
     last use in forward (an op may write over its operand: ufuncs allow it)."""
     read = {int(m) for block in bwd for line in block for m in _READ.findall(line)}
     if ops:
@@ -191,7 +191,7 @@ def _layout(ops: list[Value], slot: dict[Value, int], buffered: list[bool],
         free += ending.pop(s, ())
         if not buffered[s]:
             continue
-        if free and not keep and s not in read:
+        if free:
             layout[s] = free.pop()
         else:
             layout[s] = n
