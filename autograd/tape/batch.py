@@ -65,19 +65,22 @@ def _batch_leaves(batch: Any, order: list[Value], root: Value) -> list[Value]:
 
 
 class _Buffers(NamedTuple):
-    """A program's arrays for N examples: the op slots' part of V, T, S and what S views."""
+    """A program's arrays for N examples (columns.Program): the op slots' part of V, T, S and
+    the array S views, B."""
     n: int
     slots: list[Any]
     scratch: Any
     views: list[Any]
     leaves: Any
+    grads: list[Any]
 
     @staticmethod
     def make(program: Any, n_leaves: int, N: int) -> _Buffers:
         rows = list(np.empty((program.n_buffers, N)))
         leaves = np.empty(n_leaves)
         return _Buffers(N, [rows[b] if b >= 0 else None for b in program.layout[n_leaves:]],
-                        np.empty(N), [leaves[i, ...] for i in range(n_leaves)], leaves)
+                        np.empty(N), [leaves[i, ...] for i in range(n_leaves)], leaves,
+                        list(np.empty((program.n_grads, N))))
 
 
 class BatchTape(Tape):
@@ -204,10 +207,11 @@ class BatchTape(Tape):
         G[self._root_slot] = np.full(N, seed) if root_column else seed * N
         program = self._current()  # may differ from forward's: both read the same V slots
         buffers = self._buffers[id(self._forwarded)]
+        B = buffers.grads if program is self._forwarded else list(np.empty((program.n_grads, N)))
         with np.errstate(all="ignore"):
             T, S = buffers.scratch, buffers.views
             for chunk in program.backward:
-                chunk(V, G, T, S)
+                chunk(V, G, T, S, B)
         if is_anomaly_enabled():
             self._check_backward(G, seed)
         mean = self._reduce == "mean"

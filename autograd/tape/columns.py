@@ -36,8 +36,9 @@ __all__ = ["Program", "compile_program"]
 _serial = itertools.count(1)
 _UFUNC = {"+": "add", "-": "subtract", "*": "multiply", "neg": "negative"}  # the inline ops
 _HEAD = ("# A batched Tape's code (autograd/tape/columns.py): V[s] node s's value (a column or a\n"
-         "# float), S[s] scalar leaf s as a 0-d array, G[s] its gradient, T scratch; an op with\n"
-         "# a third array writes into it: add(a, b, out) is out[:] = a + b.\n")
+         "# float), S[s] scalar leaf s as a 0-d array, G[s] its gradient, B[i] gradient buffers,\n"
+         "# T scratch; an op with a third array writes into it and returns it: add(a, b, out) is\n"
+         "# out[:] = a + b.\n")
 _NAME = re.compile(r"\b([A-Za-z_][A-Za-z_0-9]*)\(")
 
 
@@ -70,16 +71,17 @@ class Program:
     overlap (a product or a partial sum is dead once used, unless backward reads it), so the
     columns the forward touches stay few and in cache.  S[s] is scalar leaf s's value as a 0-d
     array, what an op with a column reads it as (NumPy takes it faster than a float); the
-    scalar ops read V's floats.  backward(V, G, T, S): G holds the gradients
-    by slot (the root's seeded), T a scratch array of N floats; a column gradient is dropped
-    once its node has passed it on.  keep=True (detect_anomaly(), which reads every value and
-    every gradient): every slot its own buffer, every gradient kept.
+    scalar ops read V's floats.  backward(V, G, T, S, B): G holds the gradients by slot (the
+    root's seeded), T a scratch array of N floats, B n_grads arrays of N floats that the column
+    gradients are written into, each reused once the gradient it held has been passed on.
+    keep=True (detect_anomaly(), which reads every value and every gradient): every slot and
+    every gradient its own buffer.
     """
 
     def __init__(self, forward: list[Callable], backward: list[Callable], source: str,
-                 column: list[bool], layout: list[int], n_buffers: int) -> None:
+                 column: list[bool], layout: list[int], n_buffers: int, n_grads: int) -> None:
         self.forward, self.backward, self.source, self.column = forward, backward, source, column
-        self.layout, self.n_buffers = layout, n_buffers
+        self.layout, self.n_buffers, self.n_grads = layout, n_buffers, n_grads
 
 
 class _Namer:
@@ -157,13 +159,13 @@ def compile_program(order: list[Value], batch: set[Value], *, keep: bool = False
         rules_text[node] = [None if not isinstance(x, Value) else
                             _local(namer, p, i, node, refs, col, column, slot)
                             for i, x in enumerate(operands)]
-    bwd = _backward_lines(order, ops, slot, column, rules_text, keep)
+    bwd, n_grads = _backward_lines(order, ops, slot, column, rules_text, keep)
     bounds = record.cuts(record.instructions(ops, slot), len(leaves))
     sources, functions = _functions(fwd, bwd, namer.namespace,
                                     [(a - len(leaves), b - len(leaves)) for a, b in bounds])
     buffered = [c and b for c, b in zip(column, buffered)]
     layout, n_buffers = _layout(ops, slot, buffered, bwd, keep)
-    return Program(functions[0], functions[1], sources, column, layout, n_buffers)
+    return Program(functions[0], functions[1], sources, column, layout, n_buffers, n_grads)
 
 
 _READ = re.compile(r"\bV\[(\d+)\]")
@@ -254,24 +256,23 @@ def _array_rule(rule: Callable[..., Any], node: Value, column: list[bool],
 
 def _backward_lines(order: list[Value], ops: list[Value], slot: dict[Value, int],
                     column: list[bool], rules_text: dict[Value, list[str | None]], keep: bool
-                    ) -> list[list[str]]:
+                    ) -> tuple[list[list[str]], int]:
     """One block of lines per op node, in reverse topological order (G: the gradients by slot,
-    the root's seeded by the caller).
+    the root's seeded by the caller), and how many gradient buffers B they use.
 
     A gradient passed on unchanged (the operands of +) is the same array in both slots; a column
-    gradient that no other live slot holds is added to in place (out=), with T as scratch.
+    gradient that no other live slot holds is added to in place, with T as scratch.  A new column
+    gradient is written into a free buffer of B, which is free again once no slot that will be
+    read holds it (unless keep: then every gradient keeps its own).
 
     The engine sums each gradient from 0.0, so its gradients are never -0.0 (but the root's
     seed).  A column gradient here starts from its first contribution instead (one op less per
     node): it can differ only by being -0.0 where the engine's is 0.0, which no later product
     or sum turns into another number, and the caller adds 0.0 to the batched leaves' columns.
-    The scalar sums over the examples start from 0.0 as the engine's do.  Unless keep, a column
-    gradient is dropped (G[k] = None) once node k has passed it on, so its memory is reused."""
+    The scalar sums over the examples start from 0.0 as the engine's do."""
     started: set[int] = set()
     root = ops[-1] if ops and ops[-1] is order[-1] else None
-    array_of: dict[int, int] = {}  # slot -> which array (at code time) its gradient is
-    holders: dict[int, set[int]] = {}  # array -> the slots holding it
-    fresh = itertools.count()
+    grads = _Grads(keep)
     blocks = []
     for node in reversed(ops):
         k = slot[node]
@@ -297,47 +298,94 @@ def _backward_lines(order: list[Value], ops: list[Value], slot: dict[Value, int]
             if not column[r]:
                 lines.append(f"    G[{r}] = G[{r}] + {c}" if r in started else
                              f"    G[{r}] = 0.0 + {c}")
-            elif r in started and holders[array_of[r]] == {r}:  # its own array: in place
+            elif r in started:  # G[r] + c: in place if no other slot holds G[r]'s array
+                into = f"G[{r}]" if grads.alone(r) else None
+                out = into or grads.new(r)
                 if c == "g":
-                    lines.append(f"    add(G[{r}], g, G[{r}])")
+                    lines.append(f"    G[{r}] = add(G[{r}], g, {out})")
                 elif c == "(-g)":
-                    lines.append(f"    subtract(G[{r}], g, G[{r}])")
+                    lines.append(f"    G[{r}] = subtract(G[{r}], g, {out})")
                 else:
-                    lines.append(f"    add(G[{r}], multiply({local}, g, T), G[{r}])")
-            elif r in started:
-                lines.append(f"    G[{r}] = G[{r}] + {c}")
-                _own(r, array_of, holders, next(fresh))
+                    lines.append(f"    G[{r}] = add(G[{r}], multiply({local}, g, T), {out})")
+                if into is None:
+                    grads.take(r)
             elif c == "g" and node is not root:
                 lines.append(f"    G[{r}] = g")
-                array_of[r] = array_of[k]
-                holders[array_of[k]].add(r)
-            else:  # a fresh array (c is a product or a negation, or the root's seed copied)
-                lines.append(f"    G[{r}] = {'0.0 + g' if c == 'g' else c}")
-                _own(r, array_of, holders, next(fresh))
+                grads.share(r, k)
+            else:  # a new array: the contribution (or the root's seed plus 0.0, see above)
+                out = grads.new(r)
+                expr = f"add(g, 0.0, {out})" if c == "g" else f"negative(g, {out})" \
+                    if c == "(-g)" else f"multiply({local}, g, {out})"
+                lines.append(f"    G[{r}] = {expr}")
+                grads.take(r)
             started.add(r)
-        if column[k] and not keep:
-            lines.append(f"    G[{k}] = None")
         if column[k]:
-            if k not in array_of:  # the root: its seed
-                _own(k, array_of, holders, next(fresh))
-            holders[array_of[k]].discard(k)  # k's gradient is never read again
+            grads.done(k)
         blocks.append(lines)
-    return blocks
+    return blocks, grads.n
 
 
-def _own(r: int, array_of: dict[int, int], holders: dict[int, set[int]], new: int) -> None:
-    """Slot r now holds a fresh array of its own."""
-    old = array_of.get(r)
-    if old is not None:
-        holders[old].discard(r)
-    array_of[r] = new
-    holders[new] = {r}
+class _Grads:
+    """Which array each column gradient is while the backward code is written, and which
+    buffer of B holds it: new() names a free one for slot r, take(r) gives it to r (its old
+    array let go), share(r, k) makes r hold k's array, done(k): k's gradient is never read
+    again; an array no slot holds gives its buffer back (unless keep)."""
+
+    def __init__(self, keep: bool) -> None:
+        self.keep = keep
+        self.array_of: dict[int, int] = {}        # slot -> its array (an id at code time)
+        self.holders: dict[int, set[int]] = {}    # array -> the slots holding it
+        self.buffer: dict[int, int] = {}          # array -> its buffer (the root's seed: none)
+        self.free: list[int] = []
+        self.n = 0
+        self._next = itertools.count()
+        self._pending: int | None = None
+
+    def alone(self, r: int) -> bool:
+        return self.holders[self.array_of[r]] == {r}
+
+    def new(self, r: int) -> str:
+        b = self.free.pop() if self.free else self._grow()
+        self._pending = b
+        return f"B[{b}]"
+
+    def _grow(self) -> int:
+        self.n += 1
+        return self.n - 1
+
+    def take(self, r: int) -> None:
+        array = next(self._next)
+        if self._pending is not None:
+            self.buffer[array] = self._pending
+            self._pending = None
+        self._let_go(r)
+        self.array_of[r] = array
+        self.holders[array] = {r}
+
+    def share(self, r: int, k: int) -> None:
+        self.array_of[r] = self.array_of[k]
+        self.holders[self.array_of[k]].add(r)
+
+    def done(self, k: int) -> None:
+        if k not in self.array_of:  # the root: its seed, made by the caller
+            self.take(k)
+        self._let_go(k)
+        del self.array_of[k]
+
+    def _let_go(self, r: int) -> None:
+        old = self.array_of.get(r)
+        if old is None:
+            return
+        held = self.holders[old]
+        held.discard(r)
+        if not held and old in self.buffer and not self.keep:
+            self.free.append(self.buffer.pop(old))
 
 
 def _functions(fwd: list[str], bwd: list[list[str]], namespace: dict[str, Any],
                bounds: list[tuple[int, int]]) -> tuple[str, tuple[list[Callable], list[Callable]]]:
     """The source and the compiled functions: forward_i(V, S) runs the lines of chunk i (ops
-    bounds[i]), backward_i(V, G, T, S) the blocks of the chunk i-th from the end (fwd: a line
+    bounds[i]), backward_i(V, G, T, S, B) the blocks of the chunk i-th from the end (fwd: a line
     per op; bwd: a block per op, last op first)."""
     parts: list[str] = []
     for i, (start, end) in enumerate(bounds):
@@ -345,7 +393,7 @@ def _functions(fwd: list[str], bwd: list[list[str]], namespace: dict[str, Any],
     n = len(fwd)
     for i, (start, end) in enumerate(reversed(bounds)):
         lines = [line for block in bwd[n - end:n - start] for line in block]
-        parts.append(f"def backward_{i}(V, G, T, S):\n" + "\n".join(lines) + "\n")
+        parts.append(f"def backward_{i}(V, G, T, S, B):\n" + "\n".join(lines) + "\n")
     source = _HEAD + "\n\n".join(parts)
     scope = dict(namespace)
     filename = f"<autograd batched tape {next(_serial)}>"
