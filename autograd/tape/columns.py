@@ -8,7 +8,11 @@ a user's own op one element at a time; a scalar node with the op's own float fun
 scalar engine does.  The backward code adds each node's contributions in the engine's order
 (reverse topological order; within a node, operand a then b), so each example's gradients are
 the scalar engine's; where a column meets a scalar (a weight times an input column) the
-contribution is summed over the examples (`dot`, `tot`).
+contribution is summed over the examples (the column's `.dot(g)`, `tot(g)`).
+
+The slots and the cut into functions are the scalar Tape's (record.slots, record.cuts).
++ - * neg and relu over columns write into arrays made once per tape (forward values share them
+where their lives do not overlap), and so do the gradients, from a pool (see Program).
 
 A rule written with + - * / ** alone is inlined (evaluated once on symbols); any other rule is
 called, over columns with its helpers bound to their array twins (arrays.rule_on_arrays),
@@ -88,7 +92,7 @@ class _Namer:
     """The helpers' names in the generated code: each op's and rule's function, once."""
 
     def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {"inf": math.inf, "nan": math.nan, "dot": np.dot,
+        self.namespace: dict[str, Any] = {"inf": math.inf, "nan": math.nan,
                                           "tot": np.add.reduce, "add": np.add,
                                           "subtract": np.subtract, "multiply": np.multiply,
                                           "negative": np.negative}
