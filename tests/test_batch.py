@@ -359,3 +359,29 @@ def test_a_pass_under_detect_anomaly_and_the_other_outside_give_the_plain_gradie
     with detect_anomaly() if checked == "backward" else warnings.catch_warnings():
         tape.backward()
     assert ([p.grad for p in params], tape.batch_grads.tolist()) == plain
+
+
+@pytest.mark.parametrize("first", ["c", "s"])
+def test_a_gradient_added_to_between_its_column_sums_is_summed_as_it_is_then(first):
+    # k1 and k2 get s's gradient unchanged (one array); in one order of the graph c adds to
+    # k2's in place after k1 has summed x * g over the examples, and before k2 does
+    w1, w2, w3 = Value(0.5, label="w1"), Value(-1.5, label="w2"), Value(2.0, label="w3")
+    x = Value(0.0, label="x")
+    k2 = w2 * x
+    c = k2 * w3
+    k1 = w1 * x
+    s = k1 + k2
+    root = c + s if first == "c" else s + c
+    rows = [[1.0], [2.0], [4.0]]
+    _, grads, total = per_example(root, [x], [w1, w2, w3], rows)
+    tape = Tape(root, batch=[x], reduce="sum")
+    tape.forward(rows)
+    tape.backward()
+    assert tape.batch_grads.tolist() == grads
+    assert [w1.grad, w2.grad, w3.grad] == pytest.approx(total, rel=1e-12)
+
+
+def test_a_neurons_weight_sums_are_one_matrix_product():
+    model, leaves, loss = mlp_hinge()
+    source = Tape(loss, batch=leaves).source()
+    assert "stack((" in source and ".dot(g).tolist()" in source

@@ -210,8 +210,9 @@ class BatchTape(Tape):
         B = buffers.grads if program is self._forwarded else list(np.empty((program.n_grads, N)))
         with np.errstate(all="ignore"):
             T, S = buffers.scratch, buffers.views
+            W: list[Any] = [None] * program.n_work
             for chunk in program.backward:
-                chunk(V, G, T, S, B)
+                chunk(V, G, T, S, B, W)
         if is_anomaly_enabled():
             self._check_backward(G, seed)
         mean = self._reduce == "mean"

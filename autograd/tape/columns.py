@@ -41,7 +41,8 @@ _serial = itertools.count(1)
 _UFUNC = {"+": "add", "-": "subtract", "*": "multiply", "neg": "negative"}  # the inline ops
 _HEAD = ("# A batched Tape's code (autograd/tape/columns.py): V[s] node s's value (a column or a\n"
          "# float), S[s] scalar leaf s as a 0-d array, G[s] its gradient, B[i] gradient buffers,\n"
-         "# T scratch; an op with a third array writes into it and returns it: add(a, b, out) is\n"
+         "# T scratch, W[i] the pass's matrices of columns and their products with a gradient;\n"
+         "# an op with a third array writes into it and returns it: add(a, b, out) is\n"
          "# out[:] = a + b.\n")
 _NAME = re.compile(r"\b([A-Za-z_][A-Za-z_0-9]*)\(")
 
@@ -77,15 +78,17 @@ class Program:
     array, what an op with a column reads it as (NumPy takes it faster than a float); the
     scalar ops read V's floats.  backward(V, G, T, S, B): G holds the gradients by slot (the
     root's seeded), T a scratch array of N floats, B n_grads arrays of N floats that the column
-    gradients are written into, each reused once the gradient it held has been passed on.
+    gradients are written into, each reused once the gradient it held has been passed on; W
+    n_work slots for the pass's matrices of columns and their products (_matrix_sums).
     keep=True (detect_anomaly(), which reads every value and every gradient): every slot and
     every gradient its own buffer.
     """
 
     def __init__(self, forward: list[Callable], backward: list[Callable], source: str,
-                 column: list[bool], layout: list[int], n_buffers: int, n_grads: int) -> None:
+                 column: list[bool], layout: list[int], n_buffers: int, n_grads: int,
+                 n_work: int) -> None:
         self.forward, self.backward, self.source, self.column = forward, backward, source, column
-        self.layout, self.n_buffers, self.n_grads = layout, n_buffers, n_grads
+        self.layout, self.n_buffers, self.n_grads, self.n_work = layout, n_buffers, n_grads, n_work
 
 
 class _Namer:
@@ -93,7 +96,7 @@ class _Namer:
 
     def __init__(self) -> None:
         self.namespace: dict[str, Any] = {"inf": math.inf, "nan": math.nan,
-                                          "tot": np.add.reduce, "add": np.add,
+                                          "tot": np.add.reduce, "stack": np.stack, "add": np.add,
                                           "subtract": np.subtract, "multiply": np.multiply,
                                           "negative": np.negative}
         self._by_key: dict[Any, str] = {}
@@ -163,13 +166,14 @@ def compile_program(order: list[Value], batch: set[Value], *, keep: bool = False
         rules_text[node] = [None if not isinstance(x, Value) else
                             _local(namer, p, i, node, refs, col, column, slot)
                             for i, x in enumerate(operands)]
-    bwd, n_grads = _backward_lines(order, ops, slot, column, rules_text, keep)
+    bwd, n_grads, n_work = _backward_lines(order, ops, slot, column, rules_text, keep)
     bounds = record.cuts(record.instructions(ops, slot), len(leaves))
     sources, functions = _functions(fwd, bwd, namer.namespace,
                                     [(a - len(leaves), b - len(leaves)) for a, b in bounds])
     buffered = [c and b for c, b in zip(column, buffered)]
     layout, n_buffers = _layout(ops, slot, buffered, bwd, keep)
-    return Program(functions[0], functions[1], sources, column, layout, n_buffers, n_grads)
+    return Program(functions[0], functions[1], sources, column, layout, n_buffers, n_grads,
+                   n_work)
 
 
 _READ = re.compile(r"\bV\[(\d+)\]")
@@ -260,9 +264,9 @@ def _array_rule(rule: Callable[..., Any], node: Value, column: list[bool],
 
 def _backward_lines(order: list[Value], ops: list[Value], slot: dict[Value, int],
                     column: list[bool], rules_text: dict[Value, list[str | None]], keep: bool
-                    ) -> tuple[list[list[str]], int]:
+                    ) -> tuple[list[list[str]], int, int]:
     """One block of lines per op node, in reverse topological order (G: the gradients by slot,
-    the root's seeded by the caller), and how many gradient buffers B they use.
+    the root's seeded by the caller), how many gradient buffers B and work slots W they use.
 
     A gradient passed on unchanged (the operands of +) is the same array in both slots; a column
     gradient that no other live slot holds is added to in place, with T as scratch.  A new column
@@ -277,7 +281,9 @@ def _backward_lines(order: list[Value], ops: list[Value], slot: dict[Value, int]
     started: set[int] = set()
     root = ops[-1] if ops and ops[-1] is order[-1] else None
     grads = _Grads(keep)
-    blocks = []
+    blocks: list[list[str]] = []
+    sums: list[tuple[int, int, int, str]] = []  # each x.dot(g): block, line, g's array, x
+    written: dict[int, list[int]] = {}  # array -> the blocks that add to it in place
     for node in reversed(ops):
         k = slot[node]
         lines = [f"    g = G[{k}]  # {node.op}"]
@@ -288,6 +294,7 @@ def _backward_lines(order: list[Value], ops: list[Value], slot: dict[Value, int]
             if column[k] and not column[r]:  # summed over the examples
                 if local.startswith("V[") and local.endswith("]") and column[int(local[2:-1])]:
                     c = f"{local}.dot(g)"
+                    sums.append((len(blocks), len(lines), grads.array_of[k], local))
                 elif local == "(1.0)":
                     c = "tot(g)"
                 elif local == "(-1.0)":
@@ -304,6 +311,8 @@ def _backward_lines(order: list[Value], ops: list[Value], slot: dict[Value, int]
                              f"    G[{r}] = 0.0 + {c}")
             elif r in started:  # G[r] + c: in place if no other slot holds G[r]'s array
                 into = f"G[{r}]" if grads.alone(r) else None
+                if into is not None:
+                    written.setdefault(grads.array_of[r], []).append(len(blocks))
                 out = into or grads.new(r)
                 if c == "g":
                     lines.append(f"    G[{r}] = add(G[{r}], g, {out})")
@@ -326,7 +335,39 @@ def _backward_lines(order: list[Value], ops: list[Value], slot: dict[Value, int]
         if column[k]:
             grads.done(k)
         blocks.append(lines)
-    return blocks, grads.n
+    blocks, n_work = _matrix_sums(blocks, sums, written)
+    return blocks, grads.n, n_work
+
+
+def _matrix_sums(blocks: list[list[str]], sums: list[tuple[int, int, int, str]],
+                 written: dict[int, list[int]]) -> tuple[list[list[str]], int]:
+    """The column sums x.dot(g) of one gradient g over several columns x (a neuron's weights
+    times its inputs) as one product of a matrix, made once per backward pass from those
+    columns (W[m] = stack(...)), with g, its numbers then added where each sum was (the
+    engine's order of additions; the sums themselves are a dot product's either way).  Only
+    where nothing adds to g's array in place between the first of its sums and the last."""
+    groups: dict[int, list[tuple[int, int, str]]] = {}
+    for b, i, array, x in sums:
+        groups.setdefault(array, []).append((b, i, x))
+    stacks: dict[tuple[str, ...], int] = {}
+    n = 0
+    for array, group in groups.items():
+        first, last = group[0][0], group[-1][0]
+        if len(group) < 2 or any(first < b <= last for b in written.get(array, ())):
+            continue
+        xs = tuple(x for _, _, x in group)
+        head = []
+        if xs not in stacks:
+            stacks[xs] = n
+            n += 1
+            head.append(f"    W[{stacks[xs]}] = stack(({', '.join(xs)}))")
+        d = n
+        n += 1
+        head.append(f"    W[{d}] = W[{stacks[xs]}].dot(g).tolist()")
+        for j, (b, i, x) in enumerate(group):
+            line = blocks[b][i].replace(f"{x}.dot(g)", f"W[{d}][{j}]")
+            blocks[b][i] = "\n".join(head + [line]) if j == 0 else line
+    return blocks, n
 
 
 class _Grads:
@@ -389,7 +430,7 @@ class _Grads:
 def _functions(fwd: list[str], bwd: list[list[str]], namespace: dict[str, Any],
                bounds: list[tuple[int, int]]) -> tuple[str, tuple[list[Callable], list[Callable]]]:
     """The source and the compiled functions: forward_i(V, S) runs the lines of chunk i (ops
-    bounds[i]), backward_i(V, G, T, S, B) the blocks of the chunk i-th from the end (fwd: a line
+    bounds[i]), backward_i(V, G, T, S, B, W) the blocks of the chunk i-th from the end (fwd: a line
     per op; bwd: a block per op, last op first)."""
     parts: list[str] = []
     for i, (start, end) in enumerate(bounds):
@@ -397,7 +438,7 @@ def _functions(fwd: list[str], bwd: list[list[str]], namespace: dict[str, Any],
     n = len(fwd)
     for i, (start, end) in enumerate(reversed(bounds)):
         lines = [line for block in bwd[n - end:n - start] for line in block]
-        parts.append(f"def backward_{i}(V, G, T, S, B):\n" + "\n".join(lines) + "\n")
+        parts.append(f"def backward_{i}(V, G, T, S, B, W):\n" + "\n".join(lines) + "\n")
     source = _HEAD + "\n\n".join(parts)
     scope = dict(namespace)
     filename = f"<autograd batched tape {next(_serial)}>"
