@@ -385,3 +385,17 @@ def test_a_neurons_weight_sums_are_one_matrix_product():
     model, leaves, loss = mlp_hinge()
     source = Tape(loss, batch=leaves).source()
     assert "stack((" in source and ".dot(g).tolist()" in source
+
+
+@pytest.mark.parametrize("make", [lambda w, x: w * x, lambda w, x: x * w, lambda w, x: -(w * x),
+                                  lambda w, x: (w * x) * (w * x)])
+def test_a_root_summed_over_the_examples_right_away(make):
+    w, x = Value(2.0, label="w"), Value(0.0, label="x")
+    root = make(w, x)
+    rows = [[1.0], [-3.0], [0.5]]
+    losses, grads, total = per_example(root, [x], [w], rows)
+    tape = Tape(root, batch=[x])
+    tape.forward(rows)
+    tape.backward()
+    assert tape.losses.tolist() == losses and tape.batch_grads.tolist() == grads
+    assert w.grad == pytest.approx(total[0] / 3, rel=1e-12)

@@ -287,6 +287,8 @@ def _backward_lines(order: list[Value], ops: list[Value], slot: dict[Value, int]
     for node in reversed(ops):
         k = slot[node]
         lines = [f"    g = G[{k}]  # {node.op}"]
+        if column[k]:
+            grads.reached(k)
         for x, local in zip(node.operands, rules_text[node]):
             if local is None:
                 continue
@@ -373,8 +375,9 @@ def _matrix_sums(blocks: list[list[str]], sums: list[tuple[int, int, int, str]],
 class _Grads:
     """Which array each column gradient is while the backward code is written, and which
     buffer of B holds it: new() names a free one for slot r, take(r) gives it to r (its old
-    array let go), share(r, k) makes r hold k's array, done(k): k's gradient is never read
-    again; an array no slot holds gives its buffer back (unless keep)."""
+    array let go), share(r, k) makes r hold k's array, reached(k): k's block begins, done(k):
+    k's gradient is never read again; an array no slot holds gives its buffer back (unless
+    keep)."""
 
     def __init__(self, keep: bool) -> None:
         self.keep = keep
@@ -411,9 +414,13 @@ class _Grads:
         self.array_of[r] = self.array_of[k]
         self.holders[self.array_of[k]].add(r)
 
-    def done(self, k: int) -> None:
-        if k not in self.array_of:  # the root: its seed, made by the caller
+    def reached(self, k: int) -> None:
+        """k's block begins: k holds its gradient's array (the root: its seed, made by the
+        caller, in no buffer)."""
+        if k not in self.array_of:
             self.take(k)
+
+    def done(self, k: int) -> None:
         self._let_go(k)
         del self.array_of[k]
 
