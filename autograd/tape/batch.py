@@ -15,7 +15,6 @@ autograd` does not load this module.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -24,18 +23,15 @@ import numpy as np
 from .. import modes as _modes
 from .._util import describe
 from ..engine import Sweep, check_seed, checked, is_anomaly_enabled, topological_order, writing_grads
-from ..value import Value, write
+from ..value import Value
 from . import arrays
 from .columns import compile_program
-from .record import slots
+from .record import getter, slots
 from .replay import Tape, leaf_data
 
 __all__ = ["BatchTape"]
 
 _REDUCE = ("mean", "sum")
-
-
-_grad = operator.attrgetter("grad")
 
 
 def _batch_leaves(batch: Any, order: list[Value], root: Value) -> list[Value]:
@@ -105,8 +101,9 @@ class BatchTape(Tape):
         self._root_slot = self._n - 1 if root.op else self._leaves.index(root)
         self._batch_slots = [self._leaves.index(leaf) for leaf in self._batch]
         batched = set(self._batch_slots)
-        self._param_slots = [s for s in range(len(self._leaves)) if s not in batched]
-        self._params = [self._leaves[s] for s in self._param_slots]  # the other leaves
+        others = [s for s in range(len(self._leaves)) if s not in batched]
+        self._params = [self._leaves[s] for s in others]  # the leaves not in batch
+        self._param_grads = getter(others)  # G -> their gradients
         self._rows: Any = None
         self._V: list[Any] | None = None
         self._losses: Any = None
@@ -222,13 +219,12 @@ class BatchTape(Tape):
                 batch_grads[:, j] = G[s]
             else:  # 0.0 + g: a -0.0 the columns' sums may give is the engine's 0.0 (columns.py)
                 np.add(G[s], 0.0, out=batch_grads[:, j])
-        sums = np.array([G[s] for s in self._param_slots], dtype=np.float64)
+        sums = np.array(self._param_grads(G), dtype=np.float64)
         if mean:
             sums /= N
         with writing_grads():
-            params = self._params
-            write(params, ["grad"] * len(params),
-                  list(map(operator.add, map(_grad, params), sums.tolist())))
+            for leaf, g in zip(self._params, sums.tolist()):
+                leaf.grad += g
         self._batch_grads = batch_grads
 
     def example(self, k: int) -> Value:
