@@ -3,8 +3,8 @@ engine's runs and the next, so run.py's ratios (each engine in its own process, 
 other) move with it.  Here the batched Tape, the float floor and NumPy by hand run in one
 process, one repetition each in turn, and each ratio is the median of the per-round ratios.
 micrograd (about 1 s a step at 100 points) takes turns with the batched Tape in rounds of its
-own, after the others: its graph's reference cycles are collected after each of its turns, and
-the batched Tape warms up again (untimed) before its next.
+own, after the others, from a process of its own (as run.py runs every engine): its graph's
+reference cycles are collected there after each of its turns.
 
     python benchmarks/batch_turns.py              # moons at 100 and 1000 points, 15 rounds;
                                                   # micrograd at 100 points, if installed
@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import argparse
 import gc
+import multiprocessing
 import statistics
 import sys
 from pathlib import Path
+from typing import Any
 
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -53,18 +55,39 @@ def turns(points: int, rounds: int) -> dict:
             "record_s": getattr(reps["batch"], "record_s", None)}
 
 
+def _micrograd_steps(points: int, conn: Any) -> None:
+    """In a process of its own: one micrograd moons step per request, its time sent back (its
+    cycles collected after each, as run.py collects between workloads)."""
+    rep = Micrograd().moons(points)
+    _step(rep)  # warm up
+    while conn.recv():
+        conn.send(_step(rep))
+        gc.collect()
+
+
 def micrograd_turns(points: int, rounds: int) -> dict | None:
     """Median step times (s) of batch and micrograd taking turns at this many points, and the
-    median of the per-round ratios micrograd/batch; None if micrograd is not installed."""
+    median of the per-round ratios micrograd/batch; None if micrograd is not installed.
+    micrograd runs in a process of its own (as in run.py): in this one, its 65,000-node graphs
+    and their collection slow the next steps of the batched Tape down by half."""
     if Micrograd().unavailable() is not None:
         return None
-    batch, micrograd = Batch().moons(points), Micrograd().moons(points)
-    times: dict[str, list[float]] = {"batch": [], "micrograd": []}
-    for _ in range(rounds):
-        _step(batch)  # warm again after micrograd's turn and the collection
-        times["batch"].append(_step(batch))
-        times["micrograd"].append(_step(micrograd))
-        gc.collect()  # micrograd's reference cycles, as run.py collects between workloads
+    parent, child = multiprocessing.Pipe()
+    worker = multiprocessing.Process(target=_micrograd_steps, args=(points, child), daemon=True)
+    worker.start()
+    try:
+        batch = Batch().moons(points)
+        _step(batch)  # warm up
+        times: dict[str, list[float]] = {"batch": [], "micrograd": []}
+        for _ in range(rounds):
+            times["batch"].append(_step(batch))
+            parent.send(True)
+            times["micrograd"].append(parent.recv())
+        parent.send(False)
+    finally:
+        worker.join(timeout=60)
+        if worker.is_alive():
+            worker.terminate()
     return {"batch": statistics.median(times["batch"]),
             "micrograd": statistics.median(times["micrograd"]),
             "micrograd_over_batch": statistics.median(
