@@ -3,8 +3,7 @@ engine's runs and the next, so run.py's ratios (each engine in its own process, 
 other) move with it.  Here the batched Tape, the float floor and NumPy by hand run in one
 process, one repetition each in turn, and each ratio is the median of the per-round ratios.
 micrograd (about 1 s a step at 100 points) takes turns with the batched Tape in rounds of its
-own, after the others, from a process of its own (as run.py runs every engine): its graph's
-reference cycles are collected there after each of its turns.
+own, after the others, from a process of its own (as run.py runs every engine).
 
     python benchmarks/batch_turns.py              # moons at 100 and 1000 points, 15 rounds;
                                                   # micrograd at 100 points, if installed
@@ -14,7 +13,6 @@ reference cycles are collected there after each of its turns.
 from __future__ import annotations
 
 import argparse
-import gc
 import multiprocessing
 import statistics
 import sys
@@ -56,13 +54,12 @@ def turns(points: int, rounds: int) -> dict:
 
 
 def _micrograd_steps(points: int, conn: Any) -> None:
-    """In a process of its own: one micrograd moons step per request, its time sent back (its
-    cycles collected after each, as run.py collects between workloads)."""
+    """In a process of its own: one micrograd moons step per request, its time sent back (the
+    garbage collector running as it normally does, as in run.py)."""
     rep = Micrograd().moons(points)
     _step(rep)  # warm up
     while conn.recv():
         conn.send(_step(rep))
-        gc.collect()
 
 
 def micrograd_turns(points: int, rounds: int) -> dict | None:
