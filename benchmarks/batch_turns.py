@@ -2,25 +2,30 @@
 engine's runs and the next, so run.py's ratios (each engine in its own process, one after the
 other) move with it.  Here the batched Tape, the float floor and NumPy by hand run in one
 process, one repetition each in turn, and each ratio is the median of the per-round ratios.
+micrograd (about 1 s a step at 100 points) takes turns with the batched Tape in rounds of its
+own, after the others, from a process of its own (as run.py runs every engine).
 
-    python benchmarks/batch_turns.py              # moons at 100 and 1000 points, 15 rounds
-    python benchmarks/batch_turns.py --rounds 31
+    python benchmarks/batch_turns.py              # moons at 100 and 1000 points, 15 rounds;
+                                                  # micrograd at 100 points, if installed
+    python benchmarks/batch_turns.py --rounds 31 --micrograd-up-to 0
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import statistics
 import sys
 from pathlib import Path
+from typing import Any
 
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.batch import Batch, NumpyByHand
-from benchmarks.peers import Floats
+from benchmarks.peers import Floats, Micrograd
 
-__all__ = ["main", "turns"]
+__all__ = ["main", "turns", "micrograd_turns"]
 
 
 def _step(rep: object) -> float:
@@ -48,10 +53,50 @@ def turns(points: int, rounds: int) -> dict:
             "record_s": getattr(reps["batch"], "record_s", None)}
 
 
+def _micrograd_steps(points: int, conn: Any) -> None:
+    """In a process of its own: one micrograd moons step per request, its time sent back (the
+    garbage collector running as it normally does, as in run.py)."""
+    rep = Micrograd().moons(points)
+    _step(rep)  # warm up
+    while conn.recv():
+        conn.send(_step(rep))
+
+
+def micrograd_turns(points: int, rounds: int) -> dict | None:
+    """Median step times (s) of batch and micrograd taking turns at this many points, and the
+    median of the per-round ratios micrograd/batch; None if micrograd is not installed.
+    micrograd runs in a process of its own (as in run.py): in this one, its 65,000-node graphs
+    and their collection slow the next steps of the batched Tape down by half."""
+    if Micrograd().unavailable() is not None:
+        return None
+    parent, child = multiprocessing.Pipe()
+    worker = multiprocessing.Process(target=_micrograd_steps, args=(points, child), daemon=True)
+    worker.start()
+    try:
+        batch = Batch().moons(points)
+        _step(batch)  # warm up
+        times: dict[str, list[float]] = {"batch": [], "micrograd": []}
+        for _ in range(rounds):
+            times["batch"].append(_step(batch))
+            parent.send(True)
+            times["micrograd"].append(parent.recv())
+        parent.send(False)
+    finally:
+        worker.join(timeout=60)
+        if worker.is_alive():
+            worker.terminate()
+    return {"batch": statistics.median(times["batch"]),
+            "micrograd": statistics.median(times["micrograd"]),
+            "micrograd_over_batch": statistics.median(
+                m / b for m, b in zip(times["micrograd"], times["batch"]))}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--points", default="100,1000")
+    parser.add_argument("--micrograd-up-to", type=int, default=100, metavar="POINTS",
+                        help="micrograd's turns at these sizes too (default: up to 100 points)")
     args = parser.parse_args(argv)
     print("| points | batch | floats (floor) | NumPy by hand | floor / batch | batch / NumPy | record |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
@@ -60,6 +105,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {points} | {r['batch'] * 1e3:.2f} ms | {r['floats'] * 1e3:.1f} ms | "
               f"{r['numpy'] * 1e3:.2f} ms | {r['floats_over_batch']:.1f}x | "
               f"{r['batch_over_numpy']:.1f}x | {r['record_s']:.2f} s |", flush=True)
+    sizes = [int(p) for p in args.points.split(",") if int(p) <= args.micrograd_up_to]
+    for points in sizes:
+        m = micrograd_turns(points, args.rounds)
+        if m is None:
+            print("micrograd is not installed: pip install micrograd")
+            break
+        print(f"\n{points} points, micrograd's own turns: batch {m['batch'] * 1e3:.2f} ms, "
+              f"micrograd {m['micrograd'] * 1e3:.0f} ms: micrograd / batch "
+              f"{m['micrograd_over_batch']:.0f}x", flush=True)
     return 0
 
 

@@ -298,3 +298,104 @@ def test_generated_code_is_readable_and_named_after_the_ops():
     tape = Tape((w * x).sigmoid() / w, batch=[x])
     source = tape.source()
     assert "sigmoid(" in source and "multiply(" in source and "div(" in source
+
+
+# -- the program: the scalar Tape's chunks, shared buffers, two programs -----------------------
+
+def test_a_graph_cut_into_many_chunks_replays_as_the_one_example_tape():
+    from autograd.tape import record
+    model, leaves, loss = mlp_hinge()
+    params = model.parameters()
+    rows = np.random.default_rng(3).normal(size=(7, 3))
+    losses, grads, _ = per_example(loss, leaves, params, rows)
+    saved = record.MIN_CHUNK, record.MAX_CHUNK
+    record.MIN_CHUNK, record.MAX_CHUNK = 3, 9
+    try:
+        tape = Tape(loss, batch=leaves)
+    finally:
+        record.MIN_CHUNK, record.MAX_CHUNK = saved
+    tape.forward(rows)
+    tape.backward()
+    assert tape.source().count("def forward_") > 10  # the scalar Tape's cuts
+    assert tape.losses.tolist() == losses and tape.batch_grads.tolist() == grads
+
+
+def test_a_zero_gradient_of_a_batched_leaf_is_the_engines_positive_zero():
+    x = Value(1.0, label="x")
+    loss = (x * 0.0) * -1.0  # d loss / d x = 0.0 * -1.0: -0.0 before the engine's sum from 0.0
+    want = per_example(loss, [x], [], [[2.0]])[1][0][0]
+    tape = Tape(loss, batch=[x])
+    tape.forward([[2.0], [3.0]])
+    tape.backward()
+    assert [same(want, g) for g in tape.batch_grads[:, 0].tolist()] == [True, True]
+
+
+def test_values_backward_reads_survive_the_forward_sharing_its_buffers():
+    a, b, x = Value(3.0, label="a"), Value(-2.0, label="b"), Value(0.0, label="x")
+    h = (a * x + b).relu()  # h is read by backward (d (h * h) / d h), the sum a * x + b is not
+    loss = h * h + (x * 5.0 + 1.0) * (x * 7.0 - 2.0)  # more products and sums, dead once used
+    rows = [[1.0], [2.0], [-1.0]]
+    losses, grads, total = per_example(loss, [x], [a, b], rows)
+    tape = Tape(loss, batch=[x], reduce="sum")
+    tape.forward(rows)
+    tape.backward()
+    assert tape.losses.tolist() == losses and tape.batch_grads.tolist() == grads
+    assert [a.grad, b.grad] == pytest.approx(total, rel=1e-12)
+
+
+@pytest.mark.parametrize("checked", ["forward", "backward"])
+def test_a_pass_under_detect_anomaly_and_the_other_outside_give_the_plain_gradients(checked):
+    model, leaves, loss = mlp_hinge()
+    params = model.parameters()
+    rows = np.random.default_rng(4).normal(size=(6, 3))
+    tape = Tape(loss, batch=leaves)
+    tape.forward(rows)
+    tape.backward()
+    plain = [p.grad for p in params], tape.batch_grads.tolist()
+    for p in params:
+        p.grad = 0.0
+    with detect_anomaly() if checked == "forward" else warnings.catch_warnings():
+        tape.forward(rows)
+    with detect_anomaly() if checked == "backward" else warnings.catch_warnings():
+        tape.backward()
+    assert ([p.grad for p in params], tape.batch_grads.tolist()) == plain
+
+
+@pytest.mark.parametrize("first", ["c", "s"])
+def test_a_gradient_added_to_between_its_column_sums_is_summed_as_it_is_then(first):
+    # k1 and k2 get s's gradient unchanged (one array); in one order of the graph c adds to
+    # k2's in place after k1 has summed x * g over the examples, and before k2 does
+    w1, w2, w3 = Value(0.5, label="w1"), Value(-1.5, label="w2"), Value(2.0, label="w3")
+    x = Value(0.0, label="x")
+    k2 = w2 * x
+    c = k2 * w3
+    k1 = w1 * x
+    s = k1 + k2
+    root = c + s if first == "c" else s + c
+    rows = [[1.0], [2.0], [4.0]]
+    _, grads, total = per_example(root, [x], [w1, w2, w3], rows)
+    tape = Tape(root, batch=[x], reduce="sum")
+    tape.forward(rows)
+    tape.backward()
+    assert tape.batch_grads.tolist() == grads
+    assert [w1.grad, w2.grad, w3.grad] == pytest.approx(total, rel=1e-12)
+
+
+def test_a_neurons_weight_sums_are_one_matrix_product():
+    model, leaves, loss = mlp_hinge()
+    source = Tape(loss, batch=leaves).source()
+    assert "stack((" in source and ".dot(g).tolist()" in source
+
+
+@pytest.mark.parametrize("make", [lambda w, x: w * x, lambda w, x: x * w, lambda w, x: -(w * x),
+                                  lambda w, x: (w * x) * (w * x)])
+def test_a_root_summed_over_the_examples_right_away(make):
+    w, x = Value(2.0, label="w"), Value(0.0, label="x")
+    root = make(w, x)
+    rows = [[1.0], [-3.0], [0.5]]
+    losses, grads, total = per_example(root, [x], [w], rows)
+    tape = Tape(root, batch=[x])
+    tape.forward(rows)
+    tape.backward()
+    assert tape.losses.tolist() == losses and tape.batch_grads.tolist() == grads
+    assert w.grad == pytest.approx(total[0] / 3, rel=1e-12)

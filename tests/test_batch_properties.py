@@ -118,3 +118,39 @@ def test_arithmetic_programs_replay_bit_for_bit(program, rows, params, reduce):
 @given(programs(ARITHMETIC + OTHERS), ROWS, PARAMS, st.sampled_from(["mean", "sum"]))
 def test_any_program_replays_within_a_few_ulps_per_op(program, rows, params, reduce):
     check(program, rows, params, reduce, exact=False)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(ARITHMETIC + ["relu", "neg"]), ROWS, PARAMS, st.sampled_from(["mean", "sum"]))
+def test_programs_ending_in_any_op_replay_bit_for_bit(program, rows, params_data, reduce):
+    from autograd.engine import topological_order
+    xs = [Value(0.0, label="x0"), Value(0.0, label="x1")]
+    params = [Value(p, label=f"p{i}") for i, p in enumerate(params_data)]
+    nodes = xs + params
+    for op, i, j, constant in program:  # build() without the leaves added in at the end
+        a = nodes[i % len(nodes)]
+        b = nodes[j % len(nodes)] if constant is None else constant
+        out = -a if op == "neg" else a.relu() if op == "relu" else \
+            {"+": a + b, "-": a - b, "*": a * b, "/": a / b}[op]
+        nodes.append(out)
+    root = nodes[-1]
+    inside = set(topological_order(root))
+    batch = [x for x in xs if x in inside]
+    if not batch:
+        return
+    params = [p for p in params if p in inside]
+    losses, grads, total, size = scalar_reference(root, batch, params, np.array(rows)[:, :len(batch)])
+    tape = Tape(root, batch=batch, reduce=reduce)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tape.forward(np.array(rows)[:, :len(batch)])
+        tape.backward()
+    assert [want == got or (want != want and got != got)
+            for want, got in zip(losses, tape.losses.tolist())] == [True] * len(losses)
+    for want_row, got_row in zip(grads, tape.batch_grads.tolist()):
+        assert [w == g or (w != w and g != g) for w, g in zip(want_row, got_row)] == \
+            [True] * len(want_row)
+    n = len(rows) if reduce == "mean" else 1
+    for p, t, s in zip(params, total, size):
+        if math.isfinite(t) and math.isfinite(s):
+            assert abs(p.grad - t / n) <= 1e-9 * s / n + 1e-300, (p.grad, t / n)

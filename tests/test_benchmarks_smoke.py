@@ -277,3 +277,12 @@ def test_batch_turns_alternates_the_batch_the_floor_and_numpy_by_hand():
         assert result[name] > 0.0
     assert result["floats_over_batch"] > 0.0 and result["batch_over_numpy"] > 0.0
     assert result["record_s"] > 0.0
+
+
+def test_batch_turns_takes_turns_with_micrograd_in_rounds_of_its_own():
+    pytest.importorskip("micrograd")
+    from benchmarks.batch_turns import micrograd_turns
+    result = micrograd_turns(4, rounds=2)
+    assert result is not None
+    assert result["batch"] > 0.0 and result["micrograd"] > 0.0
+    assert result["micrograd_over_batch"] > 0.0

@@ -31,7 +31,7 @@ import numpy as np
 from .. import ieee
 from .. import value as _value
 
-__all__ = ["ARRAY_HELPERS", "array_forward", "rule_on_arrays", "forward_on_arrays",
+__all__ = ["ARRAY_HELPERS", "relu_into", "array_forward", "rule_on_arrays", "forward_on_arrays",
            "elementwise", "as_rows"]
 
 _where = np.where
@@ -80,7 +80,14 @@ def sigmoid(x: Any) -> Any:
 
 def relu(x: Any) -> Any:
     """0.0 for x <= 0 (-0.0 included), else x; nan stays nan."""
-    return _where(x <= 0.0, 0.0, x)
+    return relu_into(x, None)
+
+
+def relu_into(x: Any, out: Any) -> Any:
+    """relu(x) written into out (None: a new array).  np.maximum keeps nan; at +-0 it may give
+    either zero, and adding 0.0 makes it 0.0."""
+    out = np.maximum(x, 0.0, out=out)
+    return np.add(out, 0.0, out=out)
 
 
 def absolute(x: Any) -> Any:
@@ -88,8 +95,9 @@ def absolute(x: Any) -> Any:
 
 
 def step(x: Any) -> Any:
-    """value.step: 0 for x <= 0, else 1 (1 at nan)."""
-    return _where(x <= 0.0, 0.0, 1.0)
+    """value.step: 0 for x <= 0, else 1 (1 at nan).  (A cast of the comparison: twice as fast
+    as np.where with two constants.)"""
+    return np.logical_not(np.less_equal(x, 0.0)).astype(np.float64)
 
 
 def sign(x: Any) -> Any:

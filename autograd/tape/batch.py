@@ -16,17 +16,18 @@ autograd` does not load this module.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .. import modes as _modes
-from .._util import as_float, describe
+from .._util import describe
 from ..engine import Sweep, check_seed, checked, is_anomaly_enabled, topological_order, writing_grads
 from ..value import Value
 from . import arrays
 from .columns import compile_program
-from .replay import Tape
+from .record import getter, slots
+from .replay import Tape, leaf_data
 
 __all__ = ["BatchTape"]
 
@@ -59,6 +60,25 @@ def _batch_leaves(batch: Any, order: list[Value], root: Value) -> list[Value]:
     return list(batch)
 
 
+class _Buffers(NamedTuple):
+    """A program's arrays for N examples (columns.Program): the op slots' part of V, T, S and
+    the array S views, B."""
+    n: int
+    slots: list[Any]
+    scratch: Any
+    views: list[Any]
+    leaves: Any
+    grads: list[Any]
+
+    @staticmethod
+    def make(program: Any, n_leaves: int, N: int) -> _Buffers:
+        rows = list(np.empty((program.n_buffers, N)))
+        leaves = np.empty(n_leaves)
+        return _Buffers(N, [rows[b] if b >= 0 else None for b in program.layout[n_leaves:]],
+                        np.empty(N), [leaves[i, ...] for i in range(n_leaves)], leaves,
+                        list(np.empty((program.n_grads, N))))
+
+
 class BatchTape(Tape):
     """A recorded graph of one example, replayed over rows of examples (module docstring).
     Made by Tape(root, batch=[...], reduce=...)."""
@@ -73,18 +93,24 @@ class BatchTape(Tape):
         self._batch = _batch_leaves(batch, order, root)
         self._root = root
         self._order = order
-        self._leaves = [node for node in order if not node.op]
+        self._leaves = slots(order)[0]
         self._reduce = reduce
-        self._program = compile_program(order, self._leaves, set(self._batch))
+        self._program = compile_program(order, set(self._batch))
+        self._checking: Any = None  # the program that keeps every number, for detect_anomaly()
         self._n = len(order)
         self._root_slot = self._n - 1 if root.op else self._leaves.index(root)
         self._batch_slots = [self._leaves.index(leaf) for leaf in self._batch]
+        batched = set(self._batch_slots)
+        others = [s for s in range(len(self._leaves)) if s not in batched]
+        self._params = [self._leaves[s] for s in others]  # the leaves not in batch
+        self._param_grads = getter(others)  # G -> their gradients
         self._rows: Any = None
         self._V: list[Any] | None = None
         self._losses: Any = None
         self._batch_grads: Any = None
         self._single: Any = None  # the one-example Tape that example(k) replays, made when needed
-        self._buffers: Any = None  # (N, the ops' output arrays, the scratch array)
+        self._buffers: dict[int, _Buffers] = {}  # by id(program)
+        self._forwarded: Any = None  # the program of the last forward()
 
     # -- what the user reads -----------------------------------------------------------------
     @property
@@ -146,10 +172,13 @@ class BatchTape(Tape):
                             f"{len(self._batch)} numbers, one per batched leaf "
                             f"({', '.join(leaf.label or '?' for leaf in self._batch)})")
         data = arrays.as_rows(rows, len(self._batch))
-        V = self._leaf_values(data)
+        program = self._current()
+        V = self._leaf_values(data, program)
         with np.errstate(all="ignore"):
-            for chunk in self._program.forward:
-                chunk(V)
+            S = self._buffers[id(program)].views
+            for chunk in program.forward:
+                chunk(V, S)
+            self._forwarded = program
             if is_anomaly_enabled():
                 self._check_rows(V, data)
         N = len(data)
@@ -173,22 +202,29 @@ class BatchTape(Tape):
         G: list[Any] = [0.0] * self._n
         root_column = self._program.column[self._root_slot]
         G[self._root_slot] = np.full(N, seed) if root_column else seed * N
+        program = self._current()  # may differ from forward's: both read the same V slots
+        buffers = self._buffers[id(self._forwarded)]
+        B = buffers.grads if program is self._forwarded else list(np.empty((program.n_grads, N)))
         with np.errstate(all="ignore"):
-            T = self._buffers[2]
-            for chunk in self._program.backward:
-                chunk(V, G, T)
+            T, S = buffers.scratch, buffers.views
+            W: list[Any] = [None] * program.n_work
+            for chunk in program.backward:
+                chunk(V, G, T, S, B, W)
         if is_anomaly_enabled():
             self._check_backward(G, seed)
         mean = self._reduce == "mean"
         batch_grads = np.empty((N, len(self._batch)))
         for j, s in enumerate(self._batch_slots):
-            batch_grads[:, j] = G[s]
-        batched = set(self._batch_slots)
+            if s == self._root_slot:  # the seed, as the engine leaves it
+                batch_grads[:, j] = G[s]
+            else:  # 0.0 + g: a -0.0 the columns' sums may give is the engine's 0.0 (columns.py)
+                np.add(G[s], 0.0, out=batch_grads[:, j])
+        sums = np.array(self._param_grads(G), dtype=np.float64)
+        if mean:
+            sums /= N
         with writing_grads():
-            for s, leaf in enumerate(self._leaves):
-                if s not in batched:
-                    g = float(G[s])
-                    leaf.grad += g / N if mean else g
+            for leaf, g in zip(self._params, sums.tolist()):
+                leaf.grad += g
         self._batch_grads = batch_grads
 
     def example(self, k: int) -> Value:
@@ -223,39 +259,33 @@ class BatchTape(Tape):
         return self._root
 
     # -- helpers -------------------------------------------------------------------------------
-    def _leaf_values(self, data: Any) -> list[Any]:
-        V: list[Any] = []
-        for leaf in self._leaves:
-            x = leaf.data
-            if type(x) is not float:
-                f = as_float(x) if not isinstance(x, Value) else None
-                if f is None:
-                    raise TypeError(f"Tape.forward(rows): leaf {leaf.label or '?'!r} has data "
-                                    f"{describe(x)}; a leaf's .data must be a number")
-                x = f
-            V.append(x)
+    def _current(self) -> Any:
+        """The program to run: the fast one, or under detect_anomaly() the one keeping every
+        value and gradient (compiled at its first use)."""
+        if not is_anomaly_enabled():
+            return self._program
+        if self._checking is None:
+            self._checking = compile_program(self._order, set(self._batch), keep=True)
+        return self._checking
+
+    def _leaf_values(self, data: Any, program: Any) -> list[Any]:
+        """V for program's forward over data (see columns.Program), and S filled."""
+        V: list[Any] = leaf_data(self._leaves, "Tape.forward(rows)")
+        found = self._buffers.get(id(program))
+        if found is None or found.n != len(data):
+            found = self._buffers[id(program)] = _Buffers.make(program, len(V), len(data))
+        found.leaves[:] = V  # what S views (a batched leaf's is not read)
         for j, s in enumerate(self._batch_slots):
             V[s] = np.ascontiguousarray(data[:, j])
-        N = len(data)
-        if self._buffers is None or self._buffers[0] != N:
-            buffered = self._program.buffered
-            block = np.empty((sum(buffered), N))
-            self._buffers = (N, block, np.empty(N))
-        rows = iter(self._buffers[1])
-        V += [next(rows) if b else None for b in self._program.buffered[len(V):]]
+        V += found.slots
         return V
 
     def _check_rows(self, V: list[Any], data: Any) -> None:
         """detect_anomaly(): the first op (in topological order) making NaN or inf from finite
         inputs in some example; the error names the example, the node and its line."""
-        slot = {node: i for i, node in enumerate(self._leaves)}
-        s = len(self._leaves)
-        for node in self._order:
-            if not node.op:
-                continue
-            slot[node] = s
-            out = np.asarray(V[s])
-            s += 1
+        _, ops, slot = slots(self._order)
+        for node in ops:
+            out = np.asarray(V[slot[node]])
             bad = ~np.isfinite(out)
             if not bad.any():
                 continue
@@ -272,12 +302,7 @@ class BatchTape(Tape):
         gradients do is put into the graph and the engine's checked pass names the step."""
         if all(np.all(np.isfinite(g)) for g in G):
             return
-        slot = {node: i for i, node in enumerate(self._leaves)}
-        s = len(self._leaves)
-        for node in self._order:
-            if node.op:
-                slot[node] = s
-                s += 1
+        slot = slots(self._order)[2]
         first = None
         for node in reversed(self._order):
             g = G[slot[node]]

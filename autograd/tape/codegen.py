@@ -38,13 +38,21 @@ from typing import Any
 
 from .. import value as _value
 
-__all__ = ["Sym", "Code", "helper_name", "float_namespace", "compiled", "is_compiled", "chunk_source",
-           "rule_source"]
+__all__ = ["Sym", "Code", "helper_name", "inline", "times", "float_namespace", "compiled",
+           "is_compiled", "chunk_source", "rule_source", "register_source"]
 
 _INLINE = {"+": "({a} + {b})", "-": "({a} - {b})", "*": "({a} * {b})", "neg": "(-{a})"}
 _INLINE_FORWARD = {"+": operator.add, "-": operator.sub, "*": operator.mul, "neg": operator.neg}
 _HELPER = {"/": "div", "**": "power"}
 _RESERVED = {"X", "K", "T", "E", "G", "o", "D", "nan", "inf", "forward", "backward", "local"}
+
+
+def inline(op: str) -> str | None:
+    """The source template ({a} {b}) of an op written as a Python operator (+ - * and unary -,
+    registered with the operator module's functions), else None: a helper is called."""
+    if op in _INLINE and _value.PRIMITIVES[op].forward is _INLINE_FORWARD[op]:
+        return _INLINE[op]
+    return None
 
 
 def helper_name(op: str) -> str:
@@ -178,9 +186,8 @@ class Templates:
         if text is None:
             p = _value.PRIMITIVES[op]
             self.token += [op, p.forward, *p.rules, *(getattr(r, "__code__", None) for r in p.rules)]
-            if op in _INLINE and p.forward is _INLINE_FORWARD[op]:
-                text = _INLINE[op]
-            else:
+            text = inline(op)
+            if text is None:
                 name = helper_name(op)
                 self.floats[name] = p.forward
                 text = f"{name}({{a}}, {{b}})" if len(p.rules) == 2 else f"{name}({{a}})"
@@ -242,7 +249,8 @@ def float_namespace() -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 # A chunk's source
 
-def _times(local: str, g: str) -> str:
+def times(local: str, g: str) -> str:
+    """The source of a contribution, local * g, without the multiplication by 1.0 or -1.0."""
     if local == "(1.0)":
         return g
     if local == "(-1.0)":
@@ -292,7 +300,7 @@ def chunk_source(structure: tuple, escaping: bytes, templates: Templates, n_ext:
         for r, local in zip((a, b), templates.local(op, _is_value(a), _is_value(b))):
             if local is None:
                 continue
-            c = _times(local.format(a=ref(a), b=ref(b), o=f"t{k}"), g)
+            c = times(local.format(a=ref(a), b=ref(b), o=f"t{k}"), g)
             if r.kind == "x":
                 bwd.append(f"    G[e{r.number}] += {c}")
                 continue
@@ -336,16 +344,20 @@ class Code:
         env = float_namespace()
         env.update(floats)
         self.forward, self.backward, self.local = self.bind(env)
-        # tracebacks and tape.source() show the generated lines (as dataclasses does)
-        linecache.cache[self.filename] = (len(source), None, source.splitlines(True),
-                                          self.filename)
-        weakref.finalize(self, linecache.cache.pop, self.filename, None)
+        register_source(self.filename, source, self)
 
     def bind(self, namespace: dict[str, Any]) -> tuple[Callable, Callable, Callable]:
         """(forward, backward, local) of this source, its helper names looked up in namespace."""
         env = dict(namespace)
         exec(self._code, env)
         return env["forward"], env["backward"], env["local"]
+
+
+def register_source(filename: str, source: str, owner: Any) -> None:
+    """Tracebacks (and tape.source()) show the generated lines of filename while owner lives,
+    as dataclasses does."""
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    weakref.finalize(owner, linecache.cache.pop, filename, None)
 
 
 _serial = itertools.count(1)

@@ -8,7 +8,11 @@ a user's own op one element at a time; a scalar node with the op's own float fun
 scalar engine does.  The backward code adds each node's contributions in the engine's order
 (reverse topological order; within a node, operand a then b), so each example's gradients are
 the scalar engine's; where a column meets a scalar (a weight times an input column) the
-contribution is summed over the examples (`dot`, `tot`).
+contribution is summed over the examples (the column's `.dot(g)`, `tot(g)`).
+
+The slots and the cut into functions are the scalar Tape's (record.slots, record.cuts).
++ - * neg and relu over columns write into arrays made once per tape (forward values share them
+where their lives do not overlap), and so do the gradients, from a pool (see Program).
 
 A rule written with + - * / ** alone is inlined (evaluated once on symbols); any other rule is
 called, over columns with its helpers bound to their array twins (arrays.rule_on_arrays),
@@ -18,29 +22,28 @@ checked once on the recorded numbers, else element by element.
 from __future__ import annotations
 
 import itertools
-import linecache
 import math
-import operator
 import re
-import weakref
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from .. import ieee
 from .. import value as _value
 from ..value import Value
-from . import arrays
-from .codegen import Sym, float_namespace, helper_name, rule_source
+from . import arrays, record
+from .codegen import Sym, float_namespace, helper_name, inline, register_source, rule_source, times
 
 __all__ = ["Program", "compile_program"]
 
 _serial = itertools.count(1)
-CHUNK_LINES = 1500  # lines per generated function: long enough to be fast, short to compile
-_INLINE = {operator.add: "({a} + {b})", operator.sub: "({a} - {b})",
-           operator.mul: "({a} * {b})", operator.neg: "(-{a})"}
-_UFUNC = {operator.add: "add", operator.sub: "subtract", operator.mul: "multiply",
-          operator.neg: "negative"}
+_UFUNC = {"+": "add", "-": "subtract", "*": "multiply", "neg": "negative"}  # the inline ops
+_HEAD = ("# A batched Tape's code (autograd/tape/columns.py): V[s] node s's value (a column or a\n"
+         "# float), S[s] scalar leaf s as a 0-d array, G[s] its gradient, B[i] gradient buffers,\n"
+         "# T scratch, W[i] the pass's matrices of columns and their products with a gradient;\n"
+         "# an op with a third array writes into it and returns it: add(a, b, out) is\n"
+         "# out[:] = a + b.\n")
 _NAME = re.compile(r"\b([A-Za-z_][A-Za-z_0-9]*)\(")
 
 
@@ -67,24 +70,33 @@ def _same(x: float, y: float) -> bool:
 class Program:
     """The compiled forward and backward of one graph over columns.
 
-    forward(V): V holds the leaves' values by slot (floats; columns for the batched ones) and,
-    at each slot marked in `buffered`, an array of N floats that the op writes into (out=):
-    no allocation per op.  backward(V, G, T): G holds the gradients by slot (the root's seeded),
-    T a scratch array of N floats.
+    forward(V, S): V holds the leaves' values by slot (floats; columns for the batched ones) and,
+    at each slot with a buffer (layout[slot] >= 0), one of n_buffers arrays of N floats that the
+    op writes into (out=): no allocation per op.  Slots share a buffer where their lives do not
+    overlap (a product or a partial sum is dead once used, unless backward reads it), so the
+    columns the forward touches stay few and in cache.  S[s] is scalar leaf s's value as a 0-d
+    array, what an op with a column reads it as (NumPy takes it faster than a float); the
+    scalar ops read V's floats.  backward(V, G, T, S, B): G holds the gradients by slot (the
+    root's seeded), T a scratch array of N floats, B n_grads arrays of N floats that the column
+    gradients are written into, each reused once the gradient it held has been passed on; W
+    n_work slots for the pass's matrices of columns and their products (_matrix_sums).
+    keep=True (detect_anomaly(), which reads every value and every gradient): every slot and
+    every gradient its own buffer.
     """
 
     def __init__(self, forward: list[Callable], backward: list[Callable], source: str,
-                 column: list[bool], buffered: list[bool]) -> None:
+                 column: list[bool], layout: list[int], n_buffers: int, n_grads: int,
+                 n_work: int) -> None:
         self.forward, self.backward, self.source, self.column = forward, backward, source, column
-        self.buffered = buffered
+        self.layout, self.n_buffers, self.n_grads, self.n_work = layout, n_buffers, n_grads, n_work
 
 
 class _Namer:
     """The helpers' names in the generated code: each op's and rule's function, once."""
 
     def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {"inf": math.inf, "nan": math.nan, "dot": np.dot,
-                                          "tot": np.add.reduce, "add": np.add,
+        self.namespace: dict[str, Any] = {"inf": math.inf, "nan": math.nan,
+                                          "tot": np.add.reduce, "stack": np.stack, "add": np.add,
                                           "subtract": np.subtract, "multiply": np.multiply,
                                           "negative": np.negative}
         self._by_key: dict[Any, str] = {}
@@ -104,34 +116,44 @@ class _Namer:
         return name
 
 
-def _ref(slot: dict[Value, int], x: Any) -> str:
-    return f"V[{slot[x]}]" if isinstance(x, Value) else f"({float(x)!r})"
+def _ref(slot: dict[Value, int], x: Any, view: bool = False) -> str:
+    """x in the code: V[s]; S[s] (view: a scalar leaf met by a column, see Program); a
+    constant."""
+    if not isinstance(x, Value):
+        return f"({float(x)!r})"
+    return f"{'S' if view else 'V'}[{slot[x]}]"
 
 
-def compile_program(order: list[Value], leaves: list[Value], batch: set[Value]) -> Program:
-    """Forward and backward code for the graph in order (topological), whose slots are the
-    leaves first, then the op nodes in order; the leaves in batch are columns."""
-    ops = [node for node in order if node.op]
-    slot = {node: i for i, node in enumerate(leaves)}
-    for i, node in enumerate(ops):
-        slot[node] = len(leaves) + i
+def compile_program(order: list[Value], batch: set[Value], *, keep: bool = False) -> Program:
+    """Forward and backward code for the graph in order (topological), in the scalar Tape's
+    slots (record.slots: the leaves first, then the op nodes in order) and cut into functions
+    where it cuts its chunks (record.cuts); the leaves in batch are columns.  keep: every value
+    and gradient kept for detect_anomaly() (see Program)."""
+    leaves, ops, slot = record.slots(order)
     column = [leaf in batch for leaf in leaves] + [False] * len(ops)
     namer = _Namer()
     fwd: list[str] = []
     buffered = [False] * len(leaves) + [True] * len(ops)  # a column op writing into its buffer
     rules_text: dict[Value, list[str | None]] = {}
+
+    def scalar_leaf(x: Any) -> bool:
+        return isinstance(x, Value) and slot[x] < len(leaves) and not column[slot[x]]
+
     for node in ops:
         s = slot[node]
         operands = node.operands
         col = column[s] = any(isinstance(x, Value) and column[slot[x]] for x in operands)
         p = _value.PRIMITIVES[node.op]
-        refs = [_ref(slot, x) for x in operands]
-        inline = _UFUNC.get(p.forward)
-        if inline is not None and col:  # into the node's own buffer, V[s] (see Program)
-            fwd.append(f"    {inline}({', '.join(refs)}, out=V[{s}])  # {node.op}")
+        refs = [_ref(slot, x, col and scalar_leaf(x)) for x in operands]
+        template = inline(node.op)
+        if template is not None and col:  # into the node's own buffer, V[s] (see Program)
+            fwd.append(f"    {_UFUNC[node.op]}({', '.join(refs)}, V[{s}])  # {node.op}")
+        elif col and p.forward is ieee.relu:
+            name = namer.bind(("into", node.op), arrays.relu_into, helper_name(node.op))
+            fwd.append(f"    {name}({refs[0]}, V[{s}])  # {node.op}")
         else:
-            if p.forward in _INLINE:
-                expr = _INLINE[p.forward].format(a=refs[0], b=refs[-1])
+            if template is not None:
+                expr = template.format(a=refs[0], b=refs[-1])
             elif col:
                 name = namer.bind(("f", node.op), arrays.forward_on_arrays(node.op),
                                   helper_name(node.op))
@@ -144,10 +166,53 @@ def compile_program(order: list[Value], leaves: list[Value], batch: set[Value]) 
         rules_text[node] = [None if not isinstance(x, Value) else
                             _local(namer, p, i, node, refs, col, column, slot)
                             for i, x in enumerate(operands)]
-    bwd = _backward_lines(order, ops, slot, column, rules_text)
-    sources, functions = _functions(fwd, bwd, namer.namespace)
-    return Program(functions[0], functions[1], sources, column,
-                   [c and b for c, b in zip(column, buffered)])
+    bwd, n_grads, n_work = _backward_lines(order, ops, slot, column, rules_text, keep)
+    bounds = record.cuts(record.instructions(ops, slot), len(leaves))
+    sources, functions = _functions(fwd, bwd, namer.namespace,
+                                    [(a - len(leaves), b - len(leaves)) for a, b in bounds])
+    buffered = [c and b for c, b in zip(column, buffered)]
+    layout, n_buffers = _layout(ops, slot, buffered, bwd, keep)
+    return Program(functions[0], functions[1], sources, column, layout, n_buffers, n_grads,
+                   n_work)
+
+
+_READ = re.compile(r"\bV\[(\d+)\]")
+
+
+def _layout(ops: list[Value], slot: dict[Value, int], buffered: list[bool],
+            bwd: list[list[str]], keep: bool) -> tuple[list[int], int]:
+    """Each slot's buffer (-1: none) and how many buffers.  A buffered slot takes a free buffer
+    (else a new one); unless backward reads it (or it is the root) it gives it back after its
+    last use in forward (an op may write over its operand: ufuncs allow it)."""
+    read = {int(m) for block in bwd for line in block for m in _READ.findall(line)}
+    if ops:
+        read.add(slot[ops[-1]])
+    layout = [-1] * len(buffered)
+    last: dict[int, int] = {}
+    for node in ops:
+        for x in node.operands:
+            if isinstance(x, Value):
+                last[slot[x]] = slot[node]
+    free: list[int] = []
+    ending: dict[int, list[int]] = {}  # slot -> the buffers free after it
+    n = 0
+    for node in ops:
+        s = slot[node]
+        free += ending.pop(s, ())
+        if not buffered[s]:
+            continue
+        if free:
+            layout[s] = free.pop()
+        else:
+            layout[s] = n
+            n += 1
+        if keep or s in read:
+            continue
+        if s in last:
+            ending.setdefault(last[s], []).append(layout[s])
+        else:  # never read again
+            free.append(layout[s])
+    return layout, n
 
 
 def _local(namer: _Namer, p: _value.Primitive, i: int, node: Value, refs: list[str], col: bool,
@@ -197,37 +262,41 @@ def _array_rule(rule: Callable[..., Any], node: Value, column: list[bool],
     return arrays.elementwise(rule, len(args))
 
 
-def _times(local: str, g: str) -> str:
-    if local == "(1.0)":
-        return g
-    if local == "(-1.0)":
-        return f"(-{g})"
-    return f"{local} * {g}"
-
-
 def _backward_lines(order: list[Value], ops: list[Value], slot: dict[Value, int],
-                    column: list[bool], rules_text: dict[Value, list[str | None]]) -> list[list[str]]:
+                    column: list[bool], rules_text: dict[Value, list[str | None]], keep: bool
+                    ) -> tuple[list[list[str]], int, int]:
     """One block of lines per op node, in reverse topological order (G: the gradients by slot,
-    the root's seeded by the caller).
+    the root's seeded by the caller), how many gradient buffers B and work slots W they use.
 
     A gradient passed on unchanged (the operands of +) is the same array in both slots; a column
-    gradient that no other live slot holds is added to in place (out=), with T as scratch."""
+    gradient that no other live slot holds is added to in place, with T as scratch.  A new column
+    gradient is written into a free buffer of B, which is free again once no slot that will be
+    read holds it (unless keep: then every gradient keeps its own).
+
+    The engine sums each gradient from 0.0, so its gradients are never -0.0 (but the root's
+    seed).  A column gradient here starts from its first contribution instead (one op less per
+    node): it can differ only by being -0.0 where the engine's is 0.0, which no later product
+    or sum turns into another number, and the caller adds 0.0 to the batched leaves' columns.
+    The scalar sums over the examples start from 0.0 as the engine's do."""
     started: set[int] = set()
     root = ops[-1] if ops and ops[-1] is order[-1] else None
-    array_of: dict[int, int] = {}  # slot -> which array (at code time) its gradient is
-    holders: dict[int, set[int]] = {}  # array -> the slots holding it
-    fresh = itertools.count()
-    blocks = []
+    grads = _Grads(keep)
+    blocks: list[list[str]] = []
+    sums: list[tuple[int, int, int, str]] = []  # each x.dot(g): block, line, g's array, x
+    written: dict[int, list[int]] = {}  # array -> the blocks that add to it in place
     for node in reversed(ops):
         k = slot[node]
         lines = [f"    g = G[{k}]  # {node.op}"]
+        if column[k]:
+            grads.reached(k)
         for x, local in zip(node.operands, rules_text[node]):
             if local is None:
                 continue
             r = slot[x]
             if column[k] and not column[r]:  # summed over the examples
                 if local.startswith("V[") and local.endswith("]") and column[int(local[2:-1])]:
-                    c = f"dot({local}, g)"
+                    c = f"{local}.dot(g)"
+                    sums.append((len(blocks), len(lines), grads.array_of[k], local))
                 elif local == "(1.0)":
                     c = "tot(g)"
                 elif local == "(-1.0)":
@@ -238,74 +307,150 @@ def _backward_lines(order: list[Value], ops: list[Value], slot: dict[Value, int]
                              f"    G[{r}] = 0.0 + {c}")
                 started.add(r)
                 continue
-            c = _times(local, "g")
+            c = times(local, "g")
             if not column[r]:
                 lines.append(f"    G[{r}] = G[{r}] + {c}" if r in started else
                              f"    G[{r}] = 0.0 + {c}")
-            elif r in started and holders[array_of[r]] == {r}:  # its own array: in place
+            elif r in started:  # G[r] + c: in place if no other slot holds G[r]'s array
+                into = f"G[{r}]" if grads.alone(r) else None
+                if into is not None:
+                    written.setdefault(grads.array_of[r], []).append(len(blocks))
+                out = into or grads.new(r)
                 if c == "g":
-                    lines.append(f"    add(G[{r}], g, out=G[{r}])")
+                    lines.append(f"    G[{r}] = add(G[{r}], g, {out})")
                 elif c == "(-g)":
-                    lines.append(f"    subtract(G[{r}], g, out=G[{r}])")
+                    lines.append(f"    G[{r}] = subtract(G[{r}], g, {out})")
                 else:
-                    lines.append(f"    add(G[{r}], multiply({local}, g, out=T), out=G[{r}])")
-            elif r in started:
-                lines.append(f"    G[{r}] = G[{r}] + {c}")
-                _own(r, array_of, holders, next(fresh))
+                    lines.append(f"    G[{r}] = add(G[{r}], multiply({local}, g, T), {out})")
+                if into is None:
+                    grads.take(r)
             elif c == "g" and node is not root:
                 lines.append(f"    G[{r}] = g")
-                array_of[r] = array_of[k]
-                holders[array_of[k]].add(r)
-            else:
-                lines.append(f"    G[{r}] = 0.0 + {c}")
-                _own(r, array_of, holders, next(fresh))
+                grads.share(r, k)
+            else:  # a new array: the contribution (or the root's seed plus 0.0, see above)
+                out = grads.new(r)
+                expr = f"add(g, 0.0, {out})" if c == "g" else f"negative(g, {out})" \
+                    if c == "(-g)" else f"multiply({local}, g, {out})"
+                lines.append(f"    G[{r}] = {expr}")
+                grads.take(r)
             started.add(r)
         if column[k]:
-            if k not in array_of:  # the root: its seed
-                _own(k, array_of, holders, next(fresh))
-            holders[array_of[k]].discard(k)  # k's gradient is never read again
+            grads.done(k)
         blocks.append(lines)
-    return blocks
+    blocks, n_work = _matrix_sums(blocks, sums, written)
+    return blocks, grads.n, n_work
 
 
-def _own(r: int, array_of: dict[int, int], holders: dict[int, set[int]], new: int) -> None:
-    """Slot r now holds a fresh array of its own."""
-    old = array_of.get(r)
-    if old is not None:
-        holders[old].discard(r)
-    array_of[r] = new
-    holders[new] = {r}
+def _matrix_sums(blocks: list[list[str]], sums: list[tuple[int, int, int, str]],
+                 written: dict[int, list[int]]) -> tuple[list[list[str]], int]:
+    """The column sums x.dot(g) of one gradient g over several columns x (a neuron's weights
+    times its inputs) as one product of a matrix, made once per backward pass from those
+    columns (W[m] = stack(...)), with g, its numbers then added where each sum was (the
+    engine's order of additions; the sums themselves are a dot product's either way).  Only
+    where nothing adds to g's array in place between the first of its sums and the last."""
+    groups: dict[int, list[tuple[int, int, str]]] = {}
+    for b, i, array, x in sums:
+        groups.setdefault(array, []).append((b, i, x))
+    stacks: dict[tuple[str, ...], int] = {}
+    n = 0
+    for array, group in groups.items():
+        first, last = group[0][0], group[-1][0]
+        if len(group) < 2 or any(first < b <= last for b in written.get(array, ())):
+            continue
+        xs = tuple(x for _, _, x in group)
+        head = []
+        if xs not in stacks:
+            stacks[xs] = n
+            n += 1
+            head.append(f"    W[{stacks[xs]}] = stack(({', '.join(xs)}))")
+        d = n
+        n += 1
+        head.append(f"    W[{d}] = W[{stacks[xs]}].dot(g).tolist()")
+        for j, (b, i, x) in enumerate(group):
+            line = blocks[b][i].replace(f"{x}.dot(g)", f"W[{d}][{j}]")
+            blocks[b][i] = "\n".join(head + [line]) if j == 0 else line
+    return blocks, n
 
 
-def _functions(fwd: list[str], bwd: list[list[str]], namespace: dict[str, Any]
-               ) -> tuple[str, tuple[list[Callable], list[Callable]]]:
+class _Grads:
+    """Which array each column gradient is while the backward code is written, and which
+    buffer of B holds it: new() names a free one for slot r, take(r) gives it to r (its old
+    array let go), share(r, k) makes r hold k's array, reached(k): k's block begins, done(k):
+    k's gradient is never read again; an array no slot holds gives its buffer back (unless
+    keep)."""
+
+    def __init__(self, keep: bool) -> None:
+        self.keep = keep
+        self.array_of: dict[int, int] = {}        # slot -> its array (an id at code time)
+        self.holders: dict[int, set[int]] = {}    # array -> the slots holding it
+        self.buffer: dict[int, int] = {}          # array -> its buffer (the root's seed: none)
+        self.free: list[int] = []
+        self.n = 0
+        self._next = itertools.count()
+        self._pending: int | None = None
+
+    def alone(self, r: int) -> bool:
+        return self.holders[self.array_of[r]] == {r}
+
+    def new(self, r: int) -> str:
+        b = self.free.pop() if self.free else self._grow()
+        self._pending = b
+        return f"B[{b}]"
+
+    def _grow(self) -> int:
+        self.n += 1
+        return self.n - 1
+
+    def take(self, r: int) -> None:
+        array = next(self._next)
+        if self._pending is not None:
+            self.buffer[array] = self._pending
+            self._pending = None
+        self._let_go(r)
+        self.array_of[r] = array
+        self.holders[array] = {r}
+
+    def share(self, r: int, k: int) -> None:
+        self.array_of[r] = self.array_of[k]
+        self.holders[self.array_of[k]].add(r)
+
+    def reached(self, k: int) -> None:
+        """k's block begins: k holds its gradient's array (the root: its seed, made by the
+        caller, in no buffer)."""
+        if k not in self.array_of:
+            self.take(k)
+
+    def done(self, k: int) -> None:
+        self._let_go(k)
+        del self.array_of[k]
+
+    def _let_go(self, r: int) -> None:
+        old = self.array_of.get(r)
+        if old is None:
+            return
+        held = self.holders[old]
+        held.discard(r)
+        if not held and old in self.buffer and not self.keep:
+            self.free.append(self.buffer.pop(old))
+
+
+def _functions(fwd: list[str], bwd: list[list[str]], namespace: dict[str, Any],
+               bounds: list[tuple[int, int]]) -> tuple[str, tuple[list[Callable], list[Callable]]]:
+    """The source and the compiled functions: forward_i(V, S) runs the lines of chunk i (ops
+    bounds[i]), backward_i(V, G, T, S, B, W) the blocks of the chunk i-th from the end (fwd: a line
+    per op; bwd: a block per op, last op first)."""
     parts: list[str] = []
-    forward_names: list[str] = []
-    backward_names: list[str] = []
-    for i in range(0, len(fwd), CHUNK_LINES):
-        name = f"forward_{len(forward_names)}"
-        forward_names.append(name)
-        parts.append(f"def {name}(V):\n" + "\n".join(fwd[i:i + CHUNK_LINES]) + "\n")
-    current: list[str] = []
-
-    def flush() -> None:
-        if current:
-            name = f"backward_{len(backward_names)}"
-            backward_names.append(name)
-            parts.append(f"def {name}(V, G, T):\n" + "\n".join(current) + "\n")
-            current.clear()
-
-    for block in bwd:
-        current.extend(block)
-        if len(current) >= CHUNK_LINES:
-            flush()
-    flush()
-    source = "\n\n".join(parts)
+    for i, (start, end) in enumerate(bounds):
+        parts.append(f"def forward_{i}(V, S):\n" + "\n".join(fwd[start:end]) + "\n")
+    n = len(fwd)
+    for i, (start, end) in enumerate(reversed(bounds)):
+        lines = [line for block in bwd[n - end:n - start] for line in block]
+        parts.append(f"def backward_{i}(V, G, T, S, B, W):\n" + "\n".join(lines) + "\n")
+    source = _HEAD + "\n\n".join(parts)
     scope = dict(namespace)
     filename = f"<autograd batched tape {next(_serial)}>"
     exec(compile(source, filename, "exec"), scope)
-    # tracebacks show the generated lines while the code lives (as dataclasses does)
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    if forward_names:
-        weakref.finalize(scope[forward_names[0]], linecache.cache.pop, filename, None)
-    return source, ([scope[n] for n in forward_names], [scope[n] for n in backward_names])
+    forward = [scope[f"forward_{i}"] for i in range(len(bounds))]
+    if forward:
+        register_source(filename, source, forward[0])
+    return source, (forward, [scope[f"backward_{i}"] for i in range(len(bounds))])

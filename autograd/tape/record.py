@@ -31,7 +31,7 @@ from ..value import Value
 from . import codegen
 
 __all__ = ["Operand", "Instr", "Ref", "Chunk", "Recording", "slots", "instructions", "cuts",
-           "chunk_structure", "record", "MIN_CHUNK", "MAX_CHUNK", "COMPILE_AFTER"]
+           "chunk_structure", "record", "getter", "MIN_CHUNK", "MAX_CHUNK", "COMPILE_AFTER"]
 
 MIN_CHUNK = 64
 MAX_CHUNK = 600
@@ -180,7 +180,7 @@ class Chunk:
     def __init__(self, start: int, structure: Structure, escaping: bytes, E: tuple[int, ...],
                  K: tuple[float, ...], key: tuple, templates: codegen.Templates) -> None:
         self.start, self.size, self.E, self.K = start, len(structure), E, K
-        self.get = _getter(E)
+        self.get = getter(E)
         self.structure, self.escaping, self.key, self.templates = structure, escaping, key, templates
         self.code: codegen.Code | None = None
         self._runs = 0
@@ -279,7 +279,8 @@ class Chunk:
         return None
 
 
-def _getter(E: tuple[int, ...]) -> Callable[[list], tuple]:
+def getter(E: tuple[int, ...] | list[int]) -> Callable[[list], tuple]:
+    """A function of a list giving the tuple of its items at E (in C: operator.itemgetter)."""
     if not E:
         return lambda v: ()
     if len(E) == 1:

@@ -21,6 +21,7 @@ and a Python `if` on a Value's data keeps the branch taken when the graph was bu
 from __future__ import annotations
 
 import math
+import operator
 import weakref
 from typing import Any
 
@@ -31,7 +32,7 @@ from ..engine import Sweep, check_seed, checked, is_anomaly_enabled, topological
 from ..value import Value, write
 from .record import Chunk, record
 
-__all__ = ["Tape", "Replay"]
+__all__ = ["Tape", "Replay", "leaf_data"]
 
 
 class Replay:
@@ -110,17 +111,23 @@ class Replay:
         self.chunks, self.targets, self.fields, self.ops, self.nodes = [], [], [], [], set()
 
 
-def _leaf_data(leaves: list[Value]) -> list[float]:
-    v = [leaf.data for leaf in leaves]
-    for i, x in enumerate(v):
-        if type(x) is not float:
-            f = as_float(x) if not isinstance(x, Value) else None
-            if f is None:
-                raise TypeError(f"Tape.forward(): leaf {leaves[i].label or i!r} has data "
-                                f"{describe(x)}; a leaf's .data must be a number "
-                                f"(int, float or bool)")
-            v[i] = f
+def leaf_data(leaves: list[Value], who: str = "Tape.forward()") -> list[float]:
+    """The leaves' .data as floats (int and bool converted); a TypeError naming the leaf where
+    one is not a number."""
+    v = list(map(_data, leaves))
+    if set(map(type, v)) - {float}:
+        for i, x in enumerate(v):
+            if type(x) is not float:
+                f = as_float(x) if not isinstance(x, Value) else None
+                if f is None:
+                    raise TypeError(f"{who}: leaf {leaves[i].label or i!r} has data "
+                                    f"{describe(x)}; a leaf's .data must be a number "
+                                    f"(int, float or bool)")
+                v[i] = f
     return v
+
+
+_data = operator.attrgetter("data")
 
 
 class Tape:
@@ -175,7 +182,7 @@ class Tape:
 
     def forward(self) -> float:
         """Every node again from the leaves' current .data; sets and returns root.data."""
-        v = _leaf_data(self._leaves)
+        v = leaf_data(self._leaves)
         for chunk in self._chunks:
             v += chunk.forward(chunk.get(v), chunk.K)
         out = v[self._root_slot]
