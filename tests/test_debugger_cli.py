@@ -101,9 +101,11 @@ def test_next_takes_a_step_and_an_empty_line_repeats_it(session):
     assert "> step 4/4: w (leaf)" in command(session, "")
 
 
-def test_next_k_takes_k_steps(session):
+def test_next_k_takes_k_steps_showing_each_one_it_passes(session):
     out = command(session, "next 2")
-    assert "> step 3/4" in out and "step 2/4" not in out
+    assert out.index("> step 2/4: z (*)") < out.index("dloss/dw += dloss/dz * dz/dw") \
+        < out.index("> step 3/4: x (leaf)")
+    assert out.count("> step") == 2 and "step 1/4" not in out and "step 4/4" not in out
 
 
 def test_break_and_continue_stop_at_the_label(session):
@@ -196,7 +198,8 @@ def test_an_unknown_command_close_to_one_suggests_it(session):
 
 
 COMMANDS = ("n(ext) [K]", "back [K]", "c(ontinue)", "b(reak) [LABEL]", "cl(ear) [LABEL]",
-            "p(rint) [LABEL or EXPR]", "e(xplain) [NAME]", "l(ist)", "w(here)", "g(raph) [FILE]",
+            "p(rint) [NAME or EXPR]", "e(xplain) [NAME]", "l(ist)", "w(here)",
+            "g(raph) [NAME|fold] [FILE]",
             "h(elp) [COMMAND]", "q(uit)")
 
 
