@@ -51,6 +51,7 @@ class Debugger(Views):
         self.locals: Any = {}                # its f_locals, as p and ! see (and set) them
         self.line_open = False               # the script's last output did not end its line
         self.seed = 1.0
+        self.note = ""                       # what the pass is, when not plainly backward()
         self.start_grads: list[float] = []   # .grad of steps.nodes when the pass began
         self.stop_at: int | None = None      # the step `next` stops at; None: breakpoints only
         self.back_to: int | None = None      # the step `back` asked for
@@ -68,13 +69,14 @@ class Debugger(Views):
                  "(Ctrl-C again stops the script)--")
 
     # -- the pass --------------------------------------------------------------------------------
-    def intercept(self, root: Value, seed: float, frame: FrameType) -> bool:
-        """The backward_interceptor: True when it ran root's pass itself."""
+    def intercept(self, root: Value, seed: float, frame: FrameType, note: str = "") -> bool:
+        """The backward_interceptor: True when it ran root's pass itself.  note says what the
+        pass is when it is not plainly root.backward() (a batched Tape's example 0)."""
         self.passes += 1
         first = self.passes == 1 or self.stop_all or self.interrupted
         if self.html is not None:
             if first:
-                self.write_html(root, frame)
+                self.write_html(root, frame, note)
             return False
         if self.end_of_input or not (first or self.breakpoints):
             return False
@@ -84,6 +86,7 @@ class Debugger(Views):
         self.steps, self._words = start_pass(root, seed, frame), None
         self.start_grads = [node.grad for node in self.steps.nodes]
         self.stop_at = 0 if first else None
+        self.note = note
         try:
             self.step_through(root)
         finally:
@@ -114,6 +117,8 @@ class Debugger(Views):
                 self.say(f"backward() of {self.describe(root)} {self.location(self.frame)}")
                 self.say(f"  {len(self.steps)} steps, one per node, from {self.name(root)} "
                          f"back to the leaves. n: next step, c: continue, h: help.")
+                if self.note:
+                    self.say(f"  This is {self.note}.")
                 stopped = True
             at_break = self.at_breakpoint(step)
             if at_break and step.index != self.stop_at:
@@ -161,7 +166,7 @@ class Debugger(Views):
                 self.step = next(self.steps)
             self.stop_at = target
 
-    def write_html(self, root: Value, frame: FrameType) -> None:
+    def write_html(self, root: Value, frame: FrameType, note: str = "") -> None:
         from .player import play
 
         path = Path(self.html)  # type: ignore[arg-type]
@@ -177,7 +182,7 @@ class Debugger(Views):
         name = player.names[root]  # the root's name as the player (and the prompt) names it
         self.fresh_line()
         self.say(f"autograd.debug: wrote {path}: the backward() of {self.describe(root, name)} "
-                 f"{self.location(frame)}")
+                 f"{self.location(frame)}" + (f" ({note})" if note else ""))
 
     def say(self, text: str = "") -> None:
         super().say(text)
