@@ -21,7 +21,6 @@ import inspect
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from types import FrameType
 from typing import Any
 
 from . import graph as _graph
@@ -280,7 +279,7 @@ def _times(local: Any, g: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 # Intercepting backward() (the terminal stepper, python -m autograd.debug)
 
-_interceptor: tuple[int, Callable[[Value, float, FrameType], bool]] | None = None
+_interceptor: tuple[int, Callable[..., bool]] | None = None
 _TAPE = "autograd.tape."  # its frames are skipped too: tape.backward() is intercepted as backward()
 _intercepting = threading.local()
 
@@ -316,7 +315,7 @@ def _intercept(root: Value, seed: float, note: str = "") -> bool:
 
 
 @contextmanager
-def backward_interceptor(fn: Callable[[Value, float, FrameType], bool]) -> Iterator[None]:
+def backward_interceptor(fn: Callable[..., bool]) -> Iterator[None]:
     """While active, in this thread, each backward(seed) call on a root first calls
     fn(root, seed, frame), frame being the user's frame that called backward() (and note=...
     when intercepted() gives one).  fn returns True when it ran the pass itself (the stepper),
