@@ -136,7 +136,7 @@ class Views(Prompt):
         if arg.startswith("$") and arg[1:] in self.known():
             self.error(f"{arg[1:]!r} names several nodes: {', '.join(map(self.name, self.find(arg[1:])))}")
             return FAILED
-        if arg.isidentifier() and arg not in self.namespace():
+        if arg.isidentifier() and not self.defined(arg) and arg not in self.namespace():
             self.error(f"no node or variable named {arg!r} here{self.close_to(arg)}")
             return FAILED
         return self.run_python(arg, "eval")
