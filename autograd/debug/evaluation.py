@@ -138,7 +138,8 @@ def write_back(frame: FrameType, assigned: Any) -> None:
     fresh = frame.f_locals  # the same dict, read again from the variables (which arms LocalsToFast)
     fresh.clear()
     fresh.update(pending)
-    ctypes.pythonapi.PyFrame_LocalsToFast(ctypes.py_object(frame), ctypes.c_int(1))
+    clear = sys.version_info < (3, 12)  # `!del x` unbinds x (3.12 would set it to None instead)
+    ctypes.pythonapi.PyFrame_LocalsToFast(ctypes.py_object(frame), ctypes.c_int(clear))
 
 
 class _Unclosable:
