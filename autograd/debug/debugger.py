@@ -1,8 +1,17 @@
 """The stepper's prompt: the Debugger that python -m autograd.debug installs with
-engine.backward_interceptor, and its pdb-like commands (each one's help is its docstring).
+engine.backward_interceptor, and the commands that move the pass (each one's help is its
+docstring).
 
-While installed, each backward() of the script comes to Debugger.intercept; a pass it stops in
-runs through backward_steps, one node at a time, so the grads are exactly those of backward().
+While installed, each backward() of the script comes to Debugger.intercept (tape.backward()
+too; a batched Tape's with a note: its example 0); a pass it stops in runs through
+backward_steps, one node at a time, so the grads are exactly those of backward().
+
+The stepper in modules, one job each:
+    debugger.py    the pass: where it stops, n, back, c, b, cl, q
+    views.py       what it shows: p, e, l, w, g, and the names it finds nodes by
+    prompt.py      pdb's habits: help, unknown commands, Ctrl-C, Tab, Python in the frame
+    evaluation.py  that Python: node names in it ($NAME, mul#4), the frame first, write-back
+    cli.py         python -m autograd.debug: the script run under the Debugger
 """
 
 from __future__ import annotations
@@ -161,7 +170,7 @@ class Debugger(Views):
             for node, g in zip(self.steps.nodes, self.start_grads):
                 node.grad = g
             assert self.frame is not None
-            self.steps = start_pass(root, self.seed, self.frame)
+            self.steps, self._words = start_pass(root, self.seed, self.frame), None
             for _ in range(target + 1):
                 self.step = next(self.steps)
             self.stop_at = target

@@ -25,7 +25,7 @@ __all__ = ["FAILED", "Prompt"]
 FAILED: Any = object()  # what running Python gives after it printed the error
 
 # Characters that end a word for Tab, as pdb's; without # and $, which node names contain (mul#4)
-COMPLETER_DELIMS = " \t\n`@%^&*()=+[{]}\\|;:'\",<>?"
+COMPLETER_DELIMS = " \t\n`@%^&*()=+[{]}\\|;:'\",<>?!"
 
 
 def _starts_word(text: str, i: int) -> bool:
@@ -198,7 +198,9 @@ class Prompt(cmd.Cmd):
         return []
 
     def completedefault(self, text: str, line: str, begidx: int, endidx: int) -> list[str]:
-        """Node names (b, cl, g)."""
+        """Node names (b, cl); after !, what p completes."""
+        if line.lstrip().startswith("!"):
+            return self.complete_python(text, line, begidx, endidx)
         return self.complete_words(self.words(), line, begidx, endidx)
 
     def complete_node(self, text: str, line: str, begidx: int, endidx: int) -> list[str]:
