@@ -45,6 +45,8 @@ class Debugger(Views):
     """The prompt, and the interceptor of backward() that steps each pass it stops in."""
 
     prompt = "(autograd) "
+    commands = ("next", "back", "continue", "break", "clear", "print", "explain", "list", "where",
+                "graph", "quit", "EOF", "help")
 
     def __init__(self, *, stop_all: bool = False, html: str | None = None,
                  stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:

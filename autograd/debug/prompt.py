@@ -40,6 +40,7 @@ class Prompt(cmd.Cmd):
     doc_header = ("Commands (help COMMAND for one; an empty line repeats the last; "
                   "!STATEMENT runs Python):")
 
+    commands: tuple[str, ...] = ()  # the order help lists the commands in (the rest after)
     frame: FrameType | None = None
     locals: Any = {}  # the frame's f_locals (its globals at module level), where ! assigns
     at_prompt = False  # reading a command (Ctrl-C then interrupts the line only)
@@ -105,8 +106,10 @@ class Prompt(cmd.Cmd):
                 if name.startswith("do_") and fn not in seen and fn.__doc__:
                     seen.add(fn)
                     usage, _, what = fn.__doc__.splitlines()[0].partition(": ")
-                    lines.append(f"  {usage:<28} {what}")
-        return "\n".join(lines)
+                    lines.append((fn.__name__[3:], f"  {usage:<28} {what}"))
+        order = {name: i for i, name in enumerate(cls.commands)}
+        lines.sort(key=lambda line: order.get(line[0], len(order)))
+        return "\n".join(line for _, line in lines)
 
     def default(self, line: str) -> None:
         """!STATEMENT runs one Python statement in the frame; anything else is not a command."""
