@@ -312,8 +312,8 @@ draw says which of these fits."""
         ways = []
         if not fold and folded is not None and folded <= limit:
             ways.append(f"g fold draws each nn neuron call as one box ({folded:,} nodes and edges)")
-        current = self.name(self.step.node)
-        ways.append(f"g NAME draws the part under one node, e.g. g {current}")
+        example = "" if self.step.node is top else f", e.g. g {self.name(self.step.node)}"
+        ways.append(f"g NAME draws the part under one node{example}")
         return (f"{what} has {size:,} nodes and edges"
                 f"{' even folded' if fold else ''}, more than autograd.viz.MAX_SIZE = {limit:,}: "
                 + "; ".join(ways) + " (or !import autograd.viz; autograd.viz.MAX_SIZE = ... "
