@@ -21,7 +21,6 @@ import inspect
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from types import FrameType
 from typing import Any
 
 from . import graph as _graph
@@ -280,7 +279,7 @@ def _times(local: Any, g: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 # Intercepting backward() (the terminal stepper, python -m autograd.debug)
 
-_interceptor: tuple[int, Callable[[Value, float, FrameType], bool]] | None = None
+_interceptor: tuple[int, Callable[..., bool]] | None = None
 _TAPE = "autograd.tape."  # its frames are skipped too: tape.backward() is intercepted as backward()
 _intercepting = threading.local()
 
@@ -290,13 +289,14 @@ def intercepting() -> bool:
     return _interceptor is not None
 
 
-def intercepted(root: Value, seed: float) -> bool:
+def intercepted(root: Value, seed: float, *, note: str = "") -> bool:
     """For a pass that is backward() by another name (Tape.backward()): True when the active
-    interceptor of this thread ran it itself, as backward() would be."""
-    return _interceptor is not None and _intercept(root, seed)
+    interceptor of this thread ran it itself, as backward() would be.  note, when given, says
+    what the pass is (a batched Tape's: the pass of one example) and reaches the interceptor."""
+    return _interceptor is not None and _intercept(root, seed, note)
 
 
-def _intercept(root: Value, seed: float) -> bool:
+def _intercept(root: Value, seed: float, note: str = "") -> bool:
     assert _interceptor is not None
     thread, fn = _interceptor
     if thread != threading.get_ident() or getattr(_intercepting, "on", False):
@@ -308,17 +308,18 @@ def _intercept(root: Value, seed: float) -> bool:
     assert frame is not None
     _intercepting.on = True
     try:
-        return fn(root, seed, frame)
+        return fn(root, seed, frame, note=note) if note else fn(root, seed, frame)
     finally:
         _intercepting.on = False
         del frame
 
 
 @contextmanager
-def backward_interceptor(fn: Callable[[Value, float, FrameType], bool]) -> Iterator[None]:
+def backward_interceptor(fn: Callable[..., bool]) -> Iterator[None]:
     """While active, in this thread, each backward(seed) call on a root first calls
-    fn(root, seed, frame), frame being the user's frame that called backward().  fn returns
-    True when it ran the pass itself (the stepper), False to let backward() run it.  Calls
+    fn(root, seed, frame), frame being the user's frame that called backward() (and note=...
+    when intercepted() gives one).  fn returns True when it ran the pass itself (the stepper),
+    False to let backward() run it.  Calls
     made while fn runs are not intercepted.  One interceptor at a time."""
     global _interceptor
     if _interceptor is not None:

@@ -1,6 +1,7 @@
 """python -m autograd.debug: the terminal stepper, driven end to end through a real pseudo-terminal."""
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -101,9 +102,11 @@ def test_next_takes_a_step_and_an_empty_line_repeats_it(session):
     assert "> step 4/4: w (leaf)" in command(session, "")
 
 
-def test_next_k_takes_k_steps(session):
+def test_next_k_takes_k_steps_showing_each_one_it_passes(session):
     out = command(session, "next 2")
-    assert "> step 3/4" in out and "step 2/4" not in out
+    assert out.index("> step 2/4: z (*)") < out.index("dloss/dw += dloss/dz * dz/dw") \
+        < out.index("> step 3/4: x (leaf)")
+    assert out.count("> step") == 2 and "step 1/4" not in out and "step 4/4" not in out
 
 
 def test_break_and_continue_stop_at_the_label(session):
@@ -196,7 +199,8 @@ def test_an_unknown_command_close_to_one_suggests_it(session):
 
 
 COMMANDS = ("n(ext) [K]", "back [K]", "c(ontinue)", "b(reak) [LABEL]", "cl(ear) [LABEL]",
-            "p(rint) [LABEL or EXPR]", "e(xplain) [NAME]", "l(ist)", "w(here)", "g(raph) [FILE]",
+            "p(rint) [NAME or EXPR]", "e(xplain) [NAME]", "l(ist)", "w(here)",
+            "g(raph) [NAME|fold] [FILE]",
             "h(elp) [COMMAND]", "q(uit)")
 
 
@@ -680,3 +684,260 @@ def test_ctrl_c_while_the_script_runs_stops_at_the_next_backward_step(tmp_path):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+# -- pdb's habits with every name a node can have ---------------------------------------------------
+
+MLP_SCRIPT = textwrap.dedent("""\
+    import random
+    from autograd import Value
+    from nn import MLP
+
+    def main():
+        random.seed(0)
+        model = MLP(2, [3, 1])
+        lr = 0.1
+        x = [Value(1.0, "x0"), Value(-2.0, "x1")]
+        loss = (model(x) - 1.0) ** 2
+        loss.backward()
+        print("lr after", lr)
+        print("w grad", repr(model.parameters()[0].grad))
+
+    main()
+""")
+
+
+def mlp_first_grad():
+    """What the MLP script's backward() gives layers.0.neurons.0.w.0, computed here."""
+    import random
+
+    from nn import MLP
+    random.seed(0)
+    model = MLP(2, [3, 1])
+    ((model([Value(1.0, "x0"), Value(-2.0, "x1")]) - 1.0) ** 2).backward()
+    return model.parameters()[0]
+
+
+@pytest.fixture
+def mlp_session(tmp_path):
+    path = tmp_path / "mlp.py"
+    path.write_text(MLP_SCRIPT)
+    child = spawn(path, cwd=tmp_path)
+    child.expect_exact(PROMPT)
+    yield child
+    child.close(force=True)
+
+
+def test_print_reads_an_nn_label_with_dots_as_the_node(mlp_session):
+    w = mlp_first_grad()
+    assert w.label == "layers.0.neurons.0.w.0"
+    command(mlp_session, "b layers.0.neurons.0.w.0")
+    command(mlp_session, "c")
+    assert command(mlp_session, "p layers.0.neurons.0.w.0.grad").strip() == repr(w.grad)
+    assert command(mlp_session, "p layers.0.neurons.0.w.0.grad * 2").strip() == repr(w.grad * 2)
+
+
+def test_dollar_names_any_node(session):
+    out = command(session, "n")
+    name = re.search(r"> step 2/4: (.+?) \(\*\)", out).group(1)  # z: a label
+    z = Value(0.5, "w") * Value(2.0, "x")
+    z.tanh().backward()
+    assert command(session, f"p ${name}.grad").strip() == repr(z.grad)
+    assert command(session, "p $nope").strip() == (
+        "*** NameError: no node named 'nope' here ($NAME takes the name or label of a node of "
+        "this pass)")
+
+
+def test_dollar_names_a_generated_name_with_a_hash(tmp_path):
+    path = tmp_path / "hash.py"
+    path.write_text("from autograd import Value\na = Value(3.0, 'a')\nL = (a * a) * 2.0\nL.backward()\n")
+    child = spawn(path, cwd=tmp_path)
+    child.expect_exact(PROMPT)
+    out = command(child, "n")
+    name = re.search(r"> step 2/3: (.+?) \(\*\)", out).group(1)  # a * a, unnamed
+    assert command(child, f"p ${name}.data + 1").strip() == "10.0"
+    assert command(child, f"p ${name}").startswith(f"{name} (*): data 9.0000, grad 2.0000")
+    child.close(force=True)
+
+
+LABELS = textwrap.dedent("""\
+    from autograd import Value
+    a = Value(2.0, "h#1")
+    b = Value(3.0, "h#2")
+    total = (a * b).tanh()
+    total.label = "sum"
+    total.backward()
+    print("done", a.grad)
+""")
+
+
+@pytest.fixture
+def labels_session(tmp_path):
+    path = tmp_path / "labels.py"
+    path.write_text(LABELS)
+    child = spawn(path, cwd=tmp_path)
+    child.expect_exact(PROMPT)
+    yield child
+    child.close(force=True)
+
+
+def test_a_node_labelled_like_a_builtin_leaves_the_builtin_to_python(labels_session):
+    assert command(labels_session, "p sum([1, 2])").strip() == "3"
+    assert command(labels_session, "p sum").strip() == "<built-in function sum>"
+    assert command(labels_session, "p $sum").startswith("sum (tanh): data 1.0000")
+    assert command(labels_session, "p $sum.data > 0.99").strip() == "True"
+
+
+def test_tab_completes_past_a_hash(labels_session):
+    assert tab(labels_session, "p h#2.da").strip() == "3.0"
+    assert tab(labels_session, "p $h#1.da").strip() == "2.0"
+    shown = listed(labels_session, "p h#")  # two names start so: the second Tab lists both
+    assert "h#1" in shown and "h#2" in shown
+
+
+def test_tab_completes_an_nn_label_with_dots(mlp_session):
+    out = tab(mlp_session, "p layers.0.neurons.2.w.1.gr")
+    assert re.fullmatch(r"-?\d\.\d+(e-?\d+)?", out.strip()), out
+    shown = listed(mlp_session, "b layers.1.neurons.0.")  # its w.0, w.1, w.2 and b
+    assert "layers.1.neurons.0.w.2" in shown and "layers.1.neurons.0.b" in shown
+
+
+def listed(child, typed):
+    """What two Tabs after typed list (readline then redraws the prompt and the line, which
+    Enter then runs)."""
+    child.send(typed + "\t\t")
+    child.expect_exact(PROMPT + typed)
+    shown = child.before
+    command(child, "")
+    return shown
+
+
+def test_tab_after_explain_offers_nodes_and_variables_not_builtins(net_session):
+    shown = listed(net_session, "e w")
+    assert "w1" in shown and "w2" in shown and "while" not in shown and "with" not in shown
+    shown = listed(net_session, "p w")  # p is Python: its keywords too, as pdb offers them
+    assert "w1" in shown and "while" in shown
+
+
+def test_graph_of_a_node_draws_the_part_under_it(mlp_session, tmp_path):
+    out = command(mlp_session, "g layers.0.neurons.1 part.svg")
+    assert out.strip() == "wrote part.svg (loss is not under layers.0.neurons.1)"
+    svg = (tmp_path / "part.svg").read_text()
+    assert ">layers.0.neurons.1<" in svg and ">layers.0.neurons.1.w.0<" in svg
+    assert ">loss<" not in svg and ">layers.0.neurons.0.w.0<" not in svg
+
+
+def test_graph_fold_draws_each_neuron_call_as_one_box(mlp_session, tmp_path):
+    from autograd.viz import HIGHLIGHT
+    command(mlp_session, "g whole.svg")
+    out = command(mlp_session, "g fold folded.svg")
+    assert out.strip() == "wrote folded.svg (loss highlighted)"
+    whole, folded = (tmp_path / "whole.svg").read_text(), (tmp_path / "folded.svg").read_text()
+    assert folded.count("<g id=\"node") < whole.count("<g id=\"node") and HIGHLIGHT in folded
+
+
+def test_graph_too_big_says_which_command_draws_a_smaller_part(mlp_session):
+    command(mlp_session, "!import autograd.viz; autograd.viz.MAX_SIZE = 60")
+    out = command(mlp_session, "g").strip()
+    assert out.startswith("*** the graph has ") and "more than autograd.viz.MAX_SIZE = 60" in out
+    assert "g fold draws each nn neuron call as one box" in out
+    assert "g NAME draws the part under one node (" in out  # loss, the current node, is all of it
+    name = re.search(r"> step 2/\d+: (.+?) \(-\)", command(mlp_session, "n")).group(1)
+    assert f"g NAME draws the part under one node, e.g. g {name} (" in command(mlp_session, "g")
+    assert command(mlp_session, "g layers.0.neurons.0 small.svg").startswith("wrote small.svg")
+
+
+def test_bang_assigns_a_functions_variable_as_pdb_does(mlp_session):
+    assert command(mlp_session, "!lr = 0.5").strip() == ""
+    assert command(mlp_session, "p lr").strip() == "0.5"
+    mlp_session.sendline("c")
+    mlp_session.expect(pexpect.EOF)
+    assert "lr after 0.5" in mlp_session.before
+    assert f"w grad {mlp_first_grad().grad!r}" in mlp_session.before
+
+
+def test_exit_in_print_is_an_error_and_the_session_goes_on(mlp_session):
+    out = command(mlp_session, "p exit()").strip()
+    assert out == "*** SystemExit: None (the script goes on; q quits)"
+    assert command(mlp_session, "!raise SystemExit(3)").strip().startswith("*** SystemExit: 3")
+    assert command(mlp_session, "p 1 + 1").strip() == "2"  # stdin still open
+    mlp_session.sendline("c")
+    mlp_session.expect(pexpect.EOF)
+    assert "lr after 0.1" in mlp_session.before
+    mlp_session.close()
+    assert mlp_session.exitstatus == 0
+
+
+def test_the_banner_starts_on_a_fresh_line_after_a_progress_bar(tmp_path):
+    path = tmp_path / "progress.py"
+    path.write_text(textwrap.dedent("""\
+        import sys
+        from autograd import Value
+        w = Value(0.5, "w")
+        for epoch in range(2):
+            print(f"\\repoch {epoch + 1}/2 [####]", end="", flush=True)
+            sys.stderr.write("\\r  ")
+            loss = (w * w).tanh()
+            loss.backward()
+        print()
+    """))
+    child = spawn(path, "--all", cwd=tmp_path)
+    child.expect_exact(PROMPT)
+    assert "\r  \r\nbackward() of loss" in child.before
+    child.sendline("c")
+    child.expect_exact(PROMPT)
+    assert "epoch 2/2 [####]\r  \r\nbackward() of loss" in child.before
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+
+
+# -- Tape.backward() -------------------------------------------------------------------------------
+
+TAPED = textwrap.dedent("""\
+    from autograd import Tape, Value
+    w = Value(0.5, "w")
+    x = Value(2.0, "x")
+    loss = (w * x).tanh()
+    loss.label = "loss"
+    tape = Tape(BATCH)
+    w.data = 0.25
+    print("forward", tape.forward(ROWS))
+    tape.backward()
+    print("grads", repr(w.grad), repr(x.grad))
+""")
+
+
+def run_taped(tmp_path, batch, rows, commands):
+    """The taped script under the stepper (commands typed at its one stop) and under python."""
+    path = tmp_path / "taped.py"
+    path.write_text(TAPED.replace("BATCH", batch).replace("ROWS", rows))
+    plain = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
+                           env=env(), cwd=str(tmp_path), timeout=60)
+    child = spawn(path, cwd=tmp_path)
+    child.expect_exact(PROMPT)
+    shown = [child.before] + [command(child, line) for line in commands]
+    child.sendline("c")
+    child.expect(pexpect.EOF)
+    shown.append(child.before)
+    child.close()
+    return shown, plain.stdout.splitlines()[-1]
+
+
+def test_tape_backward_stops_as_backward_does(tmp_path):
+    shown, plain = run_taped(tmp_path, "loss", "", ["p w"])
+    assert "backward() of loss (tanh, data 0.4621) at taped.py:9: tape.backward()" in shown[0]
+    assert "4 steps, one per node" in shown[0] and "This is" not in shown[0]
+    assert shown[1].startswith("w (leaf): data 0.2500, grad 0.0000")  # the replayed numbers
+    assert plain.startswith("grads ") and plain in shown[-1]
+
+
+def test_a_batched_tape_backward_steps_example_0_then_adds_the_batchs_grads(tmp_path):
+    shown, plain = run_taped(tmp_path, "loss, batch=[x]", "[[2.0], [3.0]]", ["p x", "n 3"])
+    assert "backward() of loss (tanh, data 0.4621) at taped.py:9: tape.backward()" in shown[0]
+    assert ("This is example 0 of the 2 rows of tape.forward(rows), stepped in the graph of one "
+            "example; then every .grad is put back and the batch's backward() adds its mean as "
+            "usual.") in shown[0]
+    assert shown[1].startswith("x (leaf): data 2.0000")  # example 0's row
+    assert "> step 4/4: w (leaf), data 0.2500, upstream dloss/dw = 1.5729" in shown[2]
+    assert plain.startswith("grads ") and plain in shown[-1]  # the batch's grads, not example 0's

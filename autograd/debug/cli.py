@@ -16,6 +16,7 @@ import signal
 import sys
 import traceback
 from types import TracebackType
+from typing import Any, TextIO
 
 from ..engine import backward_interceptor
 from .debugger import Debugger, Quit
@@ -31,6 +32,22 @@ def _user_traceback(tb: TracebackType | None) -> TracebackType | None:
     while tb is not None and tb.tb_frame.f_globals.get("__name__") in (__name__, runpy.__name__):
         tb = tb.tb_next
     return tb
+
+
+class _Watched:
+    """The script's sys.stdout or sys.stderr, noting whether its last output left a line open
+    (a progress bar's `\\r`), so that the stepper starts its own output on a fresh line."""
+
+    def __init__(self, stream: TextIO, debugger: Debugger) -> None:
+        self._stream, self._debugger = stream, debugger
+
+    def write(self, text: str) -> int:
+        if text:
+            self._debugger.line_open = not text.endswith("\n")
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,13 +76,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no such script: {opts.script}")
 
     debugger = Debugger(stop_all=opts.all, html=opts.html)
-    saved_argv, saved_path = sys.argv[:], sys.path[:]
+    saved_argv, saved_path, saved_streams = sys.argv[:], sys.path[:], (sys.stdout, sys.stderr)
     sys.argv = [script, *opts.args]
     sys.path.insert(0, os.path.dirname(script))  # as `python SCRIPT` would, keeping the rest
     handler = signal.getsignal(signal.SIGINT)
     try:
         if handler is signal.default_int_handler:  # not when SIGINT is ignored (nohup)
             signal.signal(signal.SIGINT, debugger.on_interrupt)
+        sys.stdout, sys.stderr = (_Watched(stream, debugger) for stream in saved_streams)
         with backward_interceptor(debugger.intercept):
             runpy.run_path(script, run_name="__main__")
         status = 0
@@ -81,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130 if isinstance(e, KeyboardInterrupt) else 1
     finally:
         sys.argv, sys.path[:] = saved_argv, saved_path
+        if isinstance(sys.stdout, _Watched) and isinstance(sys.stderr, _Watched):
+            sys.stdout, sys.stderr = saved_streams
         signal.signal(signal.SIGINT, handler)
     if debugger.passes == 0:
         debugger.say(f"autograd.debug: {opts.script} finished without calling backward()")

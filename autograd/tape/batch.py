@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .. import engine as _engine
 from .. import modes as _modes
 from .._util import describe
 from ..engine import Sweep, check_seed, checked, is_anomaly_enabled, topological_order, writing_grads
@@ -199,6 +200,8 @@ class BatchTape(Tape):
             raise RuntimeError("Tape.backward() on a batched Tape needs a forward(rows) first: "
                                "it differentiates the losses of those rows")
         N = len(self._rows)
+        if _engine.intercepting():
+            self._step_example(seed, N)
         G: list[Any] = [0.0] * self._n
         root_column = self._program.column[self._root_slot]
         G[self._root_slot] = np.full(N, seed) if root_column else seed * N
@@ -226,6 +229,23 @@ class BatchTape(Tape):
             for leaf, g in zip(self._params, sums.tolist()):
                 leaf.grad += g
         self._batch_grads = batch_grads
+
+    def _step_example(self, seed: float, N: int) -> None:
+        """Under python -m autograd.debug: the stepped pass of example 0 (the backward() of its
+        loss, as the one-example graph has it), shown as any backward() is; then every .grad is
+        put back, and the batch's own backward() follows.  The graph keeps example 0's numbers,
+        as after tape.example(0)."""
+        root = self.example(0)
+        saved = [node.grad for node in self._order]
+        try:
+            _engine.intercepted(root, seed, note=(
+                f"example 0 of the {N} rows of tape.forward(rows), stepped in the graph of one "
+                f"example; then every .grad is put back and the batch's backward() adds its "
+                f"{self._reduce} as usual"))
+        finally:
+            with writing_grads():
+                for node, g in zip(self._order, saved):
+                    node.grad = g
 
     def example(self, k: int) -> Value:
         """Put example k of the last forward(rows) into the graph: the batched leaves' .data
