@@ -25,7 +25,7 @@ from . import copies as _copies
 from . import graph, ieee
 from ._util import as_float, describe, same_functions
 
-__all__ = ["Value", "Primitive", "PRIMITIVES", "primitive", "methods", "write", "div", "power",
+__all__ = ["Value", "Primitive", "FactorText", "PRIMITIVES", "primitive", "methods", "write", "div", "power",
            "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "absolute", "step",
            "sign", "mul0", "log_base", "inv_base", "xlogy", "xpowy", "powlog", "strict"]
 
@@ -48,13 +48,24 @@ _step, _sign, _mul0, _log_base, _inv_base = ieee.step, ieee.sign, ieee.mul0, iee
 
 class Primitive(NamedTuple):
     """One op: name (Value.op), forward (on floats), rules (d out / d each operand, as rule(a, out)
-    or rule(a, b, out)), function (floats in: a float; Values in: a node) and doc (its help)."""
+    or rule(a, b, out)), function (floats in: a float; Values in: a node), doc (its help),
+    factors (how explain writes d out / d each operand: see FactorText) and activation (True for
+    the ops a neuron applies to its weighted sum, sigmoid tanh relu: nn reads its choices here,
+    and explain factors with deltas at the node feeding one)."""
 
     name: str
     forward: Callable[..., float]
     rules: tuple[Callable[..., Any], ...]
     function: Callable[..., Any]
     doc: str = ""
+    factors: tuple[FactorText, ...] = ()
+    activation: bool = False
+
+
+FactorText = str | Callable[..., str]
+"""How explain writes one local derivative: a template over the operands' names as a formula
+shows them, {a} and {b} ({out} the node's own; {d_a}, {d_b}, {d_out} their differentials), e.g. "sigmoid'({a})", "1/{b}"; or a function
+(a, b, operands) -> str for a text that depends on a constant operand (x**2's 2*x)."""
 
 
 PRIMITIVES: dict[str, Primitive] = {}
@@ -62,12 +73,18 @@ _copies.registered = PRIMITIVES  # so that loading a pickle can name an op not r
 
 
 def primitive(name: str, forward: Callable[..., float], *rules: Callable[..., Any],
-              doc: str = "") -> Callable[..., Any]:
+              doc: str = "", explain: FactorText | tuple[FactorText, ...] | None = None,
+              activation: bool = False) -> Callable[..., Any]:
     """Register the op `name` (as every built-in op is) and return its function: numbers in,
     forward's float out; a Value in (either side), one node storing each rule's d out / d operand.
     forward takes 1 or 2 floats; rules are rule(a, out) or rule(a, b, out), one per operand.
     Written with + - * / ** and autograd.ops, a rule serves backward() and any order of grad().
-    The same code run again (a notebook cell) registers it anew; other code is a ValueError."""
+    The same code run again (a notebook cell) registers it anew; other code is a ValueError.
+
+    explain: how explain() writes d out / d operand, one text per operand (a template over the
+    operands' names {a}, {b} and the node's {out}, their differentials {d_a}, {d_b}, {d_out});
+    by default name'({a}) for one operand (softplus'(z)) and {d_out}/{d_a}, {d_out}/{d_b} for two.  activation=True makes it an activation
+    (a neuron's choice, where explain factors with deltas), as sigmoid, tanh and relu are."""
     if not isinstance(name, str) or not name:
         raise TypeError(f"primitive() needs a name (a non-empty str), got {describe(name)}")
     old = PRIMITIVES.get(name)
@@ -76,7 +93,16 @@ def primitive(name: str, forward: Callable[..., float], *rules: Callable[..., An
     if not callable(forward) or len(rules) not in (1, 2) or not all(map(callable, rules)):
         raise TypeError(f"primitive({name!r}, forward, *derivatives) needs functions: forward "
                         f"and one derivative rule per operand (1 or 2), got {len(rules)} rules")
-    p = Primitive(name, forward, tuple(rules), forward, doc)
+    if explain is None:
+        factors: tuple[FactorText, ...] = ((f"{name}'({{a}})",) if len(rules) == 1 else
+                                           ("{d_out}/{d_a}", "{d_out}/{d_b}"))
+    else:
+        factors = explain if isinstance(explain, tuple) else (explain,)
+        if len(factors) != len(rules) or not all(isinstance(f, str) or callable(f)
+                                                 for f in factors):
+            raise TypeError(f"primitive({name!r}, ..., explain=...) takes one text per operand "
+                            f"({len(rules)}), got {describe(explain)}")
+    p = Primitive(name, forward, tuple(rules), forward, doc, factors, bool(activation))
     p = PRIMITIVES[name] = p._replace(function=_function(p))
     return p.function
 
@@ -236,6 +262,13 @@ def methods(p: Primitive) -> Any:
     return forward, reflected
 
 
+def _power_factor(a: str, b: str, exponent: Any) -> str:
+    """d(a**b)/da as the course writes it: 2*x for x**2, n*x**(n-1) for a constant n."""
+    if isinstance(exponent, Value):
+        return f"{b}*{a}**({b}-1)"
+    return "1" if exponent == 1 else f"{b}*{a}" if exponent == 2 else f"{b}*{a}**{exponent - 1:g}"
+
+
 def _read_only(self: Value, op: Any) -> None:
     raise AttributeError(f"Value.op is read-only: it names the op that made the node ({self.op!r})"
                          ", whose rules every pass reads; make a new node with the op you want")
@@ -253,9 +286,10 @@ def _compare(test: Callable[[float, float], bool], symbol: str) -> Callable[[Val
 
 
 def _register(name: str, forward: Callable[..., float], *rules: Callable[..., Any],
-              doc: str) -> Any:
+              doc: str, explain: FactorText | tuple[FactorText, ...],
+              activation: bool = False) -> Any:
     """primitive(...), returning the op's Value method (and the reflected one, binary ops)."""
-    primitive(name, forward, *rules, doc=doc)
+    primitive(name, forward, *rules, doc=doc, explain=explain, activation=activation)
     made = methods(PRIMITIVES[name])
     for method in made if isinstance(made, tuple) else (made,):
         method.__doc__ = doc
@@ -332,43 +366,50 @@ class Value:
     __add__, __radd__ = _register(
         "+", operator.add, lambda a, b, out: 1.0, lambda a, b, out: 1.0,
         doc="self + other as one node (a Value, int or float on either side); "
-            "d/dself = 1, d/dother = 1.")
+            "d/dself = 1, d/dother = 1.", explain=("1", "1"))
     __sub__, __rsub__ = _register(
         "-", operator.sub, lambda a, b, out: 1.0, lambda a, b, out: -1.0,
-        doc="self - other; d/dself = 1, d/dother = -1.")
+        doc="self - other; d/dself = 1, d/dother = -1.", explain=("1", "-1"))
     __mul__, __rmul__ = _register(
         "*", operator.mul, lambda a, b, out: b, lambda a, b, out: a,
-        doc="self * other; d/dself = other, d/dother = self.")
+        doc="self * other; d/dself = other, d/dother = self.", explain=("{b}", "{a}"))
     __truediv__, __rtruediv__ = _register(
         "/", _div, lambda a, b, out: div(1.0, b), lambda a, b, out: -div(out, b),
         doc="self / other (IEEE 754: x/0 is +-inf or nan, never raises); "
-            "d/dself = 1/other, d/dother = -self/other**2.")
+            "d/dself = 1/other, d/dother = -self/other**2.", explain=("1/{b}", "-{a}/{b}**2"))
     __pow__, __rpow__ = _register(
         "**", _pow, lambda a, b, out: xpowy(b, a, b - 1.0), lambda a, b, out: powlog(out, a, b),
         doc="`self ** other`; `Value ** Value` and `2 ** v` differentiate wrt base and exponent: "
             "d/dself = `other * self**(other-1)`, d/dother = `self**other * log(self)` "
-            "(0 where self = 0 and other >= 0, as in PyTorch).")
+            "(0 where self = 0 and other >= 0, as in PyTorch).",
+        explain=(lambda a, b, operands: _power_factor(a, b, operands[1]), "{a}**{b}*log({a})"))
     __neg__ = _register("neg", operator.neg, lambda a, out: -1.0,
-                        doc="-self; derivative -1.")
+                        doc="-self; derivative -1.", explain="-1")
     __abs__ = _register("abs", abs, lambda a, out: sign(a),
-                        doc="abs(self); derivative sign(self) (0 at 0 and at nan, as in PyTorch).")
+                        doc="abs(self); derivative sign(self) (0 at 0 and at nan, as in PyTorch).",
+                        explain="sign({a})")
     exp = _register("exp", _exp, lambda a, out: out,
-                    doc="e**self (inf on overflow); derivative exp(self), its own value.")
+                    doc="e**self (inf on overflow); derivative exp(self), its own value.",
+                    explain="exp({a})")
     log = _register("log", _log, lambda a, out: div(1.0, a),
-                    doc="Natural log (-inf at 0, nan below); derivative 1/self.")
+                    doc="Natural log (-inf at 0, nan below); derivative 1/self.", explain="1/{a}")
     tanh = _register("tanh", math.tanh, lambda a, out: 1.0 - out * out,
-                     doc="tanh(self); derivative 1 - tanh(self)**2.")
+                     doc="tanh(self); derivative 1 - tanh(self)**2.", explain="tanh'({a})",
+                     activation=True)
     sigmoid = _register("sigmoid", _sigmoid, lambda a, out: out * (1.0 - out),
                         doc="1/(1+e**-self) as one node, numerically stable (1.0 at 1000, 0.0 at "
-                            "-1000); derivative sigmoid * (1 - sigmoid), the course's sigmoid'(z).")
+                            "-1000); derivative sigmoid * (1 - sigmoid), the course's sigmoid'(z).",
+                        explain="sigmoid'({a})", activation=True)
     relu = _register("relu", _relu, lambda a, out: step(a),
-                     doc="max(0, self); derivative 1 above 0, else 0 (0 at 0, as in PyTorch).")
+                     doc="max(0, self); derivative 1 above 0, else 0 (0 at 0, as in PyTorch).",
+                     explain="relu'({a})", activation=True)
     sqrt = _register("sqrt", _sqrt, lambda a, out: div(0.5, out),
-                     doc="sqrt(self) (nan below 0); derivative 1/(2*sqrt(self)).")
+                     doc="sqrt(self) (nan below 0); derivative 1/(2*sqrt(self)).",
+                     explain="1/(2*sqrt({a}))")
     sin = _register("sin", _sin, lambda a, out: cos(a),
-                    doc="sin(self); derivative cos(self).")
+                    doc="sin(self); derivative cos(self).", explain="cos({a})")
     cos = _register("cos", _cos, lambda a, out: -sin(a),
-                    doc="cos(self); derivative -sin(self).")
+                    doc="cos(self); derivative -sin(self).", explain="-sin({a})")
 
     def __pos__(self) -> Value:
         """+v is v itself."""
@@ -432,10 +473,12 @@ class Value:
 step: Callable[..., Any]
 sign: Callable[..., Any]
 inv_base: Callable[..., Any]
-step = primitive("step", _step, lambda a, out: 0.0, doc=f"{_step.__doc__}  Slope 0.")
-sign = primitive("sign", _sign, lambda a, out: 0.0, doc=f"{_sign.__doc__}  Slope 0.")
+step = primitive("step", _step, lambda a, out: 0.0, doc=f"{_step.__doc__}  Slope 0.",
+                 explain="0")
+sign = primitive("sign", _sign, lambda a, out: 0.0, doc=f"{_sign.__doc__}  Slope 0.",
+                 explain="0")
 mul0 = primitive("mul0", _mul0, lambda x, y, out: y, lambda x, y, out: x,
-                 doc=f"{_mul0.__doc__}  Slopes y and x.")
+                 doc=f"{_mul0.__doc__}  Slopes y and x.", explain=("{b}", "{a}"))
 log_base = primitive("log_base", _log_base, lambda a, b, out: inv_base(a, b),
                      lambda a, b, out: 0.0, doc=f"{_log_base.__doc__}  Slopes inv_base, 0.")
 inv_base = primitive("inv_base", _inv_base, lambda a, b, out: -(out * out),
