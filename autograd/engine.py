@@ -187,26 +187,52 @@ def backward(root: Value, grad: float = 1.0) -> None:
         for node, g, _ in Sweep(root, seed, order):
             node.grad += g
         return
+    bad: list[Value] = []  # nodes whose .grad is not a number (p.grad = None): left as they are
     with _lock:  # writing_grads() inlined: this is the hot path (about 0.3 us a call less)
         _owner = me
         root._g = seed
         try:
-            for node in reversed(order):
-                g = node._g
-                node._g = 0.0
-                node.grad += g
-                da = node._da
-                if da is not None:
-                    node._a._g += da * g
-                db = node._db
-                if db is not None:
-                    node._b._g += db * g
+            nodes = reversed(order)
+            while True:
+                try:
+                    for node in nodes:
+                        g = node._g
+                        node._g = 0.0
+                        node.grad += g
+                        da = node._da
+                        if da is not None:
+                            node._a._g += da * g
+                        db = node._db
+                        if db is not None:
+                            node._b._g += db * g
+                    break
+                except TypeError:  # only node.grad += g can fail: every other operand is a float
+                    if as_float(node.grad) is not None:
+                        raise
+                    bad.append(node)  # the pass goes on without it: every other grad is right
+                    if node._da is not None:
+                        node._a._g += node._da * g
+                    if node._db is not None:
+                        node._b._g += node._db * g
         except BaseException:
             for node in order:
                 node._g = 0.0
             raise
         finally:
             _owner = None
+    if bad:
+        raise _bad_grads(root, order, bad)
+
+
+def _bad_grads(root: Value, order: list[Value], bad: list[Value]) -> TypeError:
+    """The error for nodes whose .grad is not a number, naming them as every view does."""
+    from .names import caller_scope, node_names  # only on this error: names reads frames
+    names = node_names(root, order, caller_scope())
+    shown = ", ".join(f"{names[n]}.grad is {describe(n.grad)}" for n in bad[:5])
+    more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+    return TypeError(f"backward(): .grad must be a float, but {shown}{more}; set it to 0.0 "
+                     f"(zero_grad() does) rather than None.  Every other node received its "
+                     f"gradient; these were left as they are")
 
 
 def grad(output: Value, inputs: Sequence[Value] | Iterable[Value], *,

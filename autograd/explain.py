@@ -259,7 +259,7 @@ class _Writer:
         if self.deltas or self.grouped:
             if self.deltas and self.by_layer:  # the course's chain: z1, z2, one per layer
                 zs = [f"z{self.layer[z]}" if g.names[z] == f"z{self.layer[z]}" else
-                      f"z{self.layer[z]} = {atom(g.names[z])}" for z in self.deltas]
+                      f"z{self.layer[z]} = {g.names[z]}" for z in self.deltas]
                 out.append(f"With delta_k = {dR}/dz_k at the pre-activations "
                            f"{elide(zs, ', ', 8)}:")
             elif self.deltas:
