@@ -259,7 +259,7 @@ def test_the_default_generator_is_per_thread():
     (lambda: Neuron(2.5), TypeError, "nin must be an int, got float"),
     (lambda: Neuron(True), TypeError, "nin must be an int, got bool"),
     (lambda: Neuron(2, activation="softmax"), ValueError,
-     "activation must be one of 'linear', 'relu', 'tanh', 'sigmoid', got 'softmax'"),
+     "activation must be one of 'linear', 'tanh', 'sigmoid', 'relu', got 'softmax'"),
     (lambda: Layer(2, 0), ValueError, "nout must be at least 1"),
     (lambda: MLP(2, 16), TypeError, "nouts must be a list of layer sizes"),
     (lambda: MLP(2, []), ValueError, "nouts must list at least one layer size"),

@@ -17,7 +17,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from .._util import format_number, printable
-from ..names import caller_scope, kind, node_names
+from ..names import Names, caller_scope, kind, node_names
 from ..value import Value
 from .places import shortest_path, shown_path
 from .prompt import FAILED, Prompt
@@ -201,7 +201,9 @@ class Debugger(Prompt):
     def at_breakpoint(self, step: Step) -> str | None:
         if not self.breakpoints or self.steps is None:
             return None
-        for key in (step.node.label, self.steps.names[step.node]):
+        names = self.steps.names
+        op_name = names.op_names.get(step.node) if isinstance(names, Names) else None
+        for key in (step.node.label, names[step.node], op_name):
             if key and key in self.breakpoints:
                 return key
         return None
@@ -210,8 +212,11 @@ class Debugger(Prompt):
         """The nodes of this pass whose label or name is label."""
         assert self.steps is not None
         names = self.steps.names
-        return [n for n in self.steps.nodes
-                if label in (n.label, names[n]) or (n.label and printable(n.label) == label)]
+        found = [n for n in self.steps.nodes
+                 if label in (n.label, names[n]) or (n.label and printable(n.label) == label)]
+        if not found and isinstance(names, Names):  # the op#position form (mul#6) of any node
+            found = [n for n in self.steps.nodes if names.op_names.get(n) == label]
+        return found
 
     def words(self) -> list[str]:
         """The labels and names of this pass's nodes (what b, p, e complete)."""
