@@ -261,9 +261,9 @@ def node_names(root: Value, order: list[Value] | None = None,
     # first), each other node: its expression if short and free, else its op name.
     wanted: list[tuple[int, int, str]] = []  # (priority, index, name)
     for i, node in enumerate(order):
-        name = asked.get(node)
-        if name is None:
+        if node not in asked:
             continue
+        name = asked[node]
         if kinds[node] == "label":
             wanted.append((0, i, name) if labels[name] == 1 else (1, i, f"{name}#{i}"))
         else:

@@ -63,24 +63,26 @@ class Path(NamedTuple):
 
 
 class Paths(Sequence[Path]):
-    """Every path from root down to node, made on demand: .count says how many (found by
-    counting, an int of any size: a graph may have 2**200 paths), and so does len() while the
-    count fits in a Python index (up to sys.maxsize; beyond, len() is a ValueError that points
-    at .count); index or iterate to get them, in order (at each node, parents in operand order)."""
+    """Every path from root down to node, made on demand: .size says how many (found by
+    counting, an int of any size: a graph may have 2**200 paths; Explanation.count is the
+    same), and so does len() while it fits in a Python index (up to sys.maxsize; beyond, len()
+    is a ValueError that points at .size); index (any int) or iterate to get them, in order
+    (at each node, parents in operand order)."""
 
     def __init__(self, graph: PathGraph) -> None:
         self._graph = graph
         self._count: int = graph.count
 
     @property
-    def count(self) -> int:
+    def size(self) -> int:
         """How many paths (an int of any size)."""
         return self._count
 
     def __len__(self) -> int:
         if self._count > sys.maxsize:
             raise ValueError(f"there are {count_text(self._count)} paths, more than len() can "
-                             f"return; .count has the number (an int of any size)")
+                             f"return; .size (and the explanation's .count) has the number, "
+                             f"an int of any size")
         return self._count
 
     def __bool__(self) -> bool:
@@ -205,9 +207,9 @@ class PathGraph:
                 if k < self.below[edge[0]]:
                     break
                 k -= self.below[edge[0]]
-            p, i, d = edge
-            factors.append(self.factor(n, i, d))
-            product = d * product
+            p, i, local = edge
+            factors.append(self.factor(n, i, local))
+            product = local * product
             nodes.append(p)
             n = p
         return Path(tuple(nodes), tuple(factors), product, self.names)

@@ -64,8 +64,9 @@ class Primitive(NamedTuple):
 
 FactorText = str | Callable[..., str]
 """How explain writes one local derivative: a template over the operands' names as a formula
-shows them, {a} and {b} ({out} the node's own; {d_a}, {d_b}, {d_out} their differentials), e.g. "sigmoid'({a})", "1/{b}"; or a function
-(a, b, operands) -> str for a text that depends on a constant operand (x**2's 2*x)."""
+shows them, {a} and {b} ({out} the node's own; {d_a}, {d_b}, {d_out} their differentials),
+e.g. "sigmoid'({a})", "1/{b}"; or a function (a, b, operands) -> str for a text that depends
+on a constant operand (x**2's 2*x)."""
 
 
 PRIMITIVES: dict[str, Primitive] = {}
@@ -83,8 +84,9 @@ def primitive(name: str, forward: Callable[..., float], *rules: Callable[..., An
 
     explain: how explain() writes d out / d operand, one text per operand (a template over the
     operands' names {a}, {b} and the node's {out}, their differentials {d_a}, {d_b}, {d_out});
-    by default name'({a}) for one operand (softplus'(z)) and {d_out}/{d_a}, {d_out}/{d_b} for two.  activation=True makes it an activation
-    (a neuron's choice, where explain factors with deltas), as sigmoid, tanh and relu are."""
+    by default name'({a}) for one operand (softplus'(z)) and {d_out}/{d_a}, {d_out}/{d_b} for
+    two.  activation=True makes it an activation (a neuron's choice, where explain factors
+    with deltas), as sigmoid, tanh and relu are."""
     if not isinstance(name, str) or not name:
         raise TypeError(f"primitive() needs a name (a non-empty str), got {describe(name)}")
     old = PRIMITIVES.get(name)

@@ -271,9 +271,10 @@ class MLP(Module):
     activation (the hidden layers) and output_activation (the last layer) are each one of
     "linear", "relu", "tanh", "sigmoid" (ACTIVATIONS).  A one-layer MLP (MLP(2, [3])) has no
     hidden layer: its one layer is the output layer and uses output_activation; an activation
-    other than the default given to it is a ValueError that says to use output_activation.  Weights start uniform in [-1, 1], biases
-    at 0; with rng=None they come from random.Random(DEFAULT_SEED), a fixed seed (1337), so every
-    run builds the same model; pass rng=random.Random(seed) for another.  Calling it returns a
+    other than the default given to it is a ValueError that says to use output_activation.
+    Weights start uniform in [-1, 1], biases at 0; with rng=None they come from
+    random.Random(DEFAULT_SEED), a fixed seed (1337), so every run builds the same model; pass
+    rng=random.Random(seed) for another.  Calling it returns a
     Value when the last layer has one neuron, else a list.
     """
 

@@ -439,3 +439,130 @@ def test_names_that_would_name_two_nodes_alike_are_refused():
     with pytest.raises(ValueError, match="'w2' would stand for two nodes"):
         explain(C, w1, names={w1: "w2"})
     assert "dC/dW = " in str(explain(C, w1, names={w1: "W"}))
+
+
+# -- the course's own network: no biases, any names, deltas by layer position --------------------
+
+def bias_free(names: str):
+    """The course's network by hand (z1 = w1*x, z2 = w2*a1), its pre-activations held in
+    variables named by names ("z" gives z1, z2; "pq" gives p, q; "" gives none)."""
+    w1, w2 = Value(W1, "w1"), Value(W2, "w2")
+    x = Value(X, "x")
+    if names == "z":
+        z1 = w1 * x
+        a1 = z1.sigmoid()
+        z2 = w2 * a1
+        y_hat = z2.sigmoid()
+    elif names == "pq":
+        p = w1 * x
+        a1 = p.sigmoid()
+        q = w2 * a1
+        y_hat = q.sigmoid()
+    else:
+        a1 = (w1 * x).sigmoid()
+        y_hat = (w2 * a1).sigmoid()
+    C = (y_hat - Y) ** 2
+    return explain(C, w1), explain(C, w2)
+
+
+def test_the_bias_free_network_reads_in_deltas():
+    e1, e2 = bias_free("z")
+    lines = str(e1).splitlines()
+    assert [dl.name for dl in e1.deltas] == ["delta2", "delta1"]
+    assert lines[-3].startswith("  delta2 = dC/dz2 = dC/dy_hat * sigmoid'(z2) = ")
+    assert lines[-2].startswith("  delta1 = dC/dz1 = delta2 * w2 * sigmoid'(z1) = ")
+    assert lines[-1].startswith("  dC/dw1 = delta1 * x = ")
+    assert str(e2).splitlines()[-1].startswith("  dC/dw2 = delta2 * a1 = ")
+
+
+def test_the_delta_index_comes_from_the_layer_not_the_name():
+    e1, e2 = bias_free("pq")
+    text = str(e1)
+    assert "With delta_k = dC/dz_k at the pre-activations z2 = q, z1 = p:" in text
+    assert "  delta2 = dC/dq = dC/dy_hat * sigmoid'(q) = " in text
+    assert "  delta1 = dC/dp = delta2 * w2 * sigmoid'(p) = " in text
+    assert text.splitlines()[-1].startswith("  dC/dw1 = delta1 * x = ")
+    assert [dl.name for dl in e2.deltas] == ["delta2"]  # z2 is delta2 for w2 too
+
+
+def test_unnamed_pre_activations_are_named_by_their_expressions_and_still_give_deltas():
+    e1, _ = bias_free("")
+    text = str(e1)
+    assert "  delta1 = dC/d(w1*x) = delta2 * w2 * sigmoid'(w1*x) = " in text
+    assert text.splitlines()[-1].startswith("  dC/dw1 = delta1 * x = ")
+    assert "#" not in text  # no op#position name in the course's network
+
+
+def test_two_node_network_names_a_number_given_as_x_x():
+    net = TwoNodeNetwork(w1=W1, w2=W2, b1=B1, b2=B2)
+    C = (net(1.75) - 0.25) ** 2  # no variable of ours holds the input
+    text = str(explain(C, net.w1))
+    assert text.splitlines()[-1].startswith("  dC/dw1 = delta1 * x = ")
+    x = net.z1.parents[0].parents[1]
+    assert x.label == "x" and x.data == 1.75 and not x.op
+
+
+def test_a_user_activation_gets_its_factor_and_its_delta(monkeypatch):
+    import autograd.value as value_module
+    from autograd import primitive
+    from autograd.ops import sigmoid as generic_sigmoid
+
+    monkeypatch.setattr(value_module, "PRIMITIVES", dict(value_module.PRIMITIVES))
+    softplus = primitive("softplus", lambda a: math.log1p(math.exp(a)) if a < 30 else a,
+                         lambda a, out: generic_sigmoid(a), activation=True)
+    w = Value(0.5, "w")
+    z = w * 2.0
+    out = softplus(z)
+    e = explain(out, w)
+    assert [f.name for f in e.paths[0].factors] == ["softplus'(z)", "2"]
+    assert [dl.name for dl in e.deltas] == ["delta1"]
+
+
+def test_a_user_op_that_is_not_an_activation_is_named_but_gives_no_delta(monkeypatch):
+    import autograd.value as value_module
+    from autograd import primitive
+
+    monkeypatch.setattr(value_module, "PRIMITIVES", dict(value_module.PRIMITIVES))
+    cube = primitive("cube", lambda a: a * a * a, lambda a, out: 3.0 * a * a)
+    u = Value(0.5, "u")
+    e = explain(cube(u) * 2.0, u)
+    assert [f.name for f in e.paths[0].factors] == ["2", "cube'(u)"] and e.deltas == ()
+
+
+# -- any number of paths ------------------------------------------------------------------------
+
+def test_more_paths_than_python_writes_in_decimal_are_counted_in_scientific_form():
+    x, L = doubled(15000, plus_x=False)  # 2**15000 paths, about 2.8e+4515
+    e = explain(L, x)
+    assert e.count == 2**15000 == e.paths.size
+    assert "the sum over 2.82e+4515 paths from L down to x" in str(e).splitlines()[0]
+    assert repr(e.paths) == "<2.82e+4515 paths>"
+
+
+def test_len_of_more_paths_than_an_index_holds_points_at_count():
+    x, L = doubled(70, plus_x=False)
+    paths = explain(L, x).paths
+    assert paths.size == 2**70 and bool(paths)
+    with pytest.raises(ValueError, match=r"\.size"):
+        len(paths)
+    assert paths[2**69].product == 3.0 and len(paths[:3]) == 3
+
+
+# -- typeset in Jupyter -------------------------------------------------------------------------
+
+def test_in_jupyter_the_explanation_is_typeset_math_with_no_network():
+    e1, _ = bias_free("z")
+    markdown, latex = e1._repr_markdown_(), e1._repr_latex_()
+    assert r"$$ \delta_{1} = \frac{\partial C}{\partial z_{1}} = \delta_{2} \cdot  w_{2} \cdot  " \
+           r"\sigma'(z_{1}) = " in markdown
+    assert r"\frac{\partial C}{\partial w_{1}} = \delta_{1} \cdot  x = " in latex
+    assert latex.startswith("$$") and latex.endswith("$$")
+    assert "http" not in markdown + latex and "<script" not in markdown + latex
+
+
+@given(st.text(max_size=12))
+def test_any_label_typesets_without_error(label):
+    w = Value(0.5, label or "w")
+    out = (w * 2.0).tanh()
+    e = explain(out, w)
+    assert e._repr_markdown_() and e._repr_latex_()

@@ -199,3 +199,14 @@ def test_variables_that_are_not_identifiers_name_nothing():
     namespace = {"@py_assert1": v, "w": v}
     exec("from autograd.names import caller_scope\nscope = caller_scope()", namespace)
     assert "@py_assert1" not in namespace["scope"] and namespace["scope"]["w"] is v
+
+
+def test_a_comprehensions_variable_names_nothing_so_explain_and_to_json_agree():
+    from autograd import to_json
+
+    a, b = Value(1.0), Value(2.0)
+    out = a * b
+    texts = [str(explain(out, v)) for v in (a, b)]
+    names = [{n["name"] for n in to_json(out)["nodes"]} for _v in (a, b)]
+    assert texts[0].startswith("d(out)/da = ") and texts[1].startswith("d(out)/db = ")
+    assert names[0] == {"a", "b", "out"}

@@ -17,7 +17,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from .._util import format_number, printable
-from ..names import Names, caller_scope, kind, node_names
+from ..names import Names, caller_scope, d, kind, node_names
 from ..value import Value
 from .places import shortest_path, shown_path
 from .prompt import FAILED, Prompt
@@ -396,7 +396,7 @@ along it, each factor named and with its number.  NAME may be any expression giv
             if k + 1 < len(path):
                 parent = path[k + 1]
                 local = dict(zip(node.parents, node.local))[parent]
-                extra = f"   d{self.name(node)}/d{self.name(parent)} = {format_number(local)}"
+                extra = f"   {d(self.name(node))}/{d(self.name(parent))} = {format_number(local)}"
             self.say(f"{mark} {'  ' * k}{self.name(node)} ({kind(node)}), "
                      f"data {format_number(node.data)}{extra}")
 
