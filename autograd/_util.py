@@ -9,7 +9,8 @@ import math
 import numbers
 from typing import Any
 
-__all__ = ["describe", "as_float", "format_number", "json_number", "printable", "same_functions"]
+__all__ = ["describe", "as_float", "format_number", "json_number", "power_text", "printable",
+           "same_functions"]
 
 
 def describe(x: Any) -> str:
@@ -66,6 +67,14 @@ def printable(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def power_text(a: str, b: str, exponent: Any) -> str:
+    """d(a**b)/da as the course writes it (explain's text of the op **): 2*x for x**2, and
+    n*x**(n-1) for a constant n; b*a**(b-1) for an exponent that is a node."""
+    if not isinstance(exponent, (int, float)):
+        return f"{b}*{a}**({b}-1)"
+    return "1" if exponent == 1 else f"{b}*{a}" if exponent == 2 else f"{b}*{a}**{exponent - 1:g}"
 
 
 def same_functions(fs: tuple[Any, ...], gs: tuple[Any, ...]) -> bool:

@@ -24,10 +24,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from ._util import describe, format_number
+from ._util import describe, format_number, printable
 from .graph import topological_order
 from .names import Names, atom, caller_scope, d, node_names
 from .paths import Factor, Path, PathGraph, Paths, count_text, elide
+from .typeset import markdown_text, tex_text, to_latex
 from .value import PRIMITIVES, Value
 
 __all__ = ["MAX_LISTED", "Delta", "Explanation", "Factor", "Path", "Paths", "explain",
@@ -85,9 +86,9 @@ class Explanation:
                 continue
             head, sep, rest = line.partition(", ")
             if line.startswith("d") and sep:
-                out.append(f"${to_latex(head)}$, {_markdown_text(rest)}")
+                out.append(f"${to_latex(head)}$, {markdown_text(rest)}")
             else:
-                out.append(_markdown_text(line))
+                out.append(markdown_text(line))
         return "\n\n".join(out)
 
     def _repr_latex_(self) -> str:
@@ -99,9 +100,9 @@ class Explanation:
             else:
                 head, sep, rest = line.partition(", ")
                 if line.startswith("d") and sep:
-                    rows.append(f"{to_latex(head)}" + rf"\text{{, {_tex_text(rest)}}}")
+                    rows.append(f"{to_latex(head)}" + rf"\text{{, {tex_text(rest)}}}")
                 else:
-                    rows.append(rf"\text{{{_tex_text(line)}}}")
+                    rows.append(rf"\text{{{tex_text(line)}}}")
         return "$$\\begin{array}{l}" + r" \\ ".join(rows) + "\\end{array}$$"
 
 
@@ -288,7 +289,7 @@ class _Writer:
         if self.deltas or self.grouped:
             if self.deltas and self.by_layer:  # the course's chain: z1, z2, one per layer
                 zs = [f"z{self.layer[z]}" if g.names[z] == f"z{self.layer[z]}" else
-                      f"z{self.layer[z]} = {g.names[z]}" for z in self.deltas]
+                      f"z{self.layer[z]} = {printable(g.names[z])}" for z in self.deltas]
                 out.append(f"With delta_k = {dR}/dz_k at the pre-activations "
                            f"{elide(zs, ', ', 8)}:")
             elif self.deltas:
@@ -423,114 +424,3 @@ def _unrelated(root: Value, node: Value, names: Mapping[Value, str],
         head = f"0: {R} does not depend on {node!r}"
     lines = [f"{head}; it is not in {R}'s graph, so no path leads from {R} down to it."]
     return Explanation(root, node, names, 0.0, 0, (), (), lines)
-
-
-# ---------------------------------------------------------------------------------------------
-# Typeset math for Jupyter: the same lines, as LaTeX (MathJax and KaTeX ship with the notebook
-# front ends, so nothing is fetched from the network).
-
-_TOKEN = re.compile(r"""
-    (?P<space>\s+)
-  | (?P<number>-?\d+(?:\.\d+)?(?:e[+-]?\d+)?(?![\w#]))
-  | (?P<word>[A-Za-z_][\w.#']*)
-  | (?P<open>\()
-  | (?P<other>.)
-""", re.VERBOSE | re.DOTALL)
-_GREEK = {"sigmoid": r"\sigma", "delta": r"\delta"}
-_SYMBOLS = {"*": r"\cdot ", ">": r"\to ", "+": "+", "-": "-", "=": "=", "/": "/", ")": ")",
-            ",": ",", ":": ":", "'": "'"}
-
-
-def _tex_text(text: str) -> str:
-    """text inside \\mathrm{} / \\text{}: TeX's special characters escaped."""
-    out = []
-    for c in text:
-        if c in "\\{}$&#^_%~":
-            out.append({"\\": r"\backslash{}", "^": r"\hat{}", "~": r"\sim{}"}.get(c, "\\" + c))
-        else:
-            out.append(c)
-    return "".join(out)
-
-
-def _tex_name(word: str) -> str:
-    """A name as a symbol: x, w_{1}, \\hat{y}, z_{2}; \\mathrm{...} for longer ones."""
-    m = re.fullmatch(r"([A-Za-z])_?(\d+)", word)
-    if m:
-        return f"{m.group(1)}_{{{m.group(2)}}}"
-    if re.fullmatch(r"[A-Za-z]", word):
-        return word
-    m = re.fullmatch(r"([A-Za-z])_hat", word)
-    if m:
-        return rf"\hat{{{m.group(1)}}}"
-    return rf"\mathrm{{{_tex_text(word)}}}"
-
-
-def _group(text: str, start: int) -> int:
-    """The index just after the parenthesis group opening at start (or len(text))."""
-    depth = 0
-    for k in range(start, len(text)):
-        depth += {"(": 1, ")": -1}.get(text[k], 0)
-        if depth == 0:
-            return k + 1
-    return len(text)
-
-
-def _operand(text: str, k: int) -> tuple[str, int]:
-    """The name starting at k (a word, or a parenthesised group) as TeX, and where it ends."""
-    if k < len(text) and text[k] == "(":
-        end = _group(text, k)
-        return rf"\left({to_latex(text[k + 1:end - 1])}\right)", end
-    m = re.compile(r"[\w.#']+").match(text, k)
-    if m is None:
-        return "", k
-    return _tex_name(m.group()), m.end()
-
-
-def to_latex(text: str) -> str:
-    """One line of an explanation's formulas as LaTeX math: dC/dw1 as a fraction of partials,
-    delta2 as \\delta_{2}, sigmoid'(z1) as \\sigma'(z_{1}), * as \\cdot, names as symbols."""
-    out: list[str] = []
-    k = 0
-    while k < len(text):
-        m = re.compile(r"d([\w.#']+|\()").match(text, k)
-        if m and (k == 0 or not (text[k - 1].isalnum() or text[k - 1] in "_.#'")):
-            top, after = _operand(text, k + 1)
-            if text.startswith("/d", after) and top:
-                bottom, end = _operand(text, after + 2)
-                if bottom:
-                    out.append(rf"\frac{{\partial {top}}}{{\partial {bottom}}}")
-                    k = end
-                    continue
-        t = _TOKEN.match(text, k)
-        assert t is not None
-        kind, value = t.lastgroup, t.group()
-        if kind == "space":
-            out.append(" ")
-        elif kind == "number":
-            out.append(value)
-        elif kind == "word":
-            m = re.fullmatch(r"delta(\d*)", value)
-            if m and (m.group(1) or not text.startswith("(", t.end())):
-                out.append(rf"\delta_{{{m.group(1)}}}" if m.group(1) else r"\delta")
-            elif value.endswith("'") and text.startswith("(", t.end()):
-                base = value[:-1]
-                out.append((_GREEK.get(base) or rf"\mathrm{{{_tex_text(base)}}}") + "'")
-            elif value == "delta" and text.startswith("(", t.end()):
-                end = _group(text, t.end())
-                out.append(rf"\delta_{{{_tex_name(text[t.end() + 1:end - 1])}}}")
-                k = end
-                continue
-            elif text.startswith("(", t.end()) and value.isidentifier():
-                out.append(rf"\mathrm{{{_tex_text(value)}}}")
-            else:
-                out.append(_tex_name(value))
-        elif kind == "open":
-            out.append("(")
-        else:
-            out.append(_SYMBOLS.get(value, rf"\text{{{_tex_text(value)}}}"))
-        k = t.end()
-    return "".join(out).strip()
-
-
-def _markdown_text(text: str) -> str:
-    return re.sub(r"([\\`*_{}\[\]<>#+!|~$])", r"\\\1", text)

@@ -8,9 +8,9 @@ the names of a graph, so the same node has the same name everywhere.  A node is 
     else the short expression      w1*x, y_hat - 0.2, sigmoid(z1) (its op on its operands' names)
     else its op and position       mul#6 (the expression is longer than MAX_EXPRESSION or taken)
 
-Names are printed as they are stored: already escaped by the one rule of every view
-(_util.printable), and unique as printed ("a\\x00" and "a\\\\x00" differ).  The op#position
-form of every node is accepted wherever a name is typed (Names.find).
+Names are unique as printed by the one escaping rule of every view (_util.printable;
+names.printable() gives them so): labels "a\\x00" and "a\\\\x00", which print alike, get their
+positions.  The op#position form of every node is accepted wherever a name is typed (Names.find).
 
     scope = caller_scope()              # at a public entry point: the user's variables
     names = node_names(root, order, scope)
@@ -51,7 +51,7 @@ def kind(node: Value) -> str:
 
 
 class Names(dict[Value, str]):
-    """node -> its unique name in one graph, printable as stored.
+    """node -> its unique name in one graph (as typed: .printable() for a page or terminal).
 
     .kind(node) says where the name came from; .op_names[node] is node's op#position form (mul#6),
     which find() accepts too; .constants maps id(float) -> the user's variable holding that very
@@ -70,12 +70,18 @@ class Names(dict[Value, str]):
         return self.kinds.get(node, "op")
 
     def printable(self) -> Names:
-        """The names as a page or a terminal shows them: they are stored so already."""
-        return self
+        """The same names as a page or a terminal shows them: what it cannot show written as
+        escapes (_util.printable, the one rule of every view).  Names are unique as printed."""
+        shown = Names()
+        for node, name in self.items():
+            shown[node] = printable(name)
+        shown.kinds, shown.op_names, shown.constants = self.kinds, self.op_names, self.constants
+        return shown
 
     def find(self, text: str) -> list[Value]:
-        """The nodes text names: by name, by op#position (mul#6), or by label as typed."""
-        found = [n for n, name in self.items() if name == text]
+        """The nodes text names: by name (as stored or as printed), by op#position (mul#6), or
+        by label."""
+        found = [n for n, name in self.items() if text in (name, printable(name))]
         if not found:
             found = [n for n, name in self.op_names.items() if name == text]
         if not found:
@@ -219,7 +225,7 @@ def _expression(node: Value, names: Mapping[Value, str], strengths: Mapping[Valu
 
 def node_names(root: Value, order: list[Value] | None = None,
                scope: Mapping[str, Any] | None = None) -> Names:
-    """A short, unique, readable name for every node of root's graph, printable as stored.
+    """A short, unique (as printed), readable name for every node of root's graph.
 
     A node's label when set; else the first variable in scope that holds it (names starting
     with "_" are skipped); else the short expression of its op on its operands' names (w1*x,
@@ -247,14 +253,15 @@ def node_names(root: Value, order: list[Value] | None = None,
     for i, node in enumerate(order):
         op_names[node] = f"{OP_WORDS.get(node.op, kind(node))}#{i}"
         if node.label:
-            asked[node], kinds[node] = printable(node.label), "label"
+            asked[node], kinds[node] = node.label, "label"
         elif node in variables:
             asked[node], kinds[node] = variables[node], "variable"
 
+    P = printable  # names are compared as printed: labels "a\x00" and "a\\x00" clash
     labels: dict[str, int] = {}
     for node, name in asked.items():
         if kinds[node] == "label":
-            labels[name] = labels.get(name, 0) + 1
+            labels[P(name)] = labels.get(P(name), 0) + 1
     # Who keeps the name it asked for: a label only it has, then (in topological order) each
     # variable not clashing with a label; a clash gets #index, and a name still taken gets the
     # next free letter (x, x and x#0: x#0b, x#1, x#0).  Then, in topological order (operands
@@ -265,39 +272,39 @@ def node_names(root: Value, order: list[Value] | None = None,
             continue
         name = asked[node]
         if kinds[node] == "label":
-            wanted.append((0, i, name) if labels[name] == 1 else (1, i, f"{name}#{i}"))
+            wanted.append((0, i, name) if labels[P(name)] == 1 else (1, i, f"{name}#{i}"))
         else:
             wanted.append((1, i, name) if name not in labels else (1, i, f"{name}#{i}"))
-    taken: set[str] = set()
-    for _, i, name in sorted(wanted):
-        if name in taken:
-            name = _free(name, taken)
-        taken.add(name)
+    taken: set[str] = set()  # names as printed
+    for _, i, name in sorted(wanted, key=lambda w: w[:2]):
+        if P(name) in taken:
+            name += _free(P(name), taken)
+        taken.add(P(name))
         names[order[i]] = name
-    strengths: dict[Value, int] = {n: _strength(name) for n, name in names.items()}
+    strengths: dict[Value, int] = {n: _strength(P(name)) for n, name in names.items()}
     for node in order:
         if node in names:
             continue
         if node.op and all(kinds[p] != "op" for p in node.parents):
             text, strength = _expression(node, names, strengths, names.constants)
-            if len(text) <= MAX_EXPRESSION and text not in taken and text not in labels:
+            if len(P(text)) <= MAX_EXPRESSION and P(text) not in taken and P(text) not in labels:
                 names[node], kinds[node], strengths[node] = text, "expression", strength
-                taken.add(text)
+                taken.add(P(text))
                 continue
         name = op_names[node]
         if name in taken:
-            name = _free(name, taken)
+            name += _free(name, taken)
         taken.add(name)
         names[node], kinds[node], strengths[node] = name, "op", _ATOM
     return names
 
 
 def _free(name: str, taken: set[str]) -> str:
-    """name with the first letter b, c, ... z (then _27, _28, ...) that makes it not taken."""
+    """The first letter b, c, ... z (then _27, _28, ...) that makes name + it not taken."""
     for letter in "bcdefghijklmnopqrstuvwxyz":
         if name + letter not in taken:
-            return name + letter
+            return letter
     k = 27
     while f"{name}_{k}" in taken:
         k += 1
-    return f"{name}_{k}"
+    return f"_{k}"

@@ -17,15 +17,14 @@ import copyreg
 import math
 import operator
 import threading
-from collections import deque
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from . import copies as _copies
 from . import graph, ieee
-from ._util import as_float, describe, same_functions
+from ._util import as_float, describe, power_text, same_functions
 
-__all__ = ["Value", "Primitive", "FactorText", "PRIMITIVES", "primitive", "methods", "write", "div", "power",
+__all__ = ["Value", "Primitive", "PRIMITIVES", "primitive", "methods", "div", "power",
            "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "absolute", "step",
            "sign", "mul0", "log_base", "inv_base", "xlogy", "xpowy", "powlog", "strict"]
 
@@ -48,45 +47,32 @@ _step, _sign, _mul0, _log_base, _inv_base = ieee.step, ieee.sign, ieee.mul0, iee
 
 class Primitive(NamedTuple):
     """One op: name (Value.op), forward (on floats), rules (d out / d each operand, as rule(a, out)
-    or rule(a, b, out)), function (floats in: a float; Values in: a node), doc (its help),
-    factors (how explain writes d out / d each operand: see FactorText) and activation (True for
-    the ops a neuron applies to its weighted sum, sigmoid tanh relu: nn reads its choices here,
-    and explain factors with deltas at the node feeding one)."""
+    or rule(a, b, out)), function (floats in: a float; Values in: a node), doc (its help), factors
+    (explain's text of each d out / d operand) and activation (sigmoid tanh relu: nn's choices)."""
 
     name: str
     forward: Callable[..., float]
     rules: tuple[Callable[..., Any], ...]
     function: Callable[..., Any]
     doc: str = ""
-    factors: tuple[FactorText, ...] = ()
+    factors: tuple[Any, ...] = ()  # str templates, or functions (a, b, operands) -> str
     activation: bool = False
-
-
-FactorText = str | Callable[..., str]
-"""How explain writes one local derivative: a template over the operands' names as a formula
-shows them, {a} and {b} ({out} the node's own; {d_a}, {d_b}, {d_out} their differentials),
-e.g. "sigmoid'({a})", "1/{b}"; or a function (a, b, operands) -> str for a text that depends
-on a constant operand (x**2's 2*x)."""
 
 
 PRIMITIVES: dict[str, Primitive] = {}
 _copies.registered = PRIMITIVES  # so that loading a pickle can name an op not registered
 
 
-def primitive(name: str, forward: Callable[..., float], *rules: Callable[..., Any],
-              doc: str = "", explain: FactorText | tuple[FactorText, ...] | None = None,
-              activation: bool = False) -> Callable[..., Any]:
+def primitive(name: str, forward: Callable[..., float], *rules: Callable[..., Any], doc: str = "",
+              explain: Any = None, activation: bool = False) -> Callable[..., Any]:
     """Register the op `name` (as every built-in op is) and return its function: numbers in,
     forward's float out; a Value in (either side), one node storing each rule's d out / d operand.
     forward takes 1 or 2 floats; rules are rule(a, out) or rule(a, b, out), one per operand.
     Written with + - * / ** and autograd.ops, a rule serves backward() and any order of grad().
     The same code run again (a notebook cell) registers it anew; other code is a ValueError.
-
-    explain: how explain() writes d out / d operand, one text per operand (a template over the
-    operands' names {a}, {b} and the node's {out}, their differentials {d_a}, {d_b}, {d_out});
-    by default name'({a}) for one operand (softplus'(z)) and {d_out}/{d_a}, {d_out}/{d_b} for
-    two.  activation=True makes it an activation (a neuron's choice, where explain factors
-    with deltas), as sigmoid, tanh and relu are."""
+    explain: explain's text of each d out / d operand, a template over the operands' names {a}
+    {b}, the node's {out} and their differentials {d_a} {d_b} {d_out} (name'({a}) by default:
+    softplus'(z)).  activation=True: nn's Neuron may apply it and explain gives deltas."""
     if not isinstance(name, str) or not name:
         raise TypeError(f"primitive() needs a name (a non-empty str), got {describe(name)}")
     old = PRIMITIVES.get(name)
@@ -96,14 +82,11 @@ def primitive(name: str, forward: Callable[..., float], *rules: Callable[..., An
         raise TypeError(f"primitive({name!r}, forward, *derivatives) needs functions: forward "
                         f"and one derivative rule per operand (1 or 2), got {len(rules)} rules")
     if explain is None:
-        factors: tuple[FactorText, ...] = ((f"{name}'({{a}})",) if len(rules) == 1 else
+        factors: tuple[Any, ...] = ((f"{name}'({{a}})",) if len(rules) == 1 else
                                            ("{d_out}/{d_a}", "{d_out}/{d_b}"))
-    else:
-        factors = explain if isinstance(explain, tuple) else (explain,)
-        if len(factors) != len(rules) or not all(isinstance(f, str) or callable(f)
-                                                 for f in factors):
-            raise TypeError(f"primitive({name!r}, ..., explain=...) takes one text per operand "
-                            f"({len(rules)}), got {describe(explain)}")
+    elif len(factors := explain if isinstance(explain, tuple) else (explain,)) != len(rules):
+        raise TypeError(f"primitive({name!r}, ..., explain=...) takes one text per operand "
+                        f"({len(rules)}), got {describe(explain)}")
     p = Primitive(name, forward, tuple(rules), forward, doc, factors, bool(activation))
     p = PRIMITIVES[name] = p._replace(function=_function(p))
     return p.function
@@ -264,13 +247,6 @@ def methods(p: Primitive) -> Any:
     return forward, reflected
 
 
-def _power_factor(a: str, b: str, exponent: Any) -> str:
-    """d(a**b)/da as the course writes it: 2*x for x**2, n*x**(n-1) for a constant n."""
-    if isinstance(exponent, Value):
-        return f"{b}*{a}**({b}-1)"
-    return "1" if exponent == 1 else f"{b}*{a}" if exponent == 2 else f"{b}*{a}**{exponent - 1:g}"
-
-
 def _read_only(self: Value, op: Any) -> None:
     raise AttributeError(f"Value.op is read-only: it names the op that made the node ({self.op!r})"
                          ", whose rules every pass reads; make a new node with the op you want")
@@ -287,9 +263,8 @@ def _compare(test: Callable[[float, float], bool], symbol: str) -> Callable[[Val
     return compare
 
 
-def _register(name: str, forward: Callable[..., float], *rules: Callable[..., Any],
-              doc: str, explain: FactorText | tuple[FactorText, ...],
-              activation: bool = False) -> Any:
+def _register(name: str, forward: Callable[..., float], *rules: Callable[..., Any], doc: str,
+              explain: Any = None, activation: bool = False) -> Any:
     """primitive(...), returning the op's Value method (and the reflected one, binary ops)."""
     primitive(name, forward, *rules, doc=doc, explain=explain, activation=activation)
     made = methods(PRIMITIVES[name])
@@ -384,30 +359,24 @@ class Value:
         doc="`self ** other`; `Value ** Value` and `2 ** v` differentiate wrt base and exponent: "
             "d/dself = `other * self**(other-1)`, d/dother = `self**other * log(self)` "
             "(0 where self = 0 and other >= 0, as in PyTorch).",
-        explain=(lambda a, b, operands: _power_factor(a, b, operands[1]), "{a}**{b}*log({a})"))
+        explain=(lambda a, b, operands: power_text(a, b, operands[1]), "{a}**{b}*log({a})"))
     __neg__ = _register("neg", operator.neg, lambda a, out: -1.0,
                         doc="-self; derivative -1.", explain="-1")
-    __abs__ = _register("abs", abs, lambda a, out: sign(a),
-                        doc="abs(self); derivative sign(self) (0 at 0 and at nan, as in PyTorch).",
-                        explain="sign({a})")
-    exp = _register("exp", _exp, lambda a, out: out,
-                    doc="e**self (inf on overflow); derivative exp(self), its own value.",
-                    explain="exp({a})")
+    __abs__ = _register("abs", abs, lambda a, out: sign(a), explain="sign({a})",
+                        doc="abs(self); derivative sign(self) (0 at 0 and at nan, as in PyTorch).")
+    exp = _register("exp", _exp, lambda a, out: out, explain="exp({a})",
+                    doc="e**self (inf on overflow); derivative exp(self), its own value.")
     log = _register("log", _log, lambda a, out: div(1.0, a),
                     doc="Natural log (-inf at 0, nan below); derivative 1/self.", explain="1/{a}")
-    tanh = _register("tanh", math.tanh, lambda a, out: 1.0 - out * out,
-                     doc="tanh(self); derivative 1 - tanh(self)**2.", explain="tanh'({a})",
-                     activation=True)
-    sigmoid = _register("sigmoid", _sigmoid, lambda a, out: out * (1.0 - out),
+    tanh = _register("tanh", math.tanh, lambda a, out: 1.0 - out * out, activation=True,
+                     doc="tanh(self); derivative 1 - tanh(self)**2.")
+    sigmoid = _register("sigmoid", _sigmoid, lambda a, out: out * (1.0 - out), activation=True,
                         doc="1/(1+e**-self) as one node, numerically stable (1.0 at 1000, 0.0 at "
-                            "-1000); derivative sigmoid * (1 - sigmoid), the course's sigmoid'(z).",
-                        explain="sigmoid'({a})", activation=True)
-    relu = _register("relu", _relu, lambda a, out: step(a),
-                     doc="max(0, self); derivative 1 above 0, else 0 (0 at 0, as in PyTorch).",
-                     explain="relu'({a})", activation=True)
-    sqrt = _register("sqrt", _sqrt, lambda a, out: div(0.5, out),
-                     doc="sqrt(self) (nan below 0); derivative 1/(2*sqrt(self)).",
-                     explain="1/(2*sqrt({a}))")
+                            "-1000); derivative sigmoid * (1 - sigmoid), the course's sigmoid'(z).")
+    relu = _register("relu", _relu, lambda a, out: step(a), activation=True,
+                     doc="max(0, self); derivative 1 above 0, else 0 (0 at 0, as in PyTorch).")
+    sqrt = _register("sqrt", _sqrt, lambda a, out: div(0.5, out), explain="1/(2*sqrt({a}))",
+                     doc="sqrt(self) (nan below 0); derivative 1/(2*sqrt(self)).")
     sin = _register("sin", _sin, lambda a, out: cos(a),
                     doc="sin(self); derivative cos(self).", explain="cos({a})")
     cos = _register("cos", _cos, lambda a, out: -sin(a),
@@ -475,10 +444,8 @@ class Value:
 step: Callable[..., Any]
 sign: Callable[..., Any]
 inv_base: Callable[..., Any]
-step = primitive("step", _step, lambda a, out: 0.0, doc=f"{_step.__doc__}  Slope 0.",
-                 explain="0")
-sign = primitive("sign", _sign, lambda a, out: 0.0, doc=f"{_sign.__doc__}  Slope 0.",
-                 explain="0")
+step = primitive("step", _step, lambda a, out: 0.0, doc=f"{_step.__doc__}  Slope 0.", explain="0")
+sign = primitive("sign", _sign, lambda a, out: 0.0, doc=f"{_sign.__doc__}  Slope 0.", explain="0")
 mul0 = primitive("mul0", _mul0, lambda x, y, out: y, lambda x, y, out: x,
                  doc=f"{_mul0.__doc__}  Slopes y and x.", explain=("{b}", "{a}"))
 log_base = primitive("log_base", _log_base, lambda a, b, out: inv_base(a, b),
@@ -491,15 +458,3 @@ cos: Callable[..., Any]
 exp, log, sqrt, sin, cos, tanh, sigmoid, relu, absolute = (
     PRIMITIVES[n].function for n in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid",
                                      "relu", "abs"))
-
-
-_drain: Callable[[Any], None] = deque(maxlen=0).extend
-
-
-def write(nodes: list[Value], fields: list[str], numbers: list[Any]) -> None:
-    """Set field fields[i] ("data", "_da", "_db", "_r") of nodes[i] to numbers[i], every i, in
-    one C-level call: no bytecode runs in between, so neither a signal handler (Ctrl-C) nor
-    another thread can see it half done.  The Tape's one way of writing into a graph."""
-    _drain(map(setattr, nodes, fields, numbers))
-
-
