@@ -253,7 +253,7 @@ def node_names(root: Value, order: list[Value] | None = None,
     for i, node in enumerate(order):
         op_names[node] = f"{OP_WORDS.get(node.op, kind(node))}#{i}"
         if node.label:
-            asked[node], kinds[node] = node.label, "label"
+            asked[node], kinds[node] = str(node.label), "label"  # str(): a label set to 42
         elif node in variables:
             asked[node], kinds[node] = variables[node], "variable"
 
