@@ -2,10 +2,11 @@
 
 By the chain rule, d root / d node is the sum, over every path from root down to node, of the
 product of the local derivatives along it (d child / d parent on each edge).  explain() names
-each factor by its rule (sigmoid'(z2), w2, 1) and gives its number, read from the node's stored
-local derivatives (the very floats backward() uses, never recomputed).  Where paths pass a
-pre-activation z_k (a weighted sum that feeds an activation), the sum is factored with deltas,
-delta_k = dC/dz_k, and the recursion between them, as the course writes back-propagation:
+each factor by its op's text in the registry of primitives (sigmoid'(z2), w2, 1) and gives its
+number, read from the node's stored local derivatives (the very floats backward() uses, never
+recomputed).  Where paths pass a pre-activation z_k (any node that feeds an activation, whatever
+made it; k its layer from the input), the sum is factored with deltas, delta_k = dC/dz_k, and
+the recursion between them, as the course writes back-propagation:
 
     delta2 = dC/dy_hat * sigmoid'(z2)      delta1 = delta2 * w2 * sigmoid'(z1)      dC/dw1 = delta1 * x
 
@@ -357,21 +358,31 @@ def path_nodes(path: Path, names: Mapping[Value, str]) -> list[str]:
 def explain(root: Value, node: Value, *, names: Mapping[Value, str] | None = None) -> Explanation:
     """d root / d node spelled out: the sum over every path from root down to node of the
     product of the local derivatives along it, each named and with its number, factored with
-    deltas (delta = dC/dz) at pre-activations, as the course writes back-propagation.
+    deltas (delta_k = dC/dz_k) at pre-activations, as the course writes back-propagation.
 
-    For the two-node network, print(explain(C, net.w1)) ends with
+    A pre-activation is any node that feeds an activation (sigmoid, tanh, relu, or a primitive
+    registered with activation=True), whatever op made it, so the course's bias-free network
+    (z1 = w1*x, a1 = sigmoid(z1), z2 = w2*a1, y_hat = sigmoid(z2)) ends with
 
-        dC/dy_hat = 2*sub#10 = 0.2891
-        delta2 = dC/dz2 = dC/dy_hat * sigmoid'(z2) = 0.2891 * 0.2258 = 0.0653
-        delta1 = dC/dz1 = delta2 * w2 * sigmoid'(z1) = 0.0653 * -1.2000 * 0.1683 = -0.0132
-        dC/dw1 = delta1 * x = -0.0132 * 1.5000 = -0.0198
+        dC/dy_hat = 2*(y_hat - 0.2) = 0.1690
+        delta2 = dC/dz2 = dC/dy_hat * sigmoid'(z2) = 0.1690 * 0.2036 = 0.0344
+        delta1 = dC/dz1 = delta2 * w2 * sigmoid'(z1) = 0.0344 * -1.2000 * 0.1779 = -0.007344
+        dC/dw1 = delta1 * x = -0.007344 * 1.5000 = -0.0110
 
-    str() of the result is those few lines; .total is the engine's gradient, bit for bit; .paths
-    the paths (each with .nodes, .factors, .product) and .count how many; .deltas the deltas.
-    Up to 8 paths are listed; more are grouped by the nodes they share (counted, never all
-    listed).  Nodes are named by their labels, else the caller's variables (C, y_hat, a1), else
-    op#position; names (node -> name, e.g. a stepper's) overrides them.  A node root does not
-    depend on has derivative 0, and the text says so.  Reads the graph only: no .grad changes.
+    With one pre-activation per layer, k is its layer counted from the input, whatever it is
+    called (p and q give delta1 = dC/dp); with several (an MLP), each delta is named after its
+    neuron, delta(layers.0.neurons.3).  Each factor's text comes from its op's entry in the
+    registry of primitives (softplus'(z) for a user's softplus).
+
+    str() of the result is those few lines; in Jupyter it shows as typeset math
+    (_repr_markdown_, _repr_latex_; nothing fetched).  .total is the engine's gradient, bit for
+    bit; .paths the paths (each with .nodes, .factors, .product); .count how many (an int of any
+    size, printed in scientific form beyond 10**4300; len(.paths) works up to sys.maxsize);
+    .deltas the deltas.  Up to 8 paths are listed; more are grouped by the nodes they share
+    (counted, never all listed).  Nodes are named as in every view (autograd.names: label, else
+    the caller's variable, else the short expression w1*x, else op#position); names (node ->
+    name, e.g. a stepper's) overrides them.  A node root does not depend on has derivative 0,
+    and the text says so.  Reads the graph only: no .grad changes.
     """
     scope = caller_scope()
     if not isinstance(root, Value):
