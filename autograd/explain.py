@@ -256,7 +256,7 @@ class _Writer:
         count = sum(1 if c in self.anchors else self.free[c] for c, _ in self.g.children[n])
         shown = count if count <= MAX_LISTED else 3
         terms = [self.term(a, fs) for a, fs in self.segments(n, shown)]
-        more = f" + ... {count - shown} more terms" if shown < count else ""
+        more = f" + ... {count_text(count - shown)} more terms" if shown < count else ""
         names = " + ".join(t[0] for t in terms) + more
         numbers = " + ".join(t[1] for t in terms) + more
         value = format_number(self.g.up[n])
@@ -405,6 +405,7 @@ def explain(root: Value, node: Value, *, names: Mapping[Value, str] | None = Non
             merged = Names()
             merged.update(all_names)
             merged.kinds.update(all_names.kinds)
+            merged.op_names, merged.constants = all_names.op_names, all_names.constants
             merged.update((n, str(name)) for n, name in names.items() if n in merged)
             all_names = merged
             taken: dict[str, Value] = {}

@@ -101,7 +101,8 @@ class Paths(Sequence[Path]):
             raise TypeError(f"paths are indexed by int, got {type(i).__name__}")
         k = i + self._count if i < 0 else i
         if not 0 <= k < self._count:
-            raise IndexError(f"path index {i} out of range: there are {self._count} paths")
+            raise IndexError(f"path index {i} out of range: there are "
+                             f"{count_text(self._count)} paths")
         return self._graph.path(k)
 
     def __iter__(self) -> Iterator[Path]:
