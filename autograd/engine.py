@@ -43,7 +43,7 @@ from .value import PRIMITIVES, Value
 __all__ = ["topological_order", "backward", "grad", "Sweep", "checked", "no_grad",
            "is_grad_enabled", "is_anomaly_enabled", "writing_grads", "backward_interceptor",
            "check_value", "value_list", "check_seed", "AnomalyChecker", "set_anomaly_checker",
-           "anomaly_mode", "set_pending", "settle",
+           "anomaly_mode", "set_pending", "settle", "add_grads", "bad_grads",
            "intercepting", "intercepted"]
 
 # ---------------------------------------------------------------------------------------------
@@ -183,11 +183,12 @@ def backward(root: Value, grad: float = 1.0) -> None:
     order = topological_order(root)
     global _owner
     me = threading.get_ident()
-    if _owner == me:  # inside another pass of this thread: a Sweep's own sums
-        for node, g, _ in Sweep(root, seed, order):
-            node.grad += g
-        return
     bad: list[Value] = []  # nodes whose .grad is not a number (p.grad = None): left as they are
+    if _owner == me:  # inside another pass of this thread: a Sweep's own sums
+        add_grads(((node, g) for node, g, _ in Sweep(root, seed, order)), bad)
+        if bad:
+            raise bad_grads(root, order, bad)
+        return
     with _lock:  # writing_grads() inlined: this is the hot path (about 0.3 us a call less)
         _owner = me
         root._g = seed
@@ -221,10 +222,22 @@ def backward(root: Value, grad: float = 1.0) -> None:
         finally:
             _owner = None
     if bad:
-        raise _bad_grads(root, order, bad)
+        raise bad_grads(root, order, bad)
 
 
-def _bad_grads(root: Value, order: list[Value], bad: list[Value]) -> TypeError:
+def add_grads(pairs: Iterable[tuple[Value, float]], bad: list[Value]) -> None:
+    """node.grad += g for each (node, g); a node whose .grad is not a number is left as it is
+    and appended to bad (raise bad_grads(...) after: every other node got its gradient)."""
+    for node, g in pairs:
+        try:
+            node.grad += g
+        except TypeError:
+            if as_float(node.grad) is not None:
+                raise
+            bad.append(node)
+
+
+def bad_grads(root: Value, order: list[Value], bad: list[Value]) -> TypeError:
     """The error for nodes whose .grad is not a number, naming them as every view does."""
     from .names import caller_scope, node_names  # only on this error: names reads frames
     names = node_names(root, order, caller_scope())

@@ -29,7 +29,16 @@ from typing import Any
 from .. import engine as _engine
 from .. import modes as _modes
 from .._util import as_float, describe
-from ..engine import Sweep, check_seed, checked, is_anomaly_enabled, topological_order, writing_grads
+from ..engine import (
+    Sweep,
+    add_grads,
+    bad_grads,
+    check_seed,
+    checked,
+    is_anomaly_enabled,
+    topological_order,
+    writing_grads,
+)
 from ..value import Value
 from .record import Chunk, record
 
@@ -218,9 +227,11 @@ class Tape:
             for chunk in reversed(self._chunks):
                 o = chunk.start
                 chunk.backward(v[o:o + chunk.size], chunk.get(v), chunk.E, G, o, chunk.K)
+        bad: list[Value] = []
         with writing_grads():
-            for leaf, g in zip(self._leaves, G):
-                leaf.grad += g
+            add_grads(zip(self._leaves, G), bad)
+        if bad:
+            raise bad_grads(self._root, self._leaves, bad)
 
     def sync(self) -> None:
         """Write the latest replay of this graph into its nodes: each op node's .data and local
