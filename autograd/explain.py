@@ -358,11 +358,11 @@ def path_nodes(path: Path, names: Mapping[Value, str]) -> list[str]:
 def explain(root: Value, node: Value, *, names: Mapping[Value, str] | None = None) -> Explanation:
     """d root / d node spelled out: the sum over every path from root down to node of the
     product of the local derivatives along it, each named and with its number, factored with
-    deltas (delta_k = dC/dz_k) at pre-activations, as the course writes back-propagation.
+    deltas (`delta_k = dC/dz_k`) at pre-activations, as the course writes back-propagation.
 
     A pre-activation is any node that feeds an activation (sigmoid, tanh, relu, or a primitive
-    registered with activation=True), whatever op made it, so the course's bias-free network
-    (z1 = w1*x, a1 = sigmoid(z1), z2 = w2*a1, y_hat = sigmoid(z2)) ends with
+    registered with `activation=True`), whatever op made it, so the course's bias-free network
+    (`z1 = w1*x, a1 = sigmoid(z1), z2 = w2*a1, y_hat = sigmoid(z2)`) ends with
 
         dC/dy_hat = 2*(y_hat - 0.2) = 0.1690
         delta2 = dC/dz2 = dC/dy_hat * sigmoid'(z2) = 0.1690 * 0.2036 = 0.0344
@@ -370,17 +370,17 @@ def explain(root: Value, node: Value, *, names: Mapping[Value, str] | None = Non
         dC/dw1 = delta1 * x = -0.007344 * 1.5000 = -0.0110
 
     With one pre-activation per layer, k is its layer counted from the input, whatever it is
-    called (p and q give delta1 = dC/dp); with several (an MLP), each delta is named after its
-    neuron, delta(layers.0.neurons.3).  Each factor's text comes from its op's entry in the
-    registry of primitives (softplus'(z) for a user's softplus).
+    called (p and q give `delta1 = dC/dp`); with several (an MLP), each delta is named after its
+    neuron, `delta(layers.0.neurons.3)`.  Each factor's text comes from its op's entry in the
+    registry of primitives (`softplus'(z)` for a user's softplus).
 
-    str() of the result is those few lines; in Jupyter it shows as typeset math
-    (_repr_markdown_, _repr_latex_; nothing fetched).  .total is the engine's gradient, bit for
-    bit; .paths the paths (each with .nodes, .factors, .product); .count how many (an int of any
-    size, printed in scientific form beyond 10**4300; len(.paths) works up to sys.maxsize);
-    .deltas the deltas.  Up to 8 paths are listed; more are grouped by the nodes they share
+    `str()` of the result is those few lines; in Jupyter it shows as typeset math
+    (`_repr_markdown_`, `_repr_latex_`; nothing fetched).  `.total` is the engine's gradient, bit
+    for bit; `.paths` the paths (each with .nodes, .factors, .product); `.count` how many (an int
+    of any size, printed in scientific form beyond `10**4300`; `len(.paths)` up to sys.maxsize);
+    `.deltas` the deltas.  Up to 8 paths are listed; more are grouped by the nodes they share
     (counted, never all listed).  Nodes are named as in every view (autograd.names: label, else
-    the caller's variable, else the short expression w1*x, else op#position); names (node ->
+    the caller's variable, else the short expression `w1*x`, else `op#position`); names (node ->
     name, e.g. a stepper's) overrides them.  A node root does not depend on has derivative 0,
     and the text says so.  Reads the graph only: no .grad changes.
     """
