@@ -20,7 +20,6 @@ positions.  The op#position form of every node is accepted wherever a name is ty
 
 from __future__ import annotations
 
-import dis
 import re
 import sys
 from collections.abc import Mapping
@@ -131,6 +130,7 @@ def _comprehension_variables(code: CodeType) -> frozenset[str]:
         return frozenset()
     found = _HIDDEN_CACHE.get(code)
     if found is None:
+        import dis  # only here: its import costs more than the rest of names.py
         found = frozenset(i.argval for i in dis.get_instructions(code)
                           if i.opname == "LOAD_FAST_AND_CLEAR")
         if len(_HIDDEN_CACHE) > 256:
