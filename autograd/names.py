@@ -285,11 +285,14 @@ def node_names(root: Value, order: list[Value] | None = None,
     for node in order:
         if node in names:
             continue
-        if node.op and all(kinds[p] != "op" for p in node.parents):
+        parents = node.parents
+        if (node.op and all(kinds[p] != "op" for p in parents)
+                and sum(len(names[p]) for p in parents) < MAX_EXPRESSION):  # else too long
             text, strength = _expression(node, names, strengths, names.constants)
-            if len(P(text)) <= MAX_EXPRESSION and P(text) not in taken and P(text) not in labels:
+            shown = P(text)
+            if len(shown) <= MAX_EXPRESSION and shown not in taken and shown not in labels:
                 names[node], kinds[node], strengths[node] = text, "expression", strength
-                taken.add(P(text))
+                taken.add(shown)
                 continue
         name = op_names[node]
         if name in taken:
