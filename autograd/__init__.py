@@ -4,7 +4,10 @@ Import name `autograd` (distribution `chainrule`).  The engine and explain load 
 package; pictures (graphviz), the debugger and Tape load on first use, so `import autograd` (and
 `import nn`) stays cheap.
 
-Documentation (the site: `pip install '.[docs]' && mkdocs build`, then open site/index.html):
+Every public name's docstring is its reference: help(autograd.Value), help(autograd.explain),
+help(autograd.primitive), help(nn.MLP), ... (`__all__` below lists them; autograd.ops holds the
+functions derivative rules are written with).  In the source repository, the documentation site
+(`pip install '.[docs]' && mkdocs build`, then open site/index.html) renders them with tutorials:
     docs/api/autograd.md                every public name, with signatures and types
     docs/tutorials/two-nodes.md         the chain rule on two nodes: by hand, pictures, explain, the player
     docs/tutorials/wrong-gradient.md    gradcheck, check_graph, detect_anomaly, the stepper

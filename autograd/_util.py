@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import math
 import numbers
-import re
 from typing import Any
 
-__all__ = ["describe", "as_float", "format_number", "json_number", "printable", "same_functions"]
+__all__ = ["describe", "as_float", "format_number", "json_number", "power_text", "printable",
+           "same_functions"]
 
 
 def describe(x: Any) -> str:
@@ -58,17 +58,23 @@ def json_number(x: float) -> float | str:
     return "inf" if x > 0 else "-inf"
 
 
-# characters shown as a Python escape: C0/C1 controls (tab and newline too: a name stays on its
-# line), lone surrogates, U+FFFE/U+FFFF (not XML, not UTF-8), line/paragraph separators,
-# bidirectional controls
-_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
-                     "\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
-
-
 def printable(text: str) -> str:
     """text as typed, with every character that a page, a picture or a terminal cannot show (or
-    that would reorder what follows) written as its Python escape: "a\\x00b", "\\ud800"."""
-    return _HIDDEN.sub(lambda m: repr(m.group())[1:-1], text)
+    that would reorder what follows) written as its Python escape: "a\\x00b", "\\ud800",
+    "w\\xa01".  The one escaping rule of every view: a character str.isprintable() refuses
+    (controls, tab and newline, lone surrogates, U+FFFE/U+FFFF, separators other than the space,
+    bidirectional and other format controls) shows as repr() writes it."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def power_text(a: str, b: str, exponent: Any) -> str:
+    """d(a**b)/da as the course writes it (explain's text of the op **): 2*x for x**2, and
+    n*x**(n-1) for a constant n; b*a**(b-1) for an exponent that is a node."""
+    if not isinstance(exponent, (int, float)):
+        return f"{b}*{a}**({b}-1)"
+    return "1" if exponent == 1 else f"{b}*{a}" if exponent == 2 else f"{b}*{a}**{exponent - 1:g}"
 
 
 def same_functions(fs: tuple[Any, ...], gs: tuple[Any, ...]) -> bool:

@@ -24,7 +24,7 @@ from typing import Any
 
 from ._util import as_float, describe, format_number, printable
 from .engine import Sweep, anomaly_mode, grad, no_grad, set_anomaly_checker, topological_order
-from .names import caller_scope, node_names
+from .names import caller_scope, d, node_names
 from .value import PRIMITIVES, Value
 
 __all__ = ["gradcheck", "GradcheckError", "detect_anomaly", "AnomalyError", "check_graph",
@@ -392,7 +392,8 @@ class _Checker:
         names = node_names(sweep.root, sweep.order, caller_scope()).printable()
         parent, local, contribution, total = term
         root, here, there = names[sweep.root], names[node], names[parent]
-        clause = (f"d{root}/d{there} += d{root}/d{here} * d{here}/d{there} = "
+        dR, dH, dT = d(root), d(here), d(there)
+        clause = (f"{dR}/{dT} += {dR}/{dH} * {dH}/{dT} = "
                   f"{format_number(g)} * {format_number(local)} = {format_number(contribution)}")
         message = "\n".join([
             f"{what} step {index + 1}/{len(sweep)} made the gradient of {there} {total!r}: "

@@ -42,7 +42,7 @@ from .value import PRIMITIVES, Value
 __all__ = ["topological_order", "backward", "grad", "Sweep", "checked", "no_grad",
            "is_grad_enabled", "is_anomaly_enabled", "writing_grads", "backward_interceptor",
            "check_value", "value_list", "check_seed", "AnomalyChecker", "set_anomaly_checker",
-           "anomaly_mode", "set_pending", "settle",
+           "anomaly_mode", "set_pending", "settle", "add_grads", "bad_grads",
            "intercepting", "intercepted"]
 
 # ---------------------------------------------------------------------------------------------
@@ -182,30 +182,69 @@ def backward(root: Value, grad: float = 1.0) -> None:
     order = topological_order(root)
     global _owner
     me = threading.get_ident()
+    bad: list[Value] = []  # nodes whose .grad is not a number (p.grad = None): left as they are
     if _owner == me:  # inside another pass of this thread: a Sweep's own sums
-        for node, g, _ in Sweep(root, seed, order):
-            node.grad += g
+        add_grads(((node, g) for node, g, _ in Sweep(root, seed, order)), bad)
+        if bad:
+            raise bad_grads(root, order, bad)
         return
     with _lock:  # writing_grads() inlined: this is the hot path (about 0.3 us a call less)
         _owner = me
         root._g = seed
         try:
-            for node in reversed(order):
-                g = node._g
-                node._g = 0.0
-                node.grad += g
-                da = node._da
-                if da is not None:
-                    node._a._g += da * g
-                db = node._db
-                if db is not None:
-                    node._b._g += db * g
+            nodes = reversed(order)
+            while True:
+                try:
+                    for node in nodes:
+                        g = node._g
+                        node._g = 0.0
+                        node.grad += g
+                        da = node._da
+                        if da is not None:
+                            node._a._g += da * g
+                        db = node._db
+                        if db is not None:
+                            node._b._g += db * g
+                    break
+                except TypeError:  # only node.grad += g can fail: every other operand is a float
+                    if as_float(node.grad) is not None:
+                        raise
+                    bad.append(node)  # the pass goes on without it: every other grad is right
+                    if node._da is not None:
+                        node._a._g += node._da * g
+                    if node._db is not None:
+                        node._b._g += node._db * g
         except BaseException:
             for node in order:
                 node._g = 0.0
             raise
         finally:
             _owner = None
+    if bad:
+        raise bad_grads(root, order, bad)
+
+
+def add_grads(pairs: Iterable[tuple[Value, float]], bad: list[Value]) -> None:
+    """node.grad += g for each (node, g); a node whose .grad is not a number is left as it is
+    and appended to bad (raise bad_grads(...) after: every other node got its gradient)."""
+    for node, g in pairs:
+        try:
+            node.grad += g
+        except TypeError:
+            if as_float(node.grad) is not None:
+                raise
+            bad.append(node)
+
+
+def bad_grads(root: Value, order: list[Value], bad: list[Value]) -> TypeError:
+    """The error for nodes whose .grad is not a number, naming them as every view does."""
+    from .names import caller_scope, node_names  # only on this error: names reads frames
+    names = node_names(root, order, caller_scope())
+    shown = ", ".join(f"{names[n]}.grad is {describe(n.grad)}" for n in bad[:5])
+    more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+    return TypeError(f"backward(): .grad must be a float, but {shown}{more}; set it to 0.0 "
+                     f"(zero_grad() does) rather than None.  Every other node received its "
+                     f"gradient; these were left as they are")
 
 
 def grad(output: Value, inputs: Sequence[Value] | Iterable[Value], *,

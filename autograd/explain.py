@@ -2,10 +2,11 @@
 
 By the chain rule, d root / d node is the sum, over every path from root down to node, of the
 product of the local derivatives along it (d child / d parent on each edge).  explain() names
-each factor by its rule (sigmoid'(z2), w2, 1) and gives its number, read from the node's stored
-local derivatives (the very floats backward() uses, never recomputed).  Where paths pass a
-pre-activation z_k (a weighted sum that feeds an activation), the sum is factored with deltas,
-delta_k = dC/dz_k, and the recursion between them, as the course writes back-propagation:
+each factor by its op's text in the registry of primitives (sigmoid'(z2), w2, 1) and gives its
+number, read from the node's stored local derivatives (the very floats backward() uses, never
+recomputed).  Where paths pass a pre-activation z_k (any node that feeds an activation, whatever
+made it; k its layer from the input), the sum is factored with deltas, delta_k = dC/dz_k, and
+the recursion between them, as the course writes back-propagation:
 
     delta2 = dC/dy_hat * sigmoid'(z2)      delta1 = delta2 * w2 * sigmoid'(z1)      dC/dw1 = delta1 * x
 
@@ -24,18 +25,18 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from ._util import describe, format_number
-from .engine import topological_order
-from .names import Names, caller_scope, node_names
-from .paths import Factor, Path, PathGraph, Paths, atom, elide
-from .value import Value
+from ._util import describe, format_number, printable
+from .graph import topological_order
+from .names import Names, atom, caller_scope, d, node_names
+from .paths import Factor, Path, PathGraph, Paths, count_text, elide
+from .typeset import markdown_text, tex_text, to_latex
+from .value import PRIMITIVES, Value
 
-__all__ = ["ACTIVATIONS", "MAX_LISTED", "Delta", "Explanation", "Factor", "Path", "Paths",
-           "explain", "is_preactivation"]
+__all__ = ["MAX_LISTED", "Delta", "Explanation", "Factor", "Path", "Paths", "explain",
+           "is_activation", "is_preactivation"]
 
 MAX_LISTED = 8           # more paths (or terms in one sum) than this are grouped, not listed
 _MAX_LINES = 12          # definition lines shown in full; more are elided in the middle
-ACTIVATIONS = ("sigmoid", "tanh", "relu")
 _Z_NAME = re.compile(r"z(_?\d+)?")                  # z, z1, z_2: the course's pre-activations
 _NEURON_NAME = re.compile(r"(.+\.)?neurons\.\d+")   # an nn neuron's output (a linear one's sum)
 
@@ -76,21 +77,66 @@ class Explanation:
 
     __repr__ = __str__  # typing explain(C, w1) at a prompt shows the explanation
 
+    def _repr_markdown_(self) -> str:
+        """Jupyter: the text with each formula typeset (LaTeX, rendered by the notebook's own
+        MathJax or KaTeX: nothing is fetched), the prose as prose."""
+        out = []
+        for line in self.lines:
+            if line.startswith("  "):
+                out.append(f"$$ {to_latex(line.strip())} $$")
+                continue
+            head, sep, rest = line.partition(", ")
+            if line.startswith("d") and sep:
+                out.append(f"${to_latex(head)}$, {markdown_text(rest)}")
+            else:
+                out.append(markdown_text(line))
+        return "\n\n".join(out)
+
+    def _repr_latex_(self) -> str:
+        """Jupyter and exported notebooks: every line as LaTeX math, prose as \\text{}."""
+        rows = []
+        for line in self.lines:
+            if line.startswith("  "):
+                rows.append(r"\quad " + to_latex(line.strip()))
+            else:
+                head, sep, rest = line.partition(", ")
+                if line.startswith("d") and sep:
+                    rows.append(f"{to_latex(head)}" + rf"\text{{, {tex_text(rest)}}}")
+                else:
+                    rows.append(rf"\text{{{tex_text(line)}}}")
+        return "$$\\begin{array}{l}" + r" \\ ".join(rows) + "\\end{array}$$"
+
 
 # ---------------------------------------------------------------------------------------------
 # Pre-activations: where the text factors with deltas.
 
+def is_activation(node: Value) -> bool:
+    """True for a node made by an activation (the registry's activation ops: sigmoid, tanh,
+    relu, and any primitive registered with activation=True)."""
+    p = PRIMITIVES.get(node.op)
+    return p is not None and p.activation and len(node.parents) == 1
+
+
 def is_preactivation(node: Value, name: str, children: Sequence[Value] = ()) -> bool:
-    """True for a pre-activation z_k: a node named z, z1, z_2 or ending in .z; a sum that feeds
-    an activation (sigmoid, tanh, relu; children: the nodes using it), as a neuron's weighted sum
-    does; or an nn neuron's output that is a sum (a linear neuron's output is its weighted sum)."""
+    """True for a pre-activation z_k: any node that feeds an activation (children: the nodes
+    using it), whatever op made it (the course's z1 = w1*x as well as a neuron's weighted sum);
+    a node named z, z1, z_2 or ending in .z; or an nn neuron's output that is a sum (a linear
+    neuron's output is its weighted sum)."""
+    if any(is_activation(c) for c in children):
+        return bool(node.op)
     if _Z_NAME.fullmatch(name) or name.endswith(".z"):
         return True
-    if node.op != "+":
-        return False
-    if _NEURON_NAME.fullmatch(name):
-        return True
-    return any(c.op in ACTIVATIONS and len(c.parents) == 1 for c in children)
+    return node.op == "+" and bool(_NEURON_NAME.fullmatch(name))
+
+
+def layer_positions(order: Sequence[Value]) -> dict[Value, int]:
+    """For each node, 1 + the most activations on a path from a leaf up to it (excluding
+    itself): the layer a pre-activation z_k belongs to, k, counted from the input side (z1 =
+    w1*x is 1, z2 = w2*sigmoid(z1) is 2), whatever the nodes are named."""
+    depth: dict[Value, int] = {}
+    for n in order:
+        depth[n] = max((depth[p] + is_activation(p) for p in n.parents), default=1)
+    return depth
 
 
 # ---------------------------------------------------------------------------------------------
@@ -100,19 +146,26 @@ class _Writer:
     """The lines of an explanation: the paths when few, then the deltas and the nodes where
     paths meet, one line each: d root / d n = the sum over the segments of paths into n."""
 
-    def __init__(self, g: PathGraph) -> None:
+    def __init__(self, g: PathGraph, layers: Mapping[Value, int]) -> None:
         self.g = g
         names = g.names
         self.R = atom(names[g.root])
+        self.dR = d(names[g.root])
         kinds = names.kind if isinstance(names, Names) else (
             lambda n: "label" if n.label else "op")
         order = g.order
+        found = [n for n in reversed(order)  # root side first
+                 if n is not g.root and is_preactivation(n, names[n],
+                                                         [c for c, _ in g.children[n]])]
+        # One pre-activation per layer (the course's chain): delta_k, k its layer, whatever its
+        # name; several in a layer (an MLP): each delta named after its neuron or node.
+        self.by_layer = len({layers[z] for z in found}) == len(found)
+        self.layer = {z: layers[z] for z in found}
         self.deltas: dict[Value, str] = {}
         taken = set(names.values())
-        for n in reversed(order):  # root side first
-            if n is not g.root and is_preactivation(n, names[n], [c for c, _ in g.children[n]]):
-                self.deltas[n] = self._delta_name(n, kinds, taken)
-                taken.add(self.deltas[n])
+        for z in found:
+            self.deltas[z] = self._delta_name(z, kinds, taken)
+            taken.add(self.deltas[z])
         self.grouped = g.count > MAX_LISTED
         # below_delta[n]: some path from a pre-activation comes down to n
         below_delta: dict[Value, bool] = {}
@@ -125,10 +178,10 @@ class _Writer:
             elif n is g.root or n is g.node:
                 continue
             elif self.grouped and len(g.children[n]) >= 2:  # where paths meet
-                anchors[n] = f"d{self.R}/d{atom(names[n])}"
-            elif (kinds(n) != "op" and not below_delta[n]
+                anchors[n] = f"{self.dR}/{d(names[n])}"
+            elif (kinds(n) in ("label", "variable") and not below_delta[n]
                   and any(p in self.deltas for p, _, _ in g.edges[n])):
-                anchors[n] = f"d{self.R}/d{atom(names[n])}"  # dC/dy_hat, above the top delta
+                anchors[n] = f"{self.dR}/{d(names[n])}"  # dC/dy_hat, above the top delta
         self.anchors = anchors
         self.collapse = {n for n in anchors if n not in self.deltas and n is not g.root
                          and not self.grouped}
@@ -139,14 +192,16 @@ class _Writer:
 
     def _delta_name(self, z: Value, kinds: Any, taken: set[str]) -> str:
         name = self.g.names[z]
-        m = _Z_NAME.fullmatch(name)
-        if m:
-            wanted = "delta" + (m.group(1) or "")
+        if self.by_layer:
+            wanted = f"delta{self.layer[z]}"
         elif name.endswith(".z"):
             wanted = f"delta({atom(name[:-2])})"
+        elif _Z_NAME.fullmatch(name):
+            wanted = f"delta({name})"
         else:
-            act = [c for c, _ in self.g.children[z] if c.op in ACTIVATIONS and kinds(c) != "op"]
-            base = self.g.names[act[0]] if kinds(z) == "op" and act else name
+            act = [c for c, _ in self.g.children[z]
+                   if is_activation(c) and kinds(c) in ("label", "variable")]
+            base = self.g.names[act[0]] if kinds(z) not in ("label", "variable") and act else name
             wanted = f"delta({atom(base)})"
         if wanted in taken:
             wanted = f"delta({atom(name)})"
@@ -201,7 +256,7 @@ class _Writer:
         count = sum(1 if c in self.anchors else self.free[c] for c, _ in self.g.children[n])
         shown = count if count <= MAX_LISTED else 3
         terms = [self.term(a, fs) for a, fs in self.segments(n, shown)]
-        more = f" + ... {count - shown} more terms" if shown < count else ""
+        more = f" + ... {count_text(count - shown)} more terms" if shown < count else ""
         names = " + ".join(t[0] for t in terms) + more
         numbers = " + ".join(t[1] for t in terms) + more
         value = format_number(self.g.up[n])
@@ -214,9 +269,9 @@ class _Writer:
 
     # -- the whole text ----------------------------------------------------------------------
     def lines(self) -> list[str]:
-        g, R = self.g, self.R
+        g, R, dR = self.g, self.R, self.dR
         T = atom(g.names[g.node])
-        lhs = f"d{R}/d{T}"
+        lhs = f"{dR}/{d(g.names[g.node])}"
         total = format_number(g.up[g.node])
         if g.node is g.root:
             return [f"{lhs} = 1: the derivative of {R} with respect to itself (the seed of "
@@ -225,27 +280,29 @@ class _Writer:
             head = (f"{lhs} = {total}, the product of the local derivatives along the one path "
                     f"from {R} down to {T}:")
         else:
-            head = (f"{lhs} = {total}, the sum over {g.count} paths from {R} down to {T} "
+            head = (f"{lhs} = {total}, the sum over {count_text(g.count)} paths from {R} down "
+                    f"to {T} "
                     f"of the product of the local derivatives along each"
                     + (", grouped by the nodes they share:" if self.grouped else ":"))
         out = [head]
         if not self.grouped:
             out.extend(self.path_lines(lhs))
         if self.deltas or self.grouped:
-            zs = [g.names[z] for z in self.deltas]
-            if self.deltas and all(_Z_NAME.fullmatch(z) for z in zs):  # the course's z1, z2
-                out.append(f"With delta_k = d{R}/dz_k at the pre-activations "
-                           f"{elide([atom(z) for z in zs], ', ', 8)}:")
+            if self.deltas and self.by_layer:  # the course's chain: z1, z2, one per layer
+                zs = [f"z{self.layer[z]}" if g.names[z] == f"z{self.layer[z]}" else
+                      f"z{self.layer[z]} = {printable(g.names[z])}" for z in self.deltas]
+                out.append(f"With delta_k = {dR}/dz_k at the pre-activations "
+                           f"{elide(zs, ', ', 8)}:")
             elif self.deltas:
-                out.append(f"With a delta = d{R}/dz at each pre-activation z (a weighted sum "
-                           f"that feeds an activation):")
+                out.append(f"With a delta = {dR}/dz at each pre-activation z (a node that feeds "
+                           f"an activation, as a weighted sum does):")
             else:
                 out.append("Where the paths meet:")
             defs = []
             for n, name in self.anchors.items():
                 if n is g.root:
                     continue
-                lhs_n = f"{name} = d{R}/d{atom(g.names[n])}" if n in self.deltas else name
+                lhs_n = f"{name} = {dR}/{d(g.names[n])}" if n in self.deltas else name
                 defs.append((name, self.line(n, lhs_n)))
             if g.node not in self.anchors:
                 defs.append((lhs, self.line(g.node, lhs)))
@@ -301,21 +358,31 @@ def path_nodes(path: Path, names: Mapping[Value, str]) -> list[str]:
 def explain(root: Value, node: Value, *, names: Mapping[Value, str] | None = None) -> Explanation:
     """d root / d node spelled out: the sum over every path from root down to node of the
     product of the local derivatives along it, each named and with its number, factored with
-    deltas (delta = dC/dz) at pre-activations, as the course writes back-propagation.
+    deltas (`delta_k = dC/dz_k`) at pre-activations, as the course writes back-propagation.
 
-    For the two-node network, print(explain(C, net.w1)) ends with
+    A pre-activation is any node that feeds an activation (sigmoid, tanh, relu, or a primitive
+    registered with `activation=True`), whatever op made it, so the course's bias-free network
+    (`z1 = w1*x, a1 = sigmoid(z1), z2 = w2*a1, y_hat = sigmoid(z2)`) ends with
 
-        dC/dy_hat = 2*sub#10 = 0.2891
-        delta2 = dC/dz2 = dC/dy_hat * sigmoid'(z2) = 0.2891 * 0.2258 = 0.0653
-        delta1 = dC/dz1 = delta2 * w2 * sigmoid'(z1) = 0.0653 * -1.2000 * 0.1683 = -0.0132
-        dC/dw1 = delta1 * x = -0.0132 * 1.5000 = -0.0198
+        dC/dy_hat = 2*(y_hat - 0.2) = 0.1690
+        delta2 = dC/dz2 = dC/dy_hat * sigmoid'(z2) = 0.1690 * 0.2036 = 0.0344
+        delta1 = dC/dz1 = delta2 * w2 * sigmoid'(z1) = 0.0344 * -1.2000 * 0.1779 = -0.007344
+        dC/dw1 = delta1 * x = -0.007344 * 1.5000 = -0.0110
 
-    str() of the result is those few lines; .total is the engine's gradient, bit for bit; .paths
-    the paths (each with .nodes, .factors, .product) and .count how many; .deltas the deltas.
-    Up to 8 paths are listed; more are grouped by the nodes they share (counted, never all
-    listed).  Nodes are named by their labels, else the caller's variables (C, y_hat, a1), else
-    op#position; names (node -> name, e.g. a stepper's) overrides them.  A node root does not
-    depend on has derivative 0, and the text says so.  Reads the graph only: no .grad changes.
+    With one pre-activation per layer, k is its layer counted from the input, whatever it is
+    called (p and q give `delta1 = dC/dp`); with several (an MLP), each delta is named after its
+    neuron, `delta(layers.0.neurons.3)`.  Each factor's text comes from its op's entry in the
+    registry of primitives (`softplus'(z)` for a user's softplus).
+
+    `str()` of the result is those few lines; in Jupyter it shows as typeset math
+    (`_repr_markdown_`, `_repr_latex_`; nothing fetched).  `.total` is the engine's gradient, bit
+    for bit; `.paths` the paths (each with .nodes, .factors, .product); `.count` how many (an int
+    of any size, printed in scientific form beyond `10**4300`; `len(.paths)` up to sys.maxsize);
+    `.deltas` the deltas.  Up to 8 paths are listed; more are grouped by the nodes they share
+    (counted, never all listed).  Nodes are named as in every view (autograd.names: label, else
+    the caller's variable, else the short expression `w1*x`, else `op#position`); names (node ->
+    name, e.g. a stepper's) overrides them.  A node root does not depend on has derivative 0,
+    and the text says so.  Reads the graph only: no .grad changes.
     """
     scope = caller_scope()
     if not isinstance(root, Value):
@@ -338,6 +405,7 @@ def explain(root: Value, node: Value, *, names: Mapping[Value, str] | None = Non
             merged = Names()
             merged.update(all_names)
             merged.kinds.update(all_names.kinds)
+            merged.op_names, merged.constants = all_names.op_names, all_names.constants
             merged.update((n, str(name)) for n, name in names.items() if n in merged)
             all_names = merged
             taken: dict[str, Value] = {}
@@ -349,7 +417,7 @@ def explain(root: Value, node: Value, *, names: Mapping[Value, str] | None = Non
     if node not in all_names:
         return _unrelated(root, node, all_names, scope)
     g = PathGraph(root, node, all_names, scope, order)
-    writer = _Writer(g)
+    writer = _Writer(g, layer_positions(order))
     lines = writer.lines()
     deltas = tuple(Delta(name, z, g.up[z]) for z, name in writer.deltas.items())
     paths: Paths = Paths(g)
@@ -363,7 +431,7 @@ def _unrelated(root: Value, node: Value, names: Mapping[Value, str],
     name = node.label or next((v for v, o in scope.items() if o is node and not v.startswith("_")),
                               "")
     if name:
-        head = f"d{R}/d{atom(name)} = 0: {R} does not depend on {atom(name)}"
+        head = f"{d(names[root])}/{d(name)} = 0: {R} does not depend on {atom(name)}"
     else:
         head = f"0: {R} does not depend on {node!r}"
     lines = [f"{head}; it is not in {R}'s graph, so no path leads from {R} down to it."]

@@ -13,10 +13,21 @@ serves backward(); grad(create_graph=True) then says which op needs a generic ru
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from . import value as _value
 from .value import primitive
 
-__all__ = ["primitive", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs"]
+__all__ = ["primitive", "activations", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid",
+           "relu", "abs"]
+
+
+def activations() -> dict[str, Callable[..., Any]]:
+    """The activations the registry holds, name -> function, in the order they were registered:
+    tanh, sigmoid, relu, and every primitive registered with activation=True (nn's Neuron takes
+    any of them by name; explain factors with deltas at the node feeding one)."""
+    return {name: p.function for name, p in _value.PRIMITIVES.items() if p.activation}
 
 exp = _value.exp
 log = _value.log

@@ -12,18 +12,18 @@ explain() writes its text from it; nothing here touches .grad.
 from __future__ import annotations
 
 import math
-import re
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, overload
 
 from ._util import format_number
-from .names import kind
-from .value import Value
+from .engine import Sweep
+from .names import Names, atom, constant_text, d, kind
+from .value import PRIMITIVES, Value
 
-__all__ = ["Factor", "Path", "PathGraph", "Paths", "atom", "elide", "plural"]
+__all__ = ["Factor", "Path", "PathGraph", "Paths", "atom", "count_text", "elide", "plural"]
 
 MAX_FACTORS = 12         # factors written out in one product; more are elided in the middle
-_ATOM = re.compile(r"[\w.#']+")
 
 # ---------------------------------------------------------------------------------------------
 # A path and its factors.
@@ -63,16 +63,30 @@ class Path(NamedTuple):
 
 
 class Paths(Sequence[Path]):
-    """Every path from root down to node, made on demand: len() says how many (found by
-    counting, so a graph with 2**60 paths is fine; Explanation.count has the number even beyond
-    sys.maxsize); index or iterate to get them, in order (at each node, parents in operand order)."""
+    """Every path from root down to node, made on demand: .size says how many (found by
+    counting, an int of any size: a graph may have 2**200 paths; Explanation.count is the
+    same), and so does len() while it fits in a Python index (up to sys.maxsize; beyond, len()
+    is a ValueError that points at .size); index (any int) or iterate to get them, in order
+    (at each node, parents in operand order)."""
 
     def __init__(self, graph: PathGraph) -> None:
         self._graph = graph
         self._count: int = graph.count
 
-    def __len__(self) -> int:
+    @property
+    def size(self) -> int:
+        """How many paths (an int of any size)."""
         return self._count
+
+    def __len__(self) -> int:
+        if self._count > sys.maxsize:
+            raise ValueError(f"there are {count_text(self._count)} paths, more than len() can "
+                             f"return; .size (and the explanation's .count) has the number, "
+                             f"an int of any size")
+        return self._count
+
+    def __bool__(self) -> bool:
+        return self._count > 0
 
     @overload
     def __getitem__(self, i: int) -> Path: ...
@@ -81,12 +95,14 @@ class Paths(Sequence[Path]):
 
     def __getitem__(self, i: int | slice) -> Path | list[Path]:
         if isinstance(i, slice):
-            return [self._graph.path(k) for k in range(*i.indices(self._count))]
+            start, stop, step = i.indices(self._count)  # any size: no len() involved
+            return [self._graph.path(k) for k in range(start, stop, step)]
         if not isinstance(i, int) or isinstance(i, bool):
             raise TypeError(f"paths are indexed by int, got {type(i).__name__}")
         k = i + self._count if i < 0 else i
         if not 0 <= k < self._count:
-            raise IndexError(f"path index {i} out of range: there are {self._count} paths")
+            raise IndexError(f"path index {i} out of range: there are "
+                             f"{count_text(self._count)} paths")
         return self._graph.path(k)
 
     def __iter__(self) -> Iterator[Path]:
@@ -94,7 +110,7 @@ class Paths(Sequence[Path]):
             yield self._graph.path(k)
 
     def __repr__(self) -> str:
-        return f"<{plural(self._count, 'path')}>"
+        return f"<{count_text(self._count)} path{'s' * (self._count != 1)}>"
 
 
 class PathGraph:
@@ -104,8 +120,11 @@ class PathGraph:
     def __init__(self, root: Value, node: Value, names: Mapping[Value, str],
                  scope: Mapping[str, Any], order: list[Value]) -> None:
         self.root, self.node, self.names = root, node, names
-        self._constants = {id(obj): var for var, obj in reversed(list(scope.items()))
-                           if type(obj) is float and not var.startswith("_")}
+        if isinstance(names, Names) and names.constants:
+            self._constants = names.constants  # the view's own (the stepper's frame)
+        else:
+            self._constants = {id(obj): var for var, obj in reversed(list(scope.items()))
+                               if type(obj) is float and not var.startswith("_")}
         on: set[Value] = set()
         edges: dict[Value, list[tuple[Value, int, float]]] = {}
         self.order: list[Value] = []  # parents first, root last
@@ -129,13 +148,14 @@ class PathGraph:
             for p, i, _ in edges[n]:
                 children[p].append((n, i))
         self.children = children  # children[n]: (child, index) for each edge into n
-        # The engine's pass restricted to these nodes: every child of a node here is here too, so
-        # the sums are the engine's, in the engine's order (reversed topological, operand order).
-        up: dict[Value, float] = {root: 1.0} if root in on else {}
-        for n in reversed(kept):
-            g = up[n]
-            for p, _, d in edges[n]:
-                up[p] = up.get(p, 0.0) + d * g
+        # The engine's pass (its Sweep) over these nodes: every child of a node here is here too,
+        # so the sums are the engine's, in the engine's order, bit for bit.
+        up: dict[Value, float] = {}
+        if root in on:
+            sweep = Sweep(root, 1.0, kept)
+            for _ in sweep:
+                pass
+            up = sweep.upstream
         self.up = up
         below: dict[Value, int] = {}  # number of paths from each node down to node
         for n in kept:
@@ -153,40 +173,30 @@ class PathGraph:
         parent = child.parents[index]
         return Factor(child, parent, index, self.factor_name(child, index), local)
 
-    def operand_name(self, x: Any) -> str:
-        if isinstance(x, Value):
-            return atom(self.names[x])
-        var = self._constants.get(id(x))  # the user's variable holding this very float
-        if var is not None:
-            return var
-        return "nan" if math.isnan(x) else f"{x:g}"
-
     def factor_name(self, child: Value, index: int) -> str:
-        """d child / d child.parents[index], written by the rule of child's op."""
-        op, operands = child.op, child.operands
-        if op == "+":
-            return "1"
-        if len(operands) == 1:
-            a = self.operand_name(operands[0])
-            rule = _UNARY.get(op)
-            return rule.format(a=a) if rule else f"{op}'({a})"
+        """d child / d child.parents[index], written by the text its op's registry entry gives."""
+        operands = child.operands
         # which operand the parent is: constants (floats) are operands but not parents
         position = index if isinstance(operands[0], Value) else 1
-        if op == "-":
-            return "1" if position == 0 else "-1"
-        if op == "*":
-            return self.operand_name(operands[1 - position])
-        a, b = self.operand_name(operands[0]), self.operand_name(operands[1])
-        if op == "/":
-            return f"1/{b}" if position == 0 else f"-{a}/{b}**2"
-        if op == "**":
-            if position == 1:
-                return f"{a}**{b}*log({a})"
-            n = operands[1]
-            if isinstance(n, Value):
-                return f"{b}*{a}**({b}-1)"
-            return "1" if n == 1 else f"{b}*{a}" if n == 2 else f"{b}*{a}**{n - 1:g}"
-        return f"d{atom(self.names[child])}/d{(a, b)[position]}"
+        p = PRIMITIVES.get(child.op)
+        raw = [self.names[x] if isinstance(x, Value) else constant_text(x, self._constants)
+               for x in operands] + [""]
+        a, b = atom(raw[0]), atom(raw[1]) if raw[1] else ""
+        if p is None or position >= len(p.factors):
+            return f"{child.op}'({a})"
+        template = p.factors[position]
+        if callable(template):
+            return str(template(a, b, operands))
+        out = self.names[child]
+        fields = {"a": a, "b": b, "out": atom(out), "d_out": d(out), "d_a": d(raw[0]),
+                  "d_b": d(raw[1]) if raw[1] else ""}
+        for key in ("a", "b"):  # sigmoid'({a}) needs no second pair: sigmoid'(w1*x)
+            if fields[key].startswith("("):
+                template = template.replace(f"({{{key}}})", f"{{{key}}}")
+        try:
+            return template.format_map(fields)
+        except (KeyError, IndexError, ValueError):  # a user's text with other braces
+            return template
 
     def path(self, k: int) -> Path:
         """The k-th path from root down to node (0 <= k < count), found by counting."""
@@ -198,33 +208,16 @@ class PathGraph:
                 if k < self.below[edge[0]]:
                     break
                 k -= self.below[edge[0]]
-            p, i, d = edge
-            factors.append(self.factor(n, i, d))
-            product = d * product
+            p, i, local = edge
+            factors.append(self.factor(n, i, local))
+            product = local * product
             nodes.append(p)
             n = p
         return Path(tuple(nodes), tuple(factors), product, self.names)
 
 
-_UNARY = {
-    "neg": "-1", "abs": "sign({a})", "exp": "exp({a})", "log": "1/{a}",
-    "sqrt": "1/(2*sqrt({a}))", "sin": "cos({a})", "cos": "-sin({a})",
-    "sigmoid": "sigmoid'({a})", "tanh": "tanh'({a})", "relu": "relu'({a})",
-}
-
-
 # ---------------------------------------------------------------------------------------------
-# Writing names and products.
-
-def atom(name: str) -> str:
-    """name as one factor of a product: escaped where not printable, in parentheses unless it
-    is one word (y_hat, layers.0.w.1, mul#6)."""
-    if not name.isprintable():
-        name = "".join(c if c.isprintable() else c.encode("unicode_escape",
-                                                          "backslashreplace").decode("ascii")
-                       for c in name)
-    return name if _ATOM.fullmatch(name) else f"({name})"
-
+# Writing products and counts.
 
 def elide(items: Sequence[str], sep: str, limit: int = MAX_FACTORS) -> str:
     if len(items) <= limit:
@@ -234,4 +227,22 @@ def elide(items: Sequence[str], sep: str, limit: int = MAX_FACTORS) -> str:
 
 
 def plural(k: int, word: str) -> str:
-    return f"{k} {word}{'s' * (k != 1)}"
+    return f"{count_text(k)} {word}{'s' * (k != 1)}"
+
+
+_DECIMAL_LIMIT = 10**4300
+
+
+def count_text(k: int) -> str:
+    """A count of any size as a person reads it: 12, 1048576; beyond 10**4300 (where Python
+    refuses to write an int in decimal) in scientific form, 2.0e+5000 (from the bits, so exact
+    to the digits shown)."""
+    if k < _DECIMAL_LIMIT:
+        return str(k)
+    shift = k.bit_length() - 64
+    exponent10 = math.log10(k >> shift) + shift * math.log10(2)
+    e = math.floor(exponent10)
+    mantissa = 10 ** (exponent10 - e)
+    if mantissa >= 9.995:
+        mantissa, e = 1.0, e + 1
+    return f"{mantissa:.2f}e+{e}"

@@ -17,15 +17,14 @@ import copyreg
 import math
 import operator
 import threading
-from collections import deque
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from . import copies as _copies
 from . import graph, ieee
-from ._util import as_float, describe, same_functions
+from ._util import as_float, describe, power_text, same_functions
 
-__all__ = ["Value", "Primitive", "PRIMITIVES", "primitive", "methods", "write", "div", "power",
+__all__ = ["Value", "Primitive", "PRIMITIVES", "primitive", "methods", "div", "power",
            "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "absolute", "step",
            "sign", "mul0", "log_base", "inv_base", "xlogy", "xpowy", "powlog", "strict"]
 
@@ -48,13 +47,17 @@ _step, _sign, _mul0, _log_base, _inv_base = ieee.step, ieee.sign, ieee.mul0, iee
 
 class Primitive(NamedTuple):
     """One op: name (Value.op), forward (on floats), rules (d out / d each operand, as rule(a, out)
-    or rule(a, b, out)), function (floats in: a float; Values in: a node), doc, stop_gradient."""
+    or rule(a, b, out)), function (floats in: a float; Values in: a node), doc (its help), factors
+    (explain's text of each d out / d operand), activation (sigmoid tanh relu: nn's choices) and
+    stop_gradient (rules that are not forward's slope on purpose: check_graph skips the op)."""
 
     name: str
     forward: Callable[..., float]
     rules: tuple[Callable[..., Any], ...]
     function: Callable[..., Any]
     doc: str = ""
+    factors: tuple[Any, ...] = ()  # str templates, or functions (a, b, operands) -> str
+    activation: bool = False
     stop_gradient: bool = False
 
 
@@ -62,13 +65,17 @@ PRIMITIVES: dict[str, Primitive] = {}
 _copies.registered = PRIMITIVES  # so that loading a pickle can name an op not registered
 
 
-def primitive(name: str, forward: Callable[..., float], *rules: Callable[..., Any],
-              doc: str = "", stop_gradient: bool = False) -> Callable[..., Any]:
+def primitive(name: str, forward: Callable[..., float], *rules: Callable[..., Any], doc: str = "",
+              explain: Any = None, activation: bool = False,
+              stop_gradient: bool = False) -> Callable[..., Any]:
     """Register the op `name` (as every built-in op is) and return its function: numbers in,
     forward's float out; a Value in (either side), one node storing each rule's d out / d operand.
     forward takes 1 or 2 floats; rules are rule(a, out) or rule(a, b, out), one per operand.
     Written with + - * / ** and autograd.ops, a rule serves backward() and any order of grad().
     The same code run again (a notebook cell) registers it anew; other code is a ValueError.
+    explain: explain's text of each d out / d operand, a template over the operands' names {a}
+    {b}, the node's {out} and their differentials {d_a} {d_b} {d_out} (name'({a}) by default:
+    softplus'(z)).  activation=True: nn's Neuron may apply it and explain gives deltas.
     stop_gradient=True: the rules are not forward's slope, on purpose (softmax's shift, slope 0);
     check_graph skips the op and says so."""
     if not isinstance(name, str) or not name:
@@ -79,7 +86,14 @@ def primitive(name: str, forward: Callable[..., float], *rules: Callable[..., An
     if not callable(forward) or len(rules) not in (1, 2) or not all(map(callable, rules)):
         raise TypeError(f"primitive({name!r}, forward, *derivatives) needs functions: forward "
                         f"and one derivative rule per operand (1 or 2), got {len(rules)} rules")
-    p = Primitive(name, forward, tuple(rules), forward, doc, bool(stop_gradient))
+    if explain is None:
+        factors: tuple[Any, ...] = ((f"{name}'({{a}})",) if len(rules) == 1 else
+                                           ("{d_out}/{d_a}", "{d_out}/{d_b}"))
+    elif len(factors := explain if isinstance(explain, tuple) else (explain,)) != len(rules):
+        raise TypeError(f"primitive({name!r}, ..., explain=...) takes one text per operand "
+                        f"({len(rules)}), got {describe(explain)}")
+    p = Primitive(name, forward, tuple(rules), forward, doc, factors, bool(activation),
+                  bool(stop_gradient))
     p = PRIMITIVES[name] = p._replace(function=_function(p))
     return p.function
 
@@ -255,10 +269,10 @@ def _compare(test: Callable[[float, float], bool], symbol: str) -> Callable[[Val
     return compare
 
 
-def _register(name: str, forward: Callable[..., float], *rules: Callable[..., Any],
-              doc: str) -> Any:
+def _register(name: str, forward: Callable[..., float], *rules: Callable[..., Any], doc: str,
+              explain: Any = None, activation: bool = False) -> Any:
     """primitive(...), returning the op's Value method (and the reflected one, binary ops)."""
-    primitive(name, forward, *rules, doc=doc)
+    primitive(name, forward, *rules, doc=doc, explain=explain, activation=activation)
     made = methods(PRIMITIVES[name])
     for method in made if isinstance(made, tuple) else (made,):
         method.__doc__ = doc
@@ -335,40 +349,44 @@ class Value:
     __add__, __radd__ = _register(
         "+", operator.add, lambda a, b, out: 1.0, lambda a, b, out: 1.0,
         doc="self + other as one node (a Value, int or float on either side); "
-            "d/dself = 1, d/dother = 1.")
+            "d/dself = 1, d/dother = 1.", explain=("1", "1"))
     __sub__, __rsub__ = _register(
         "-", operator.sub, lambda a, b, out: 1.0, lambda a, b, out: -1.0,
-        doc="self - other; d/dself = 1, d/dother = -1.")
+        doc="self - other; d/dself = 1, d/dother = -1.", explain=("1", "-1"))
     __mul__, __rmul__ = _register(
         "*", operator.mul, lambda a, b, out: b, lambda a, b, out: a,
-        doc="self * other; d/dself = other, d/dother = self.")
+        doc="self * other; d/dself = other, d/dother = self.", explain=("{b}", "{a}"))
     __truediv__, __rtruediv__ = _register(
         "/", _div, lambda a, b, out: div(1.0, b), lambda a, b, out: -div(out, b),
         doc="self / other (IEEE 754: x/0 is +-inf or nan, never raises); "
-            "d/dself = 1/other, d/dother = -self/other**2.")
+            "d/dself = 1/other, d/dother = -self/other**2.", explain=("1/{b}", "-{a}/{b}**2"))
     __pow__, __rpow__ = _register(
         "**", _pow, lambda a, b, out: xpowy(b, a, b - 1.0), lambda a, b, out: powlog(out, a, b),
         doc="`self ** other`; `Value ** Value` and `2 ** v` differentiate wrt base and exponent: "
             "d/dself = `other * self**(other-1)`, d/dother = `self**other * log(self)` "
-            "(0 where self = 0 and other >= 0, as in PyTorch).")
-    __neg__ = _register("neg", operator.neg, lambda a, out: -1.0, doc="-self; derivative -1.")
-    __abs__ = _register("abs", abs, lambda a, out: sign(a),
+            "(0 where self = 0 and other >= 0, as in PyTorch).",
+        explain=(lambda a, b, operands: power_text(a, b, operands[1]), "{a}**{b}*log({a})"))
+    __neg__ = _register("neg", operator.neg, lambda a, out: -1.0,
+                        doc="-self; derivative -1.", explain="-1")
+    __abs__ = _register("abs", abs, lambda a, out: sign(a), explain="sign({a})",
                         doc="abs(self); derivative sign(self) (0 at 0 and at nan, as in PyTorch).")
-    exp = _register("exp", _exp, lambda a, out: out,
+    exp = _register("exp", _exp, lambda a, out: out, explain="exp({a})",
                     doc="e**self (inf on overflow); derivative exp(self), its own value.")
     log = _register("log", _log, lambda a, out: div(1.0, a),
-                    doc="Natural log (-inf at 0, nan below); derivative 1/self.")
-    tanh = _register("tanh", math.tanh, lambda a, out: 1.0 - out * out,
+                    doc="Natural log (-inf at 0, nan below); derivative 1/self.", explain="1/{a}")
+    tanh = _register("tanh", math.tanh, lambda a, out: 1.0 - out * out, activation=True,
                      doc="tanh(self); derivative 1 - tanh(self)**2.")
-    sigmoid = _register("sigmoid", _sigmoid, lambda a, out: out * (1.0 - out),
+    sigmoid = _register("sigmoid", _sigmoid, lambda a, out: out * (1.0 - out), activation=True,
                         doc="1/(1+e**-self) as one node, numerically stable (1.0 at 1000, 0.0 at "
                             "-1000); derivative sigmoid * (1 - sigmoid), the course's sigmoid'(z).")
-    relu = _register("relu", _relu, lambda a, out: step(a),
+    relu = _register("relu", _relu, lambda a, out: step(a), activation=True,
                      doc="max(0, self); derivative 1 above 0, else 0 (0 at 0, as in PyTorch).")
-    sqrt = _register("sqrt", _sqrt, lambda a, out: div(0.5, out),
+    sqrt = _register("sqrt", _sqrt, lambda a, out: div(0.5, out), explain="1/(2*sqrt({a}))",
                      doc="sqrt(self) (nan below 0); derivative 1/(2*sqrt(self)).")
-    sin = _register("sin", _sin, lambda a, out: cos(a), doc="sin(self); derivative cos(self).")
-    cos = _register("cos", _cos, lambda a, out: -sin(a), doc="cos(self); derivative -sin(self).")
+    sin = _register("sin", _sin, lambda a, out: cos(a),
+                    doc="sin(self); derivative cos(self).", explain="cos({a})")
+    cos = _register("cos", _cos, lambda a, out: -sin(a),
+                    doc="cos(self); derivative -sin(self).", explain="-sin({a})")
 
     def __pos__(self) -> Value:
         """+v is v itself."""
@@ -432,10 +450,10 @@ class Value:
 step: Callable[..., Any]
 sign: Callable[..., Any]
 inv_base: Callable[..., Any]
-step = primitive("step", _step, lambda a, out: 0.0, doc=f"{_step.__doc__}  Slope 0.")
-sign = primitive("sign", _sign, lambda a, out: 0.0, doc=f"{_sign.__doc__}  Slope 0.")
+step = primitive("step", _step, lambda a, out: 0.0, doc=f"{_step.__doc__}  Slope 0.", explain="0")
+sign = primitive("sign", _sign, lambda a, out: 0.0, doc=f"{_sign.__doc__}  Slope 0.", explain="0")
 mul0 = primitive("mul0", _mul0, lambda x, y, out: y, lambda x, y, out: x,
-                 doc=f"{_mul0.__doc__}  Slopes y and x.")
+                 doc=f"{_mul0.__doc__}  Slopes y and x.", explain=("{b}", "{a}"))
 log_base = primitive("log_base", _log_base, lambda a, b, out: inv_base(a, b),
                      lambda a, b, out: 0.0, doc=f"{_log_base.__doc__}  Slopes inv_base, 0.")
 inv_base = primitive("inv_base", _inv_base, lambda a, b, out: -(out * out),
@@ -446,15 +464,3 @@ cos: Callable[..., Any]
 exp, log, sqrt, sin, cos, tanh, sigmoid, relu, absolute = (
     PRIMITIVES[n].function for n in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid",
                                      "relu", "abs"))
-
-
-_drain: Callable[[Any], None] = deque(maxlen=0).extend
-
-
-def write(nodes: list[Value], fields: list[str], numbers: list[Any]) -> None:
-    """Set field fields[i] ("data", "_da", "_db", "_r") of nodes[i] to numbers[i], every i, in
-    one C-level call: no bytecode runs in between, so neither a signal handler (Ctrl-C) nor
-    another thread can see it half done.  The Tape's one way of writing into a graph."""
-    _drain(map(setattr, nodes, fields, numbers))
-
-

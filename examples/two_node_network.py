@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     dC_dyhat = 2.0 * (y_hat.data - y)
     show("dC/dy_hat", "2*(y_hat - y)", dC_dyhat, net.y_hat.grad)
     show("sigmoid'(z2)", "y_hat*(1 - y_hat)", sigmoid_prime(y_hat.data))
-    show("a1", "", a1)
+    show("a1", "sigmoid(z1), from the forward pass", a1)
     delta2 = dC_dyhat * sigmoid_prime(y_hat.data)
     ok = show("delta2 = dC/dz2", "dC/dy_hat * sigmoid'(z2)", delta2, net.z2.grad)
     ok &= show("dC/dw2", "delta2 * a1", delta2 * a1, net.w2.grad)

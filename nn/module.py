@@ -11,17 +11,33 @@ import functools
 import numbers
 import random
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from typing import Any
 
 from autograd import Value
 from autograd._util import describe
+from autograd.ops import activations
 
 __all__ = ["ACTIVATIONS", "DEFAULT_SEED", "MLP", "Layer", "Module", "Neuron"]
 
-ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid")
-"""The names an `activation` can take: "linear" (the weighted sum itself), "relu" (max(0, z)),
-"tanh" and "sigmoid" (1 / (1 + e**-z)), each one graph node that every view names by it."""
+ACTIVATIONS = ("linear", *activations())
+"""The names an `activation` can take: "linear" (the weighted sum itself) and the activations of
+autograd's registry of primitives (autograd.ops.activations(): "tanh", "sigmoid" (1 / (1 + e**-z)),
+"relu" (max(0, z)), and any primitive registered with activation=True), each one graph node that
+every view names by it."""
+
+_APPLY: dict[str, Callable[..., Any]] = {}  # activation name -> its function, read from the registry
+
+
+def _apply(activation: str) -> Callable[..., Any] | None:
+    """The function of an activation (None for "linear"), as the registry has it."""
+    if activation == "linear":
+        return None
+    f = _APPLY.get(activation)
+    if f is None:
+        _APPLY.update(activations())
+        f = _APPLY[activation]
+    return f
 DEFAULT_SEED = 1337
 """The seed of the generator a module uses when it is given no `rng`, so runs are reproducible."""
 
@@ -45,8 +61,9 @@ def _check_count(n: Any, what: str) -> int:
 
 
 def _check_activation(activation: Any, what: str = "activation") -> str:
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"{what} must be one of {', '.join(map(repr, ACTIVATIONS))}, "
+    known = ("linear", *activations())
+    if not isinstance(activation, str) or activation not in known:
+        raise ValueError(f"{what} must be one of {', '.join(map(repr, known))}, "
                          f"got {activation!r}")
     return activation
 
@@ -164,6 +181,9 @@ class Module:
 def _as_inputs(x: Any, nin: int, who: str) -> list[Any]:
     if is_operand(x):
         x = [x]
+    if isinstance(x, (Mapping, Set, str, bytes)):  # a dict would give its keys, a set no order
+        raise TypeError(f"{who} takes a list of {nin} numbers or Values in order, got "
+                        f"{describe(x)}; write list(...) of its values")
     try:
         xs = list(x)
     except TypeError:
@@ -209,13 +229,9 @@ class Neuron(Module):
         act = self.b
         for wi, xi in zip(self.w, xs):
             act = act + wi * xi
-        activation = self._activation
-        if activation == "relu":
-            act = act.relu()
-        elif activation == "tanh":
-            act = act.tanh()
-        elif activation == "sigmoid":
-            act = act.sigmoid()
+        apply = _apply(self._activation)
+        if apply is not None:
+            act = apply(act)
         if self.name:
             act.label = self.name
         return act
@@ -253,9 +269,12 @@ class MLP(Module):
     """A multi-layer perceptron: MLP(2, [16, 16, 1]) has two hidden layers of 16 neurons and one output.
 
     activation (the hidden layers) and output_activation (the last layer) are each one of
-    "linear", "relu", "tanh", "sigmoid" (ACTIVATIONS).  Weights start uniform in [-1, 1], biases
-    at 0; with rng=None they come from random.Random(DEFAULT_SEED), a fixed seed (1337), so every
-    run builds the same model; pass rng=random.Random(seed) for another.  Calling it returns a
+    "linear", "relu", "tanh", "sigmoid" (ACTIVATIONS).  A one-layer MLP (MLP(2, [3])) has no
+    hidden layer: its one layer is the output layer and uses output_activation; an activation
+    other than the default given to it is a ValueError that says to use output_activation.
+    Weights start uniform in [-1, 1], biases at 0; with rng=None they come from
+    random.Random(DEFAULT_SEED), a fixed seed (1337), so every run builds the same model; pass
+    rng=random.Random(seed) for another.  Calling it returns a
     Value when the last layer has one neuron, else a list.
     """
 
@@ -271,8 +290,16 @@ class MLP(Module):
             _check_count(n, f"nouts[{i}]")
         _check_activation(activation)
         _check_activation(output_activation, "output_activation")
+        if len(nouts) == 1 and activation != "tanh":
+            raise ValueError(f"MLP({nin}, {list(nouts)}) has one layer, the output layer, and no "
+                             f"hidden layer for activation={activation!r}; use "
+                             f"output_activation={activation!r}")
         rng = _check_rng(rng)
         sizes = [nin, *nouts]
+        self.activation: str = activation
+        """The hidden layers' activation (unused by a one-layer MLP)."""
+        self.output_activation: str = output_activation
+        """The last layer's activation."""
         last = len(nouts) - 1
         self.nin, self.nouts = nin, list(nouts)
         self.layers: list[Layer] = [Layer(sizes[i], sizes[i + 1],
@@ -289,6 +316,5 @@ class MLP(Module):
         return out[0] if len(out) == 1 else out
 
     def __repr__(self) -> str:
-        acts = self.layers[0].neurons[0].activation, self.layers[-1].neurons[0].activation
-        return (f"MLP({self.nin}, {self.nouts}, activation={acts[0]!r}, "
-                f"output_activation={acts[1]!r})")
+        return (f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
+                f"output_activation={self.output_activation!r})")

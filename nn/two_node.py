@@ -55,9 +55,13 @@ class TwoNodeNetwork(Module):
         self._z1 = self._a1 = self._z2 = self._y_hat = None
 
     def __call__(self, x: float | Value) -> Value:
-        """The forward pass on one input x (a number or a Value): y_hat, a Value."""
+        """The forward pass on one input x (a number or a Value): y_hat, a Value.  A number
+        becomes a leaf labelled x, so every view says x as the course does; a Value is used as
+        it is (its own label or your variable names it)."""
         if not is_operand(x):
             raise TypeError(f"TwoNodeNetwork takes one number or Value x, got {describe(x)}")
+        if not isinstance(x, Value):
+            x = Value(x, label="x")  # the course's input: every view writes it x
         z1 = self.w1 * x + self.b1
         z1.label = "z1"
         a1 = z1.sigmoid()

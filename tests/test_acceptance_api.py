@@ -656,7 +656,7 @@ def test_names_after_the_users_variables_the_same_in_every_view(tmp_path):
     C = x * w
     y_hat = C.tanh()
     loss = y_hat + x * 2.0
-    want = ["x", "w", "C", "y_hat", "mul#4", "loss"]
+    want = ["x", "w", "C", "y_hat", "x*2", "loss"]  # x*2: the short expression, as the course
     assert [n["name"] for n in to_json(loss)["nodes"]] == want
     steps = backward_steps(loss)
     assert [steps.names[n] for n in steps.nodes] == want[::-1]
@@ -666,8 +666,8 @@ def test_names_after_the_users_variables_the_same_in_every_view(tmp_path):
     page = save_html(loss, tmp_path / "p.html").read_text(encoding="utf-8")
     assert [n["name"] for n in embedded(page)["trace"]["nodes"]] == want
     first = str(next(iter(backward_steps(loss))))
-    assert first.startswith("dloss/dy_hat += dloss/dloss * dloss/dy_hat")
-    assert "dloss/dx" in str(explain(loss, x)) and "y_hat" in str(explain(loss, x))
+    assert first.startswith("d(loss)/d(loss) = 1; d(loss)/dy_hat += d(loss)/d(loss) * d(loss)/dy_hat")
+    assert "d(loss)/dx" in str(explain(loss, x)) and "y_hat" in str(explain(loss, x))
     assert [v.label for v in (x, w, C, y_hat, loss)] == [""] * 5
 
 
@@ -1047,7 +1047,7 @@ def test_stepper_list_where_help_explain(stepper):
     for c in ("n(ext)", "c(ontinue)", "b(reak)", "p(rint)", "l(ist)", "w(here)", "g(raph)",
               "h(elp)", "q(uit)", "back", "e(xplain)"):
         assert c in helptext
-    assert "dloss/dx" in cmd(stepper, "e x")
+    assert "d(loss)/dx" in cmd(stepper, "e x")
 
 
 def test_stepper_graph_writes_an_svg(stepper, tmp_path):
@@ -1062,7 +1062,7 @@ def test_stepper_unknown_command_is_one_line(stepper):
 
 def test_stepper_tab_completes_commands_labels_and_names(stepper):
     stepper.send("expl\t")
-    assert "dloss/dloss" in cmd(stepper, "")
+    assert "d(loss)/d(loss)" in cmd(stepper, "")
     stepper.send("p w1.gr\t")
     assert cmd(stepper, "").strip() == "0.0"
     stepper.send("b od\t")

@@ -712,3 +712,24 @@ def test_the_import_cycle_check_can_fail(tmp_path):
     (tmp_path / "a.py").write_text("from . import b\nif X:\n    from . import c\n")
     assert module_level_imports(tmp_path / "a.py", "autograd.a") == {"autograd", "autograd.b"}
     assert find_cycles({"v": {"e"}, "e": {"m"}, "m": {"v"}, "g": set()}) == [["e", "m", "v", "e"]]
+
+
+def test_a_grad_that_is_not_a_number_is_a_type_error_naming_the_node_and_the_rest_is_applied():
+    p, q = Value(2.0), Value(3.0, "q")
+    out = p * q + q
+    p.grad = None  # the PyTorch idiom for "no gradient yet"
+    with pytest.raises(TypeError, match=r"p\.grad is NoneType None; set it to 0\.0"):
+        out.backward()
+    assert q.grad == 2.0 + 1.0 and p.grad is None
+
+
+def test_a_tape_backward_into_a_grad_that_is_not_a_number_names_the_leaf():
+    from autograd import Tape
+
+    w, x = Value(2.0, "w"), Value(3.0, "x")
+    loss = (w * x).tanh()
+    tape = Tape(loss)
+    w.grad = None
+    with pytest.raises(TypeError, match=r"w\.grad is NoneType None"):
+        tape.backward()
+    assert x.grad == grad(loss, [x])[0].data and w.grad is None

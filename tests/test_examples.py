@@ -110,7 +110,7 @@ def test_digits_learns_the_held_out_images(tmp_path):
     shown = re.search(r"^its loss: (\S+) \(tape.losses\[3\] = (\S+)\)$", result.stdout, flags=re.M)
     assert shown and shown.group(1) == shown.group(2)
     assert re.search(r"^test image 3: a \d, read as \d$", result.stdout, flags=re.M)
-    assert "dloss/dlayers.1.neurons." in result.stdout  # explain() of the loss wrt one weight
+    assert "d(loss)/dlayers.1.neurons." in result.stdout  # explain() of the loss wrt one weight
     assert (tmp_path / "digits_test_3.html").stat().st_size > 10_000
 
 

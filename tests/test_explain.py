@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from autograd import Value, backward_steps, grad
 from autograd._util import format_number as fmt
 from autograd.explain import MAX_LISTED, explain
+from autograd.names import atom, d
 from nn import MLP, Neuron, TwoNodeNetwork
 
 
@@ -79,7 +80,7 @@ def test_two_node_dC_dw2_is_the_path_product_and_delta2_times_a1():
     assert (f"dC/dw2 = dC/dy_hat * sigmoid'(z2) * a1 = {fmt(h['dC/dy_hat'])} * "
             f"{fmt(h['ds2'])} * {fmt(h['a1'])} = {fmt(h['dC/dw2'])}") in text
     assert f"dC/dw2 = delta2 * a1 = {fmt(h['delta2'])} * {fmt(h['a1'])} = {fmt(h['dC/dw2'])}" in text
-    assert "dC/dy_hat = 2*sub#" in text
+    assert "dC/dy_hat = 2*(y_hat - Y) = " in text  # a constant is named after its variable
 
 
 def test_two_node_deltas_are_dC_dz_at_z1_and_z2():
@@ -199,14 +200,15 @@ def test_on_random_graphs_the_first_line_gives_the_total_and_the_last_line_ends_
     e = explain(root, node)
     lines = str(e).splitlines()
     R, T = e.names[root], e.names.get(node, node.label or "node")  # outside: label, else our variable
+    dR, dT = d(R), d(T)
     if node is root:
-        seed = f"d{R}/d{R} = 1: the derivative of {R} with respect to itself (the seed of "
+        seed = f"{dR}/{dR} = 1: the derivative of {atom(R)} with respect to itself (the seed of "
         assert lines == [seed + "back-propagation)"]
     elif e.count == 0:
-        assert lines[0].startswith(f"d{R}/d{T} = 0: {R} does not depend on {T}")
+        assert lines[0].startswith(f"{dR}/{dT} = 0: {atom(R)} does not depend on {atom(T)}")
     else:
-        assert lines[0].startswith(f"d{R}/d{T} = {fmt(e.total)}, the ")
-        assert lines[-1].startswith(f"  d{R}/d{T} = ") or lines[-1].startswith("  delta")
+        assert lines[0].startswith(f"{dR}/{dT} = {fmt(e.total)}, the ")
+        assert lines[-1].startswith(f"  {dR}/{dT} = ") or lines[-1].startswith("  delta")
         assert lines[-1].endswith(f" = {fmt(e.total)}")
 
 
@@ -236,8 +238,8 @@ def test_more_than_eight_paths_are_grouped_by_the_nodes_where_they_meet():
     assert e.count == 9
     assert "grouped by the nodes they share" in text and " > " not in text
     assert e.total == grad(L, [x])[0].data == 8 * 3.0 + 1
-    assert text.splitlines()[-1] == "  dL/dx = dL/dadd#1 + dL/dadd#1 + 1 = 12.0000 + 12.0000 + " \
-                                    "1.0000 = 25.0000"
+    assert text.splitlines()[-1] == "  dL/dx = dL/d(x + x) + dL/d(x + x) + 1 = 12.0000 + " \
+                                    "12.0000 + 1.0000 = 25.0000"
 
 
 def test_exponentially_many_paths_are_counted_not_enumerated():
@@ -257,7 +259,7 @@ def test_a_sum_of_more_than_eight_terms_shows_three_and_how_many():
     L = sum((x * float(k) for k in range(1, 11)), Value(0.0)).tanh()
     e = explain(L, x)
     assert str(e).splitlines()[-1].startswith(
-        "  dL/dx = delta(L) + delta(L) * 2 + delta(L) * 3 + ... 7 more terms = ")
+        "  dL/dx = delta1 + delta1 * 2 + delta1 * 3 + ... 7 more terms = ")
     assert e.total == grad(L, [x])[0].data
 
 
@@ -271,10 +273,10 @@ def test_mlp_first_layer_weight_is_explained_fast_with_a_delta_per_neuron():
     elapsed = time.perf_counter() - start
     assert elapsed < 1.0, elapsed
     assert e.count == 16 and e.total == grad(loss, [w])[0].data
-    assert "delta(layers.0.neurons.3) = dloss/d" in text
+    assert "delta(layers.0.neurons.3) = d(loss)/d" in text  # many per layer: named by neuron
     assert "delta(layers.2.neurons.0)" in text  # the linear output neuron: its sum is its output
     assert text.splitlines()[-1].startswith(
-        "  dloss/dlayers.0.neurons.3.w.0 = delta(layers.0.neurons.3) * ")
+        "  d(loss)/dlayers.0.neurons.3.w.0 = delta(layers.0.neurons.3) * ")
 
 
 def test_a_neuron_weighted_sum_is_a_pre_activation_even_unlabelled():
@@ -282,17 +284,28 @@ def test_a_neuron_weighted_sum_is_a_pre_activation_even_unlabelled():
     out = n([1.0, 2.0])
     e = explain(out, n.w[0])
     assert len(e.deltas) == 1 and e.deltas[0].node is out.parents[0]
-    assert str(e).splitlines()[-1].startswith("  dout/dw.0 = delta(")
+    assert str(e).splitlines()[-1].startswith("  d(out)/dw.0 = delta1")
 
 
-def test_a_pre_activation_labelled_name_dot_z_gives_delta_of_name():
+def test_a_pre_activation_labelled_name_dot_z_gives_delta_of_name_when_a_layer_has_several():
+    w = Value(0.3, "n.w")
+    z, z2 = w * 2.0 + 1.0, w * 3.0
+    z.label, z2.label = "n.z", "m.z"
+    out = z.tanh() + z2.tanh()
+    text = str(explain(out, w))
+    assert "  delta(n) = d(out)/dn.z = tanh'(n.z) = " in text
+    assert "  d(out)/dn.w = delta(n) * 2 + delta(m) * 3 = " in text
+
+
+def test_one_pre_activation_per_layer_gives_delta_k_by_position_whatever_the_names():
     w = Value(0.3, "n.w")
     z = w * 2.0 + 1.0
     z.label = "n.z"
     out = z.tanh()
     text = str(explain(out, w))
-    assert "  delta(n) = dout/dn.z = tanh'(n.z) = " in text
-    assert "  dout/dn.w = delta(n) * 2 = " in text
+    assert "With delta_k = d(out)/dz_k at the pre-activations z1 = n.z:" in text
+    assert "  delta1 = d(out)/dn.z = tanh'(n.z) = " in text
+    assert "  d(out)/dn.w = delta1 * 2 = " in text
 
 
 # -- factor names by rule -----------------------------------------------------------------------
@@ -344,13 +357,13 @@ def test_a_node_used_twice_has_two_paths():
 def test_names_come_from_the_variables_of_the_calling_function():
     def build():
         w = Value(0.8)
-        h = (w * 1.5).sigmoid()
-        C = (h - 0.3) ** 2
+        h = (w * 1.25).sigmoid()
+        C = (h - 0.35) ** 2
         return explain(C, w)
 
     text = str(build())
     assert text.startswith("dC/dw = ")
-    assert "sigmoid'(mul#" in text and "2*sub#" in text
+    assert "sigmoid'(w*1.25)" in text and "2*(h - 0.35)" in text  # short expressions
 
 
 def test_labels_with_spaces_and_control_characters_are_shown_escaped_as_one_factor():
@@ -359,7 +372,7 @@ def test_labels_with_spaces_and_control_characters_are_shown_escaped_as_one_fact
     out = a * b
     text = str(explain(out, a))
     assert "\n" not in text.splitlines()[0]
-    assert "d(out)/d(my a)" not in text and "dout/d(my a)" in text and "(b\\nc)" in text
+    assert "d(out)/d(my a)" in text and "(b\\nc)" in text
 
 
 # -- edge cases and bad input -------------------------------------------------------------------
@@ -392,7 +405,7 @@ def test_bad_input_is_a_clear_type_error(root, node, message):
 def test_names_given_by_a_caller_override_the_inferred_ones():
     net, _x, C = two_node()
     e = explain(C, net.w1, names={C: "Loss"})
-    assert str(e).startswith("dLoss/dw1 = ")
+    assert str(e).startswith("d(Loss)/dw1 = ")
 
 
 def test_paths_index_like_a_sequence():
@@ -426,3 +439,130 @@ def test_names_that_would_name_two_nodes_alike_are_refused():
     with pytest.raises(ValueError, match="'w2' would stand for two nodes"):
         explain(C, w1, names={w1: "w2"})
     assert "dC/dW = " in str(explain(C, w1, names={w1: "W"}))
+
+
+# -- the course's own network: no biases, any names, deltas by layer position --------------------
+
+def bias_free(names: str):
+    """The course's network by hand (z1 = w1*x, z2 = w2*a1), its pre-activations held in
+    variables named by names ("z" gives z1, z2; "pq" gives p, q; "" gives none)."""
+    w1, w2 = Value(W1, "w1"), Value(W2, "w2")
+    x = Value(X, "x")
+    if names == "z":
+        z1 = w1 * x
+        a1 = z1.sigmoid()
+        z2 = w2 * a1
+        y_hat = z2.sigmoid()
+    elif names == "pq":
+        p = w1 * x
+        a1 = p.sigmoid()
+        q = w2 * a1
+        y_hat = q.sigmoid()
+    else:
+        a1 = (w1 * x).sigmoid()
+        y_hat = (w2 * a1).sigmoid()
+    C = (y_hat - Y) ** 2
+    return explain(C, w1), explain(C, w2)
+
+
+def test_the_bias_free_network_reads_in_deltas():
+    e1, e2 = bias_free("z")
+    lines = str(e1).splitlines()
+    assert [dl.name for dl in e1.deltas] == ["delta2", "delta1"]
+    assert lines[-3].startswith("  delta2 = dC/dz2 = dC/dy_hat * sigmoid'(z2) = ")
+    assert lines[-2].startswith("  delta1 = dC/dz1 = delta2 * w2 * sigmoid'(z1) = ")
+    assert lines[-1].startswith("  dC/dw1 = delta1 * x = ")
+    assert str(e2).splitlines()[-1].startswith("  dC/dw2 = delta2 * a1 = ")
+
+
+def test_the_delta_index_comes_from_the_layer_not_the_name():
+    e1, e2 = bias_free("pq")
+    text = str(e1)
+    assert "With delta_k = dC/dz_k at the pre-activations z2 = q, z1 = p:" in text
+    assert "  delta2 = dC/dq = dC/dy_hat * sigmoid'(q) = " in text
+    assert "  delta1 = dC/dp = delta2 * w2 * sigmoid'(p) = " in text
+    assert text.splitlines()[-1].startswith("  dC/dw1 = delta1 * x = ")
+    assert [dl.name for dl in e2.deltas] == ["delta2"]  # z2 is delta2 for w2 too
+
+
+def test_unnamed_pre_activations_are_named_by_their_expressions_and_still_give_deltas():
+    e1, _ = bias_free("")
+    text = str(e1)
+    assert "  delta1 = dC/d(w1*x) = delta2 * w2 * sigmoid'(w1*x) = " in text
+    assert text.splitlines()[-1].startswith("  dC/dw1 = delta1 * x = ")
+    assert "#" not in text  # no op#position name in the course's network
+
+
+def test_two_node_network_names_a_number_given_as_x_x():
+    net = TwoNodeNetwork(w1=W1, w2=W2, b1=B1, b2=B2)
+    C = (net(1.75) - 0.25) ** 2  # no variable of ours holds the input
+    text = str(explain(C, net.w1))
+    assert text.splitlines()[-1].startswith("  dC/dw1 = delta1 * x = ")
+    x = net.z1.parents[0].parents[1]
+    assert x.label == "x" and x.data == 1.75 and not x.op
+
+
+def test_a_user_activation_gets_its_factor_and_its_delta(monkeypatch):
+    import autograd.value as value_module
+    from autograd import primitive
+    from autograd.ops import sigmoid as generic_sigmoid
+
+    monkeypatch.setattr(value_module, "PRIMITIVES", dict(value_module.PRIMITIVES))
+    softplus = primitive("softplus", lambda a: math.log1p(math.exp(a)) if a < 30 else a,
+                         lambda a, out: generic_sigmoid(a), activation=True)
+    w = Value(0.5, "w")
+    z = w * 2.0
+    out = softplus(z)
+    e = explain(out, w)
+    assert [f.name for f in e.paths[0].factors] == ["softplus'(z)", "2"]
+    assert [dl.name for dl in e.deltas] == ["delta1"]
+
+
+def test_a_user_op_that_is_not_an_activation_is_named_but_gives_no_delta(monkeypatch):
+    import autograd.value as value_module
+    from autograd import primitive
+
+    monkeypatch.setattr(value_module, "PRIMITIVES", dict(value_module.PRIMITIVES))
+    cube = primitive("cube", lambda a: a * a * a, lambda a, out: 3.0 * a * a)
+    u = Value(0.5, "u")
+    e = explain(cube(u) * 2.0, u)
+    assert [f.name for f in e.paths[0].factors] == ["2", "cube'(u)"] and e.deltas == ()
+
+
+# -- any number of paths ------------------------------------------------------------------------
+
+def test_more_paths_than_python_writes_in_decimal_are_counted_in_scientific_form():
+    x, L = doubled(15000, plus_x=False)  # 2**15000 paths, about 2.8e+4515
+    e = explain(L, x)
+    assert e.count == 2**15000 == e.paths.size
+    assert "the sum over 2.82e+4515 paths from L down to x" in str(e).splitlines()[0]
+    assert repr(e.paths) == "<2.82e+4515 paths>"
+
+
+def test_len_of_more_paths_than_an_index_holds_points_at_count():
+    x, L = doubled(70, plus_x=False)
+    paths = explain(L, x).paths
+    assert paths.size == 2**70 and bool(paths)
+    with pytest.raises(ValueError, match=r"\.size"):
+        len(paths)
+    assert paths[2**69].product == 3.0 and len(paths[:3]) == 3
+
+
+# -- typeset in Jupyter -------------------------------------------------------------------------
+
+def test_in_jupyter_the_explanation_is_typeset_math_with_no_network():
+    e1, _ = bias_free("z")
+    markdown, latex = e1._repr_markdown_(), e1._repr_latex_()
+    assert r"$$ \delta_{1} = \frac{\partial C}{\partial z_{1}} = \delta_{2} \cdot  w_{2} \cdot  " \
+           r"\sigma'(z_{1}) = " in markdown
+    assert r"\frac{\partial C}{\partial w_{1}} = \delta_{1} \cdot  x = " in latex
+    assert latex.startswith("$$") and latex.endswith("$$")
+    assert "http" not in markdown + latex and "<script" not in markdown + latex
+
+
+@given(st.text(max_size=12))
+def test_any_label_typesets_without_error(label):
+    w = Value(0.5, label or "w")
+    out = (w * 2.0).tanh()
+    e = explain(out, w)
+    assert e._repr_markdown_() and e._repr_latex_()

@@ -296,3 +296,9 @@ def test_bce_of_a_nan_target_is_nan_as_in_pytorch():
 def test_hinge_loss_takes_no_bool_for_a_label():
     with pytest.raises(ValueError, match="-1 or \\+1"):
         hinge_loss([Value(0.5)], [True])
+
+
+@pytest.mark.parametrize("function", [softmax, log_softmax])
+def test_softmax_refuses_a_dict_rather_than_reading_its_keys(function):
+    with pytest.raises(TypeError, match="takes a list of logits in order, got dict"):
+        function({0: 1.0, 1: 2.0})

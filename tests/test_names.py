@@ -31,8 +31,8 @@ def test_a_graph_built_inside_a_function_is_named_after_its_variables():
     assert [names[n] for n in (w1, w2, z1, a1, y_hat, C)] == ["w1", "w2", "z1", "a1", "y_hat", "C"]
     assert all(names.kind(n) == "variable" for n in (w1, a1, y_hat, C))
     formulas = [line.split(" = ")[:2] for line in text.splitlines()[4:]]
-    assert formulas == [["  dC/dy_hat", "2*sub#6"], ["  delta2", "dC/dz2"], ["  delta1", "dC/dz1"],
-                        ["  dC/dw1", "delta1 * x"]]
+    assert formulas == [["  dC/dy_hat", "2*(y_hat - 0.2)"], ["  delta2", "dC/dz2"],
+                        ["  delta1", "dC/dz1"], ["  dC/dw1", "delta1 * x"]]
     assert "  delta1 = dC/dz1 = delta2 * w2 * sigmoid'(z1) = " in text
     assert all(n.label == "" for n in (w1, w2, z1, a1, y_hat, C))  # .label is never changed
 
@@ -100,10 +100,70 @@ def test_a_generated_name_taken_by_a_label_gets_a_letter():
     assert names[a] == "mul#2" and names[out.parents[0]] == "mul#2b"
 
 
-def test_an_unnamed_root_is_named_by_its_op_and_position_like_any_node():
-    a = Value(1.0, "a")
-    out = a * 2.0
-    assert node_names(out)[out] == "mul#1"
+def test_an_unnamed_node_is_named_by_its_short_expression_as_the_course_writes_it():
+    w1, w2, x = Value(0.8, "w1"), Value(-1.2, "w2"), Value(1.5, "x")
+    z1 = w1 * x
+    a1 = z1.sigmoid()
+    z2 = w2 * a1
+    y_hat = z2.sigmoid()
+    diff = Value(0.3, "y_hat") - 0.2
+    names = node_names(y_hat * diff)
+    assert [names[n] for n in (z1, a1, z2, diff)] == ["w1*x", "sigmoid(w1*x)", "w2*sigmoid(w1*x)",
+                                                      "y_hat - 0.2"]
+    assert names.kind(z1) == "expression"
+    assert names[y_hat] == "sigmoid#6"  # sigmoid(w2*sigmoid(w1*x)) is longer than 20 characters
+
+
+def test_operands_are_parenthesised_where_the_course_would():
+    a, b, c = Value(1.0, "a"), Value(2.0, "b"), Value(3.0, "c")
+    s = a + b
+    p = s * c
+    q = c - s
+    n = -s
+    r = s ** 2
+    names = node_names(p + q + n + r)
+    assert [names[v] for v in (s, p, q, n, r)] == ["a + b", "(a + b)*c", "c - (a + b)",
+                                                   "-(a + b)", "(a + b)**2"]
+
+
+def test_an_expression_built_on_an_op_name_falls_back_to_op_and_position():
+    alpha, beta = Value(1.0, "alpha_weight"), Value(2.0, "beta_weight")
+    out = (alpha * beta).tanh()
+    names = node_names(out)
+    assert names[out.parents[0]] == "mul#2"  # alpha_weight*beta_weight: 24 characters
+    assert names[out] == "tanh#3" and names.kind(out) == "op"  # never tanh(mul#2)
+
+
+def test_the_same_expression_twice_names_the_first_and_gives_the_second_its_op_name():
+    x = Value(1.0, "x")
+    first, second = x * x, x * x
+    names = node_names(first + second)
+    assert names[first] == "x*x" and names[second] == "mul#2"
+
+
+def test_the_op_and_position_form_finds_a_node_named_otherwise():
+    x = Value(1.0, "x")
+    y = x * 2.0
+    out = y.tanh()
+    names = node_names(out)
+    assert names[y] == "x*2" and names.op_names[y] == "mul#1"
+    assert names.find("mul#1") == [y] and names.find("x*2") == [y] and names.find("x") == [x]
+
+
+def test_labels_that_print_alike_get_names_that_print_differently():
+    a, b = Value(1.0, "a\x00"), Value(2.0, "a\\x00")
+    shown = node_names(a * b).printable()
+    assert shown[a] != shown[b] and len(set(shown.values())) == 3
+    assert all(name.isprintable() for name in shown.values())
+
+
+def test_a_constant_is_named_after_the_variable_holding_that_very_float():
+    w1 = Value(0.8, "w1")
+    x = 1.5
+    z1 = w1 * x
+    names = node_names(z1.sigmoid(), scope=caller_scope())
+    assert names[z1] == "z1"
+    assert node_names(z1.sigmoid(), scope={"x": x})[z1] == "w1*x"
 
 
 @given(st.lists(st.sampled_from(["x", "x#0", "x#1", "x#1b", "L", "mul#2", "add#3", ""]),
@@ -139,3 +199,14 @@ def test_variables_that_are_not_identifiers_name_nothing():
     namespace = {"@py_assert1": v, "w": v}
     exec("from autograd.names import caller_scope\nscope = caller_scope()", namespace)
     assert "@py_assert1" not in namespace["scope"] and namespace["scope"]["w"] is v
+
+
+def test_a_comprehensions_variable_names_nothing_so_explain_and_to_json_agree():
+    from autograd import to_json
+
+    a, b = Value(1.0), Value(2.0)
+    out = a * b
+    texts = [str(explain(out, v)) for v in (a, b)]
+    names = [{n["name"] for n in to_json(out)["nodes"]} for _v in (a, b)]
+    assert texts[0].startswith("d(out)/da = ") and texts[1].startswith("d(out)/db = ")
+    assert names[0] == {"a", "b", "out"}

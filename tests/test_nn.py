@@ -10,6 +10,7 @@ import pytest
 
 from autograd import Value
 from nn import MLP, SGD, Adam, Layer, Module, Neuron, binary_cross_entropy, hinge_loss, mse_loss
+from nn.module import ACTIVATIONS
 
 # -- modules ---------------------------------------------------------------------------------
 
@@ -259,7 +260,7 @@ def test_the_default_generator_is_per_thread():
     (lambda: Neuron(2.5), TypeError, "nin must be an int, got float"),
     (lambda: Neuron(True), TypeError, "nin must be an int, got bool"),
     (lambda: Neuron(2, activation="softmax"), ValueError,
-     "activation must be one of 'linear', 'relu', 'tanh', 'sigmoid', got 'softmax'"),
+     "activation must be one of 'linear', 'tanh', 'sigmoid', 'relu', got 'softmax'"),
     (lambda: Layer(2, 0), ValueError, "nout must be at least 1"),
     (lambda: MLP(2, 16), TypeError, "nouts must be a list of layer sizes"),
     (lambda: MLP(2, []), ValueError, "nouts must list at least one layer size"),
@@ -473,3 +474,28 @@ def test_numpy_numbers_are_accepted_wherever_numbers_are():
     p.grad = 1.0
     SGD([p], lr=np.float32(0.5)).step()
     assert p.data == 0.5
+
+
+# -- bad input and small fixes (issue 18) -------------------------------------------------------
+
+@pytest.mark.parametrize("make", [lambda: MLP(2, [1]), lambda: Layer(2, 1), lambda: Neuron(2)])
+def test_a_dict_of_inputs_is_refused_not_read_by_its_keys(make):
+    with pytest.raises(TypeError, match="in order, got dict"):
+        make()({0: 1.0, 1: 2.0})
+
+
+def test_a_one_layer_mlp_given_a_hidden_activation_says_to_use_output_activation():
+    with pytest.raises(ValueError, match="use output_activation='sigmoid'"):
+        MLP(2, [3], activation="sigmoid")
+    model = MLP(2, [3], output_activation="sigmoid")
+    assert [n.activation for n in model.layers[0].neurons] == ["sigmoid"] * 3
+    assert repr(model) == "MLP(2, [3], activation='tanh', output_activation='sigmoid')"
+
+
+def test_neurons_take_their_activations_from_the_registry():
+    from autograd.ops import activations
+
+    assert set(activations()) == {"tanh", "sigmoid", "relu"}
+    assert set(ACTIVATIONS) == {"linear", *activations()}
+    out = Neuron(1, "relu")([1.0])
+    assert out.parents[0].op == "+" and Neuron(1, "relu")([1.0]).op == "relu"

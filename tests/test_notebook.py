@@ -245,7 +245,7 @@ def test_the_inline_player_steps_forward_with_its_next_button(page):
 
     player.locator("#next").click()
     assert body.get_attribute("data-step") == "1"
-    assert player.locator("#status").inner_text().startswith("step 1/12: C ")
+    assert player.locator("#status").inner_text().startswith("step 1/13: C ")
     assert grad_shown(player, "C") == "1.0000" != before[0]
 
     player.locator("#next").click()

@@ -134,7 +134,7 @@ def frames_of(path):
 def test_save_gif_has_one_frame_per_step_each_seconds_per_step(renderer, tmp_path):
     C = course_network()
     steps = len(list(backward_steps(C)))
-    assert steps == 12   # x w1 mul b1 z1 a1 w2 mul b2 z2 y_hat sub C: 13 nodes, x is a constant
+    assert steps == 13   # x w1 w1*x b1 z1 a1 w2 w2*a1 b2 z2 y_hat (y_hat - 0.2) C
     path = save_gif(C, tmp_path / "C.gif")
     assert path == tmp_path / "C.gif"
     frames, loop = frames_of(path)
@@ -217,7 +217,7 @@ def test_captions_wrap_to_the_width():
     assert len(lines) > 2
     assert all(font.getlength(t) * size / 100 <= 120.0 for t, size, _ in lines)
     chain_rule = [t for t, size, _ in lines if size == gif.CAPTION_SIZE]
-    assert " ".join(chain_rule) == " ".join(str(step).split())
+    assert " ".join(chain_rule) == " ".join(" ".join(step.clauses()).split())
 
 
 # ---------------------------------------------------------------------------------------------

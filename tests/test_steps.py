@@ -178,7 +178,23 @@ def test_str_names_the_root_by_its_label():
     x = Value(2.0, "x")
     loss = x * x
     loss.label = "loss"
-    assert str(next(iter(backward_steps(loss)))).startswith("dloss/dx += dloss/dloss * dloss/dx = ")
+    assert str(next(iter(backward_steps(loss)))).startswith(
+        "d(loss)/d(loss) = 1; d(loss)/dx += d(loss)/d(loss) * d(loss)/dx = ")
+
+
+def test_the_first_step_starts_with_the_seed_and_a_compound_name_is_parenthesised():
+    y_hat = Value(0.3).sigmoid()
+    C = (y_hat - 0.2) ** 2
+    first = str(next(iter(backward_steps(C))))
+    assert first.startswith("dC/dC = 1; dC/d(y_hat - 0.2) += dC/dC * dC/d(y_hat - 0.2) = ")
+
+
+def test_a_name_that_is_a_word_is_parenthesised_so_d_name_reads_as_no_other_word():
+    x = Value(2.0)
+    one = x * 3.0
+    texts = [str(s) for s in backward_steps(one)]
+    assert texts[0] == "d(one)/d(one) = 1; d(one)/dx += d(one)/d(one) * d(one)/dx = 1.0000 * 3.0000 = 3.0000"
+    assert not any("done" in t for t in texts)
 
 
 def test_unlabelled_nodes_are_named_by_op_and_topological_index():
@@ -186,14 +202,15 @@ def test_unlabelled_nodes_are_named_by_op_and_topological_index():
     y = (x * 3.0).tanh() + x
     names = node_names(y, topological_order(y))
     assert [names[n] for n in topological_order(y)] == ["leaf#0", "mul#1", "tanh#2", "add#3"]
-    # the stepper names x and y after the variables holding them
-    assert str(list(backward_steps(y))[1]).startswith("dy/dmul#1 += dy/dtanh#2 * dtanh#2/dmul#1 = ")
+    # the stepper names x and y after the variables holding them, the rest by short expressions
+    assert str(list(backward_steps(y))[1]).startswith(
+        "dy/d(x*3) += dy/d(tanh(x*3)) * d(tanh(x*3))/d(x*3) = ")
 
 
 def test_a_label_used_twice_gets_the_index_to_tell_the_nodes_apart():
     a, b = Value(1.0, "h"), Value(2.0, "h")
     y = a * b
-    assert sorted(node_names(y).values()) == ["h#0", "h#1", "mul#2"]
+    assert sorted(node_names(y).values()) == ["h#0", "h#0*h#1", "h#1"]
 
 
 def test_format_number_keeps_four_decimals_or_four_significant_digits():
@@ -217,8 +234,9 @@ def test_the_two_node_network_steps_read_like_the_course():
     texts = [str(s) for s in backward_steps(y_hat)]
     # d y_hat / d z2 = y_hat (1 - y_hat), then z2 = w2*a1 + b2 passes it on unchanged
     s = y_hat.data * (1 - y_hat.data)
-    assert texts[0] == f"dy_hat/dz2 += dy_hat/dy_hat * dy_hat/dz2 = 1.0000 * {s:.4f} = {s:.4f}"
-    assert texts[1].startswith("dy_hat/dmul#")
+    assert texts[0] == (f"dy_hat/dy_hat = 1; dy_hat/dz2 += dy_hat/dy_hat * dy_hat/dz2 = 1.0000 * "
+                        f"{s:.4f} = {s:.4f}")
+    assert texts[1].startswith("dy_hat/d(w2*a1) += dy_hat/dz2 * dz2/d(w2*a1) = ")
     assert f"dy_hat/db2 += dy_hat/dz2 * dz2/db2 = {s:.4f} * 1.0000 = {s:.4f}" in texts[1]
 
 

@@ -282,7 +282,9 @@ def test_no_colour_before_any_gradient_exists(renderer):
 def test_every_number_in_a_picture_is_written_by_format_number():
     from autograd._util import format_number
     x = Value(1.23456e-7, label="x")
-    y = (x * 3.5 + 0.1) ** 2
+    u = x * 3.5 + 0.1
+    u.label = "u"  # else named "x*3.5 + 0.1": a name, whose constants are not the picture's numbers
+    y = u ** 2
     y.backward()
     svg = to_svg(y, show_local=True)
     numbers = [word for g in parse(svg).values() for t in texts(g[0]) if t
@@ -372,7 +374,7 @@ def test_the_players_filled_grads_fit_their_boxes_with_only_dejavu_fonts(dejavu_
     try:
         page.goto(path.as_uri())
         page.keyboard.press("End")   # every grad filled in, as the player emphasises them
-        assert page.evaluate("document.querySelectorAll('text.grad-filled').length") == 12
+        assert page.evaluate("document.querySelectorAll('text.grad-filled').length") == 13
         assert page.evaluate(OVERFLOWS) == []
     finally:
         page.close()

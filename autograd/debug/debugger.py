@@ -21,7 +21,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
-from ..names import caller_scope, node_names
+from ..names import Names, caller_scope, node_names
 from ..value import Value
 from .steps import BackwardSteps, Step
 from .views import Views
@@ -142,7 +142,9 @@ class Debugger(Views):
         """The breakpoint step's node has (its label or name), if any."""
         if not self.breakpoints or self.steps is None:
             return None
-        for key in (step.node.label, self.steps.names[step.node]):
+        names = self.steps.names
+        op_name = names.op_names.get(step.node) if isinstance(names, Names) else None
+        for key in (step.node.label, names[step.node], op_name):
             if key and key in self.breakpoints:
                 return key
         return None

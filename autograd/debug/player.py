@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._util import describe, format_number
 from ..engine import check_value
-from ..names import Names, caller_scope, node_names
+from ..names import Names, caller_scope, d, node_names
 from ..value import Value
 from .export import document
 from .steps import FreshPass, fresh_pass
@@ -162,7 +162,8 @@ def _view_model(run: FreshPass, root: Value, names: Mapping[Value, str]) -> dict
         "grad": [format_number(run.grads[node]) for node in order],
         "steps": shown_steps,
         "why": _explanations(root, order, names),
-        "whyHead": [f"d{root_name}/d{names[node]}" for node in order],
+        "whyHead": [f"{d(root_name)}/{d(names[node])}" for node in order],
+        "seed": f"{d(root_name)}/{d(root_name)} = {format_number(run.grads[root])}",
     }
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .._util import format_number, printable
 from ..engine import Sweep, check_seed, check_value, topological_order, writing_grads
-from ..names import caller_scope, kind, node_names
+from ..names import caller_scope, d, kind, node_names
 from ..value import Value
 
 __all__ = ["backward_steps", "BackwardSteps", "Step", "Term", "FreshPass", "fresh_pass"]
@@ -86,22 +86,27 @@ class Step:
         here = ctx.name(self.node)
         shown = f", data {format_number(self.node.data)}" if data else ""
         return (f"step {self.index + 1}/{total}: {here} ({kind(self.node)}){shown}, "
-                f"upstream d{root}/d{here} = {format_number(self.upstream)}")
+                f"upstream {d(root)}/{d(here)} = {format_number(self.upstream)}")
 
     def clauses(self) -> list[str]:
-        """The explanation, one clause per term (one clause for a leaf): str(step) joins them."""
+        """The explanation, one clause per term (one clause for a leaf): str(step) joins them.
+        The root's step starts with the seed, as the course does: dC/dC = 1."""
         ctx = self.context
-        root = ctx.name(ctx.root) if ctx.root is not None else "L"
-        node = ctx.name(self.node)
+        dR = d(ctx.name(ctx.root) if ctx.root is not None else "L")
+        dN = d(ctx.name(self.node))
         up = format_number(self.upstream)
-        if not self.terms:
-            if self.node is ctx.root:
-                return [f"d{root}/d{root} = {up} (the seed of the pass)"]
-            return [f"d{root}/d{node} = {up} (a leaf: its gradient is complete)"]
-        clauses = []
+        seed = []
+        if self.node is ctx.root:
+            seed = [f"{dR}/{dR} = 1" if self.upstream == 1.0 else
+                    f"{dR}/{dR} = {up} (the seed of the pass)"]
+            if not self.terms:
+                return seed
+        elif not self.terms:
+            return [f"{dR}/{dN} = {up} (a leaf: its gradient is complete)"]
+        clauses = seed
         for t in self.terms:
-            parent = ctx.name(t.parent)
-            clause = (f"d{root}/d{parent} += d{root}/d{node} * d{node}/d{parent}"
+            dP = d(ctx.name(t.parent))
+            clause = (f"{dR}/{dP} += {dR}/{dN} * {dN}/{dP}"
                       f" = {up} * {format_number(t.local)} = {format_number(t.contribution)}")
             if t.uses > 1:
                 total = "" if t.total is None else f", total now {format_number(t.total)}"

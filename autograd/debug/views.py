@@ -18,7 +18,7 @@ from typing import Any
 
 from .._util import format_number, printable
 from ..engine import topological_order
-from ..names import kind
+from ..names import Names, d, kind
 from ..value import Value
 from .prompt import FAILED, Prompt
 from .steps import BackwardSteps, Step
@@ -89,8 +89,11 @@ class Views(Prompt):
         """The nodes of this pass whose label or name is label."""
         assert self.steps is not None
         names = self.steps.names
-        return [n for n in self.steps.nodes
-                if label in (n.label, names[n]) or (n.label and printable(n.label) == label)]
+        found = [n for n in self.steps.nodes
+                 if label in (n.label, names[n]) or (n.label and printable(n.label) == label)]
+        if not found and isinstance(names, Names):  # the op#position form (mul#6) of any node
+            found = [n for n in self.steps.nodes if names.op_names.get(n) == label]
+        return found
 
     def words(self) -> dict[str, Value]:
         """Each name or label of this pass's nodes that picks out one node -> that node (what
@@ -233,7 +236,7 @@ a variable has that name too), or any expression giving a node (e net.w1)."""
             if k + 1 < len(path):
                 parent = path[k + 1]
                 local = dict(zip(node.parents, node.local))[parent]
-                extra = f"   d{self.name(node)}/d{self.name(parent)} = {format_number(local)}"
+                extra = f"   {d(self.name(node))}/{d(self.name(parent))} = {format_number(local)}"
             self.say(f"{mark} {'  ' * k}{self.name(node)} ({kind(node)}), "
                      f"data {format_number(node.data)}{extra}")
 

@@ -8,7 +8,7 @@ A replay's numbers live in a flat list, not in the graph.  forward() sets root.d
 the rest in the tape's Replay, which every op node it recorded points to: the replay is pending.
 The graph's own passes find it there (engine.settle, from topological_order) and apply it before
 they read anything; so does tape.sync().  Applying computes the local derivatives in generated
-code and writes every node's data and local derivatives in one C-level call (value.write), under
+code and writes every node's data and local derivatives in one C-level call (write, below), under
 the engine's lock: a replay is in the graph whole or not at all, whatever thread or Ctrl-C
 interrupts.  It belongs to the graph, so it survives the Tape; the latest replay of a node wins,
 whichever tape made it (a tape replaying nodes that another tape recorded or replayed since
@@ -23,16 +23,37 @@ from __future__ import annotations
 import math
 import operator
 import weakref
+from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from .. import engine as _engine
 from .. import modes as _modes
 from .._util import as_float, describe
-from ..engine import Sweep, check_seed, checked, is_anomaly_enabled, topological_order, writing_grads
-from ..value import Value, write
+from ..engine import (
+    Sweep,
+    add_grads,
+    bad_grads,
+    check_seed,
+    checked,
+    is_anomaly_enabled,
+    topological_order,
+    writing_grads,
+)
+from ..value import Value
 from .record import Chunk, record
 
 __all__ = ["Tape", "Replay", "leaf_data"]
+
+_drain: Callable[[Any], None] = deque(maxlen=0).extend
+
+
+def write(nodes: list[Value], fields: list[str], numbers: list[Any]) -> None:
+    """Set field fields[i] ("data", "_da", "_db", "_r") of nodes[i] to numbers[i], every i, in
+    one C-level call: no bytecode runs in between, so neither a signal handler (Ctrl-C) nor
+    another thread can see it half done.  The Tape's one way of writing into a graph."""
+    _drain(map(setattr, nodes, fields, numbers))
+
 
 
 class Replay:
@@ -213,9 +234,11 @@ class Tape:
             for chunk in reversed(self._chunks):
                 o = chunk.start
                 chunk.backward(v[o:o + chunk.size], chunk.get(v), chunk.E, G, o, chunk.K)
+        bad: list[Value] = []
         with writing_grads():
-            for leaf, g in zip(self._leaves, G):
-                leaf.grad += g
+            add_grads(zip(self._leaves, G), bad)
+        if bad:
+            raise bad_grads(self._root, self._leaves, bad)
 
     def sync(self) -> None:
         """Write the latest replay of this graph into its nodes: each op node's .data and local

@@ -6,7 +6,6 @@
   const D = JSON.parse(document.getElementById("trace-data").textContent);
   const T = D.trace, steps = D.steps, N = steps.length, n = T.nodes.length;
   const names = T.nodes.map((node) => node.name);
-  const rootName = names[D.root];
   const stepOf = new Array(n).fill(-1);
   T.steps.forEach((s, k) => { stepOf[s.node] = k; });
 
@@ -385,8 +384,8 @@
       reveal(p - 1);
     } else {
       status.textContent = "Before the pass: every grad is " + D.zero + ".";
-      clauses.textContent = N ? "Press \u2192 (or Next) to take the first step: d" + rootName +
-        "/d" + rootName + " = " + steps[0].upstream + ". Click a node to see why its gradient is what it is."
+      clauses.textContent = N ? "Press \u2192 (or Next) to take the first step: " + D.seed +
+        ". Click a node to see why its gradient is what it is."
         : "Nothing to step through.";
     }
     slider.value = p;
