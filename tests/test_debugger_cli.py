@@ -105,7 +105,7 @@ def test_next_takes_a_step_and_an_empty_line_repeats_it(session):
 
 def test_next_k_takes_k_steps_showing_each_one_it_passes(session):
     out = command(session, "next 2")
-    assert out.index("> step 2/4: z (*)") < out.index("dloss/dw += dloss/dz * dz/dw") \
+    assert out.index("> step 2/4: z (*)") < out.index("d(loss)/dw += d(loss)/dz * dz/dw") \
         < out.index("> step 3/4: x (leaf)")
     assert out.count("> step") == 2 and "step 1/4" not in out and "step 4/4" not in out
 
@@ -941,5 +941,5 @@ def test_a_batched_tape_backward_steps_example_0_then_adds_the_batchs_grads(tmp_
             "example; then every .grad is put back and the batch's backward() adds its mean as "
             "usual.") in shown[0]
     assert shown[1].startswith("x (leaf): data 2.0000")  # example 0's row
-    assert "> step 4/4: w (leaf), data 0.2500, upstream dloss/dw = 1.5729" in shown[2]
+    assert "> step 4/4: w (leaf), data 0.2500, upstream d(loss)/dw = 1.5729" in shown[2]
     assert plain.startswith("grads ") and plain in shown[-1]  # the batch's grads, not example 0's
