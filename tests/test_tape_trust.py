@@ -222,7 +222,7 @@ def test_ctrl_c_anywhere_in_a_replay_or_its_sync_leaves_it_pending_or_applied_ne
     assert n > 20  # Ctrl-C landed in many places
 
 
-@pytest.mark.skip(reason="hung (did not finish in 150 s) on the tree merged with ops and main; "
+@pytest.mark.skipif(False, reason="hung (did not finish in 150 s) on the tree merged with ops and main; "
                          "passed before those merges; not yet diagnosed")
 def test_threads_replaying_dropping_and_passing_never_see_a_mix_or_an_exception() -> None:
     w = Value(0.5, "w")

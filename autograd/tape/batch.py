@@ -22,8 +22,8 @@ import numpy as np
 
 from .. import modes as _modes
 from .._util import as_float, describe
-from ..engine import Sweep, check_seed, checked, is_anomaly_enabled, topological_order, writing_grads
-from ..value import Value
+from ..engine import Sweep, check_seed, checked, is_anomaly_enabled, locked, topological_order
+from ..value import Value, write
 from . import arrays
 from .columns import compile_program
 from .replay import Tape
@@ -31,6 +31,11 @@ from .replay import Tape
 __all__ = ["BatchTape"]
 
 _REDUCE = ("mean", "sum")
+
+
+def _add_grads(pairs: list[tuple[Value, float]]) -> None:
+    for leaf, g in pairs:
+        leaf.grad += g
 
 
 def _batch_leaves(batch: Any, order: list[Value], root: Value) -> list[Value]:
@@ -184,11 +189,8 @@ class BatchTape(Tape):
         for j, s in enumerate(self._batch_slots):
             batch_grads[:, j] = G[s]
         batched = set(self._batch_slots)
-        with writing_grads():
-            for s, leaf in enumerate(self._leaves):
-                if s not in batched:
-                    g = float(G[s])
-                    leaf.grad += g / N if mean else g
+        locked(_add_grads, [(leaf, float(G[s]) / N if mean else float(G[s]))
+                            for s, leaf in enumerate(self._leaves) if s not in batched])
         self._batch_grads = batch_grads
 
     def example(self, k: int) -> Value:
@@ -207,9 +209,7 @@ class BatchTape(Tape):
             raise IndexError(f"tape.example({k}): the last forward(rows) had {N} examples "
                              f"(0 to {N - 1})")
         row = self._rows[int(k)]
-        with writing_grads():
-            for leaf, x in zip(self._batch, row):
-                leaf.data = float(x)
+        locked(write, self._batch, ["data"] * len(self._batch), [float(x) for x in row])
         if self._single is None:
             self._single = Tape(self._root)
         modes = _modes.modes

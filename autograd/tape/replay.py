@@ -27,7 +27,7 @@ from typing import Any
 from .. import engine as _engine
 from .. import modes as _modes
 from .._util import as_float, describe
-from ..engine import Sweep, check_seed, checked, is_anomaly_enabled, topological_order, writing_grads
+from ..engine import Sweep, check_seed, checked, is_anomaly_enabled, locked, topological_order
 from ..value import Value, write
 from .record import Chunk, record
 
@@ -61,32 +61,35 @@ class Replay:
 
     def publish(self, values: list[float], root: Value, out: float) -> None:
         """Make values the pending replay (the latest of its nodes) and set root.data."""
-        with writing_grads():
-            if self.stolen:
-                self.take()
-            _engine.set_pending(self, True)
-            self.values = values
-            root.data = out
+        locked(self._publish, values, root, out)
+
+    def _publish(self, values: list[float], root: Value, out: float) -> None:
+        if self.stolen:
+            self.take()
+        _engine.set_pending(self, True)
+        self.values = values
+        root.data = out
 
     def apply(self) -> None:
         """Write the pending replay into the graph, whole (see the module docstring)."""
-        if self.values is None:
+        if self.values is not None:
+            locked(self._apply)
+
+    def _apply(self) -> None:
+        v = self.values
+        if v is None:  # applied by another thread meanwhile
             return
-        with writing_grads():
-            v = self.values
-            if v is None:
-                return
-            if self.targets is None:
-                self._layout()
-            numbers = v[self.n_leaves:]
-            for chunk in self.chunks:
-                o = chunk.start
-                numbers += chunk.local(v[o:o + chunk.size], chunk.get(v), chunk.K)
-            write(self.targets or [], self.fields, numbers)  # one call: nothing can see it half done
-            self.values = None
-            _engine.set_pending(self, False)
-            if self.orphan:
-                self.release()
+        if self.targets is None:
+            self._layout()
+        numbers = v[self.n_leaves:]
+        for chunk in self.chunks:
+            o = chunk.start
+            numbers += chunk.local(v[o:o + chunk.size], chunk.get(v), chunk.K)
+        write(self.targets or [], self.fields, numbers)  # one call: nothing can see it half done
+        self.values = None
+        _engine.set_pending(self, False)
+        if self.orphan:
+            self.release()
 
     def _layout(self) -> None:
         """Each op node's data, then its local derivatives in the order of the generated
@@ -100,14 +103,24 @@ class Replay:
         self.targets, self.fields = targets, fields
 
     def orphaned(self) -> None:
-        """Its Tape is gone: free the code (and the graph) once nothing is pending."""
-        with writing_grads():
-            self.orphan = True
-            if self.values is None:
-                self.release()
+        """Its Tape is gone: free the code (and the graph) once nothing is pending.
+
+        A finalizer, run by the garbage collector in whatever thread and at whatever point it
+        runs: it takes no lock, only marks; the apply() writing the pending replay frees the
+        rest.  (apply() clears values before it reads orphan, and this sets orphan before it
+        reads values, so at least one of the two frees it; freeing twice is harmless.)"""
+        self.orphan = True
+        if self.values is None:
+            self.release()
 
     def release(self) -> None:
+        """Drop the code and the nodes (nothing is pending: no one reads them again)."""
         self.chunks, self.targets, self.fields, self.ops, self.nodes = [], [], [], [], set()
+
+
+def _add_grads(leaves: list[Value], G: list[float]) -> None:
+    for leaf, g in zip(leaves, G):
+        leaf.grad += g
 
 
 def _leaf_data(leaves: list[Value]) -> list[float]:
@@ -137,19 +150,22 @@ class Tape:
     def __init__(self, root: Value) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"Tape() records the graph of a Value, got {describe(root)}")
-        order = topological_order(root)  # applies what is pending on it first
-        recording = record(order)
+        locked(self._record, root)
         self._root = root
-        self._leaves, self._ops, self._chunks = recording
-        self._n = len(order)
         self._root_slot = self._n - 1 if root.op else self._leaves.index(root)
+        weakref.finalize(self, self._replay.orphaned)
+
+    def _record(self, root: Value) -> None:
+        """Record root's graph holding the engine's lock: no other thread writes a replay into
+        it meanwhile (its numbers are the replay backward() uses before any forward())."""
+        order = topological_order(root)  # applies what is pending on it first
+        self._n = len(order)
+        self._leaves, self._ops, self._chunks = record(order)
         # the last replay's values by slot: leaves, then ops; at first, the recorded numbers
         self._v: list[float] = [node.data for node in self._leaves] + \
             [node.data for node in self._ops]
         self._replay = Replay(self._ops, self._chunks, len(self._leaves))
-        with writing_grads():
-            self._replay.take()
-        weakref.finalize(self, self._replay.orphaned)
+        self._replay.take()
 
     @property
     def leaves(self) -> list[Value]:
@@ -206,9 +222,7 @@ class Tape:
             for chunk in reversed(self._chunks):
                 o = chunk.start
                 chunk.backward(v[o:o + chunk.size], chunk.get(v), chunk.E, G, o, chunk.K)
-        with writing_grads():
-            for leaf, g in zip(self._leaves, G):
-                leaf.grad += g
+        locked(_add_grads, self._leaves, G)
 
     def sync(self) -> None:
         """Write the latest replay of this graph into its nodes: each op node's .data and local
