@@ -100,8 +100,8 @@ def topological_order(root: Value) -> list[Value]:
 # A re-entrant lock written in C: taking it and giving it back are one C call each (no bytecode
 # in between), and who holds it is the lock's own record (_held), never a copy kept beside it.
 # So a signal handler (Ctrl-C) or a finalizer run by the garbage collector can never leave it
-# taken with nobody to give it back, nor make a thread wait for itself.  The Tape's finalizers
-# take no lock at all (they only mark a replay orphaned; tape/replay.py).
+# taken with nobody to give it back, nor make a thread wait for itself.  (The Tape has no
+# finalizer at all: tape/replay.py.)
 _lock = threading.RLock()
 _held: Callable[[], bool] = _lock._is_owned  # type: ignore[attr-defined]  # by this thread
 

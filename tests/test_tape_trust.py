@@ -5,23 +5,25 @@ tape comes in between."""
 from __future__ import annotations
 
 import copy
+import faulthandler
 import gc
-import math
 import pickle
 import sys
+import tempfile
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from autograd import Tape, Value, grad, to_json
-from autograd.engine import backward_interceptor, topological_order
+from autograd.engine import backward_interceptor, topological_order, writing_grads
 
 
-def relu_graph() -> tuple[Value, Value, Value]:
+def relu_graph(x0: float = 2.0) -> tuple[Value, Value, Value]:
     """y = relu(2x) * x at x = 2: dy/dx = 8.0; at x = -3, where relu is off, 0.0."""
-    x = Value(2.0, "x")
+    x = Value(x0, "x")
     h = (x * 2.0).relu()
     h.label = "h"
     return x, h, h * x
@@ -222,25 +224,71 @@ def test_ctrl_c_anywhere_in_a_replay_or_its_sync_leaves_it_pending_or_applied_ne
     assert n > 20  # Ctrl-C landed in many places
 
 
-@pytest.mark.skipif(False, reason="hung (did not finish in 150 s) on the tree merged with ops and main; "
-                         "passed before those merges; not yet diagnosed")
-def test_threads_replaying_dropping_and_passing_never_see_a_mix_or_an_exception() -> None:
-    w = Value(0.5, "w")
-    y = w
-    for _ in range(40):
-        y = (y * 1.01).tanh() + (w * 0.1).relu()
-    expected = {}
-    for data in (0.5, -0.9):
-        fresh = Value(data)
-        z = fresh
-        for _ in range(40):
-            z = (z * 1.01).tanh() + (fresh * 0.1).relu()
-        expected[data] = grad(z, [fresh])[0].data
+def another_thread_can_take_the_engine_lock() -> bool:
+    """False if the engine's lock was left taken (a deadlock for every other thread)."""
+    got: list[bool] = []
+
+    def take() -> None:
+        lock = writing_grads()
+        if lock.acquire(timeout=5):
+            lock.release()
+            got.append(True)
+
+    t = threading.Thread(target=take)
+    t.start()
+    t.join()
+    return got == [True]
+
+
+def test_ctrl_c_anywhere_in_a_replay_or_its_sync_leaves_the_engine_lock_free() -> None:
+    # before the fix, a KeyboardInterrupt on the first line of the lock's __exit__ left it taken
+    n, finished = 0, False
+    while not finished:
+        n += 1
+        x, _, y = relu_graph()
+        tape = Tape(y)
+        x.data = -3.0
+        stopped = interrupted_at(n, tape.forward)
+        if not stopped:
+            stopped = interrupted_at(n, lambda: topological_order(y))
+        assert another_thread_can_take_the_engine_lock(), n
+        finished = not stopped
+    assert n > 20
+
+
+@pytest.mark.parametrize("name", ["backward", "grad", "create_graph", "tape.backward", "Tape()"])
+def test_ctrl_c_anywhere_in_a_pass_leaves_the_lock_free_and_the_grads_whole(name: str) -> None:
+    passes: dict[str, Callable[[Value, Tape], Any]] = {
+        "backward": lambda y, tape: y.backward(),
+        "grad": lambda y, tape: grad(y, [y.parents[0]]),
+        "create_graph": lambda y, tape: grad(y, [y.parents[0]], create_graph=True),
+        "tape.backward": lambda y, tape: tape.backward(),
+        "Tape()": lambda y, tape: Tape(y),
+    }
+    old, new = numbers(relu_graph()[2]), numbers(relu_graph(-3.0)[2])
+    pending = [(new[0][0], old[0][1])] + old[1:]  # forward() set root.data, the rest is pending
+    n, finished = 0, False
+    while not finished:
+        n += 1
+        x, _, y = relu_graph()
+        tape = Tape(y)
+        x.data = -3.0
+        tape.forward()  # pending: the pass applies it first
+        finished = not interrupted_at(n, lambda: passes[name](y, tape))
+        assert another_thread_can_take_the_engine_lock(), n
+        assert numbers(y) in (pending, new), n  # whole or not at all
+        assert x.grad == 0.0, n  # the recorded graph's 8.0 would be a mix
+    assert n > 3
+
+
+def run_bounded(bodies: list[Callable[[], None]], seconds: float, limit: float = 60.0) -> list[BaseException]:
+    """Run each body in a loop in its own thread for seconds, at a switch interval of 1e-6 s;
+    the exceptions they raised.  A thread still running limit seconds after being told to stop
+    is a hang: the test fails with every thread's stack (faulthandler) instead of hanging."""
     errors: list[BaseException] = []
-    wrong: list[float] = []
     stop = threading.Event()
 
-    def guard(body: Callable[[], None]) -> Callable[[], None]:
+    def loop(body: Callable[[], None]) -> Callable[[], None]:
         def run() -> None:
             try:
                 while not stop.is_set():
@@ -249,14 +297,57 @@ def test_threads_replaying_dropping_and_passing_never_see_a_mix_or_an_exception(
                 errors.append(e)
         return run
 
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    threads = [threading.Thread(target=loop(body), name=body.__name__, daemon=True)
+               for body in bodies]
+    try:
+        for t in threads:
+            t.start()
+        stop.wait(seconds)
+    finally:
+        stop.set()
+        deadline = time.monotonic() + limit
+        for t in threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+        sys.setswitchinterval(switch)
+    hung = [t.name for t in threads if t.is_alive()]
+    if hung:
+        with tempfile.TemporaryFile("w+") as f:
+            faulthandler.dump_traceback(f, all_threads=True)
+            f.seek(0)
+            stacks = f.read()
+        pytest.fail(f"threads {hung} still running {limit} s after being told to stop "
+                    f"(a deadlock?); every thread's stack:\n{stacks}", pytrace=False)
+    return errors
+
+
+def test_threads_replaying_dropping_and_passing_never_see_a_mix_or_an_exception() -> None:
+    def build(data: float) -> tuple[Value, Value]:
+        w = Value(data, "w")
+        y = w
+        for _ in range(40):
+            y = (y * 1.01).tanh() + (w * 0.1).relu()
+        return w, y
+
+    w, y = build(0.5)
+    expected = {}  # d y / d w from a rebuild at each w the replays use
+    for data in (0.5, -0.9):
+        fresh, z = build(data)
+        expected[data] = grad(z, [fresh])[0].data
+    assert expected[0.5] != expected[-0.9]
+    wrong: list[float] = []
+    looked = [0]
+
     def replay_and_drop() -> None:
         for data in (0.5, -0.9):
             w.data = data
-            Tape(y).forward()
+            Tape(y).forward()  # dropped at once: its replay is left pending
 
     def look() -> None:
         g = grad(y, [w])[0].data
-        if g not in expected.values():
+        looked[0] += 1
+        if g not in expected.values():  # a mix of two replays
             wrong.append(g)
 
     def unrelated() -> None:
@@ -264,17 +355,8 @@ def test_threads_replaying_dropping_and_passing_never_see_a_mix_or_an_exception(
         (a * a).backward()
         to_json(a + 1.0)
 
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    threads = [threading.Thread(target=guard(f)) for f in (replay_and_drop, look, unrelated)]
-    try:
-        for t in threads:
-            t.start()
-        threading.Event().wait(1.5)
-    finally:
-        stop.set()
-        for t in threads:
-            t.join()
-        sys.setswitchinterval(switch)
+    errors = run_bounded([replay_and_drop, look, unrelated], seconds=1.5)
     assert errors == [] and wrong == []
-    assert math.isfinite(y.data)
+    assert looked[0] > 10
+    y.zero_grad()  # a pass: the last replay is applied
+    assert numbers(y) == numbers(build(w.data)[1])

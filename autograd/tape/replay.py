@@ -21,7 +21,6 @@ and a Python `if` on a Value's data keeps the branch taken when the graph was bu
 from __future__ import annotations
 
 import math
-import weakref
 from typing import Any
 
 from .. import engine as _engine
@@ -35,19 +34,23 @@ __all__ = ["Tape", "Replay"]
 
 
 class Replay:
-    """A tape's last replay on its way into the graph: pending while `values` holds it."""
+    """A tape's last replay on its way into the graph: pending while `values` holds it.
 
-    __slots__ = ("ops", "nodes", "chunks", "n_leaves", "targets", "fields", "values", "stolen",
-                 "orphan", "__weakref__")
+    It holds the tape's compiled chunks only while a replay is pending (apply() needs their
+    local()); so when the Tape is gone and its last replay applied, nothing keeps the code, with
+    no finalizer (which could run in any thread, at any point, holding anything)."""
 
-    def __init__(self, ops: list[Value], chunks: list[Chunk], n_leaves: int) -> None:
-        self.ops, self.chunks, self.n_leaves = ops, chunks, n_leaves
+    __slots__ = ("ops", "nodes", "n_leaves", "targets", "fields", "values", "chunks", "stolen",
+                 "__weakref__")
+
+    def __init__(self, ops: list[Value], n_leaves: int) -> None:
+        self.ops, self.n_leaves = ops, n_leaves
         self.nodes = set(ops)  # what the engine tests a graph against (engine.settle)
         self.targets: list[Value] | None = None  # where apply() writes: made at its first call
         self.fields: list[str] = []
         self.values: list[float] | None = None
+        self.chunks: list[Chunk] = []  # the code that computes the local derivatives of values
         self.stolen = True  # its nodes are not yet marked as its own
-        self.orphan = False
 
     def take(self) -> None:
         """Mark its nodes as this replay's, applying first what other replays left pending on
@@ -59,15 +62,16 @@ class Replay:
         write(self.ops, ["_r"] * len(self.ops), [self] * len(self.ops))
         self.stolen = False
 
-    def publish(self, values: list[float], root: Value, out: float) -> None:
-        """Make values the pending replay (the latest of its nodes) and set root.data."""
-        locked(self._publish, values, root, out)
+    def publish(self, values: list[float], chunks: list[Chunk], root: Value, out: float) -> None:
+        """Make values (computed by chunks) the pending replay, the latest of its nodes, and
+        set root.data."""
+        locked(self._publish, values, chunks, root, out)
 
-    def _publish(self, values: list[float], root: Value, out: float) -> None:
+    def _publish(self, values: list[float], chunks: list[Chunk], root: Value, out: float) -> None:
         if self.stolen:
             self.take()
         _engine.set_pending(self, True)
-        self.values = values
+        self.values, self.chunks = values, chunks
         root.data = out
 
     def apply(self) -> None:
@@ -86,10 +90,8 @@ class Replay:
             o = chunk.start
             numbers += chunk.local(v[o:o + chunk.size], chunk.get(v), chunk.K)
         write(self.targets or [], self.fields, numbers)  # one call: nothing can see it half done
-        self.values = None
+        self.values, self.chunks = None, []
         _engine.set_pending(self, False)
-        if self.orphan:
-            self.release()
 
     def _layout(self) -> None:
         """Each op node's data, then its local derivatives in the order of the generated
@@ -101,21 +103,6 @@ class Replay:
                     targets.append(node)
                     fields.append(field)
         self.targets, self.fields = targets, fields
-
-    def orphaned(self) -> None:
-        """Its Tape is gone: free the code (and the graph) once nothing is pending.
-
-        A finalizer, run by the garbage collector in whatever thread and at whatever point it
-        runs: it takes no lock, only marks; the apply() writing the pending replay frees the
-        rest.  (apply() clears values before it reads orphan, and this sets orphan before it
-        reads values, so at least one of the two frees it; freeing twice is harmless.)"""
-        self.orphan = True
-        if self.values is None:
-            self.release()
-
-    def release(self) -> None:
-        """Drop the code and the nodes (nothing is pending: no one reads them again)."""
-        self.chunks, self.targets, self.fields, self.ops, self.nodes = [], [], [], [], set()
 
 
 def _add_grads(leaves: list[Value], G: list[float]) -> None:
@@ -153,7 +140,6 @@ class Tape:
         locked(self._record, root)
         self._root = root
         self._root_slot = self._n - 1 if root.op else self._leaves.index(root)
-        weakref.finalize(self, self._replay.orphaned)
 
     def _record(self, root: Value) -> None:
         """Record root's graph holding the engine's lock: no other thread writes a replay into
@@ -164,7 +150,7 @@ class Tape:
         # the last replay's values by slot: leaves, then ops; at first, the recorded numbers
         self._v: list[float] = [node.data for node in self._leaves] + \
             [node.data for node in self._ops]
-        self._replay = Replay(self._ops, self._chunks, len(self._leaves))
+        self._replay = Replay(self._ops, len(self._leaves))
         self._replay.take()
 
     @property
@@ -196,7 +182,7 @@ class Tape:
             v += chunk.forward(chunk.get(v), chunk.K)
         out = v[self._root_slot]
         self._v = v
-        self._replay.publish(v, self._root, out)
+        self._replay.publish(v, self._chunks, self._root, out)
         if is_anomaly_enabled():
             self._check_forward(v)
         return out
