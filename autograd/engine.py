@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any, TypeVar
+from typing import Any
 
 from . import graph as _graph
 from . import modes as _modes_mod
@@ -97,15 +97,10 @@ def topological_order(root: Value) -> list[Value]:
 # ---------------------------------------------------------------------------------------------
 # The lock over .grad and the _g slots
 
-# A re-entrant lock written in C: taking it and giving it back are one C call each (no bytecode
-# in between), and who holds it is the lock's own record (_held), never a copy kept beside it.
-# So a signal handler (Ctrl-C) or a finalizer run by the garbage collector can never leave it
-# taken with nobody to give it back, nor make a thread wait for itself.  (The Tape has no
-# finalizer at all: tape/replay.py.)
-_lock = threading.RLock()
+# The lock is graph.py's (copies.py, below the engine, reads graphs holding it too).
+_lock = _graph.lock
 _held: Callable[[], bool] = _lock._is_owned  # type: ignore[attr-defined]  # by this thread
-
-T = TypeVar("T")
+locked = _graph.locked
 
 
 def writing_grads() -> Any:
@@ -113,19 +108,8 @@ def writing_grads() -> Any:
     _g), writes a Tape's replay into a graph or reads a graph for a pass meanwhile.
 
     Re-entrant within a thread (a pass started from a signal handler in the middle of another).
-    Prefer locked(fn): a `with` whose body spans lines gives its lock back on a line of its own,
-    where an exception raised at a line boundary (a tracer's; the tests inject Ctrl-C so) would
-    leave it taken."""
+    Prefer locked(fn) (graph.py says why)."""
     return _lock
-
-
-def locked(fn: Callable[..., T], *args: Any) -> T:
-    """fn(*args) holding the engine's lock (see writing_grads).
-
-    Taken and given back on one line: a KeyboardInterrupt raised at any line boundary lands
-    before the lock is taken or inside fn (the `with` then gives it back), never after fn
-    returned and before the release."""
-    with _lock: return fn(*args)  # noqa: E701 - one line on purpose (see the docstring)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ tape comes in between."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import faulthandler
 import gc
@@ -84,6 +85,24 @@ def test_the_latest_replay_of_a_graph_wins_whichever_tape_made_it() -> None:
     x.data = 2.5
     first.forward()
     assert grad(y, [x])[0].data == 4 * 2.5 and h.data == 5.0
+
+
+@pytest.mark.parametrize("anomaly", [False, True], ids=["plain", "detect_anomaly"])
+@pytest.mark.parametrize("first", [None, 1.0], ids=["before-forward", "after-forward"])
+def test_tape_backward_after_another_tape_replayed_its_graph_uses_the_latest_replay(
+        anomaly: bool, first: float | None) -> None:
+    from autograd import detect_anomaly
+
+    x, _, y = relu_graph()
+    mine, other = Tape(y), Tape(y)
+    if first is not None:
+        x.data = first
+        mine.forward()
+    x.data = -3.0
+    other.forward()  # the graph the user holds is now at x = -3, where dy/dx = 0.0
+    with detect_anomaly() if anomaly else contextlib.nullcontext():
+        mine.backward()
+    assert x.grad == 0.0  # was 8.0 (recorded) or 4.0 (x = 1) without anomaly mode, 0.0 with it
 
 
 def test_a_pass_on_an_unrelated_graph_leaves_a_pending_replay_alone() -> None:
@@ -336,7 +355,8 @@ def test_threads_replaying_dropping_and_passing_never_see_a_mix_or_an_exception(
         fresh, z = build(data)
         expected[data] = grad(z, [fresh])[0].data
     assert expected[0.5] != expected[-0.9]
-    wrong: list[float] = []
+    rebuilt = [numbers(build(data)[1]) for data in (0.5, -0.9)]
+    wrong: list[Any] = []
     looked = [0]
 
     def replay_and_drop() -> None:
@@ -350,12 +370,17 @@ def test_threads_replaying_dropping_and_passing_never_see_a_mix_or_an_exception(
         if g not in expected.values():  # a mix of two replays
             wrong.append(g)
 
+    def copy_whole() -> None:
+        found = numbers(copy.deepcopy(y))
+        if found not in rebuilt:  # every node's data and local derivatives from one replay
+            wrong.append(found)
+
     def unrelated() -> None:
         a = Value(1.0)
         (a * a).backward()
         to_json(a + 1.0)
 
-    errors = run_bounded([replay_and_drop, look, unrelated], seconds=1.5)
+    errors = run_bounded([replay_and_drop, look, copy_whole, unrelated], seconds=1.5)
     assert errors == [] and wrong == []
     assert looked[0] > 10
     y.zero_grad()  # a pass: the last replay is applied

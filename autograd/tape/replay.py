@@ -189,7 +189,8 @@ class Tape:
 
     def backward(self, grad: float = 1.0) -> None:
         """leaf.grad += grad * d root / d leaf for every leaf, at the values of the last
-        forward() (recording counts as one).  Under python -m autograd.debug it is the stepped
+        forward() (recording counts as one), or of the latest replay of the graph when another
+        tape has recorded or replayed it since.  Under python -m autograd.debug it is the stepped
         pass of the synced graph, as root.backward() is."""
         seed = check_seed(grad)
         if _engine.intercepting():
@@ -197,10 +198,18 @@ class Tape:
             if _engine.intercepted(self._root, seed):
                 return
         v = self._v
-        if is_anomaly_enabled():  # the engine's checked pass over the synced graph
+        anomaly = is_anomaly_enabled()
+        if anomaly or self._replay.stolen:
+            # the engine's pass over the synced graph: checked in anomaly mode; and when another
+            # tape has recorded or replayed these nodes since, the graph holds their latest
+            # numbers, not self._v (the latest replay of a graph wins, whichever tape made it)
             self.sync()
             sweep = Sweep(self._root, seed)
-            checked(sweep, "Tape.backward()", apply=False)
+            if anomaly:
+                checked(sweep, "Tape.backward()", apply=False)
+            else:
+                for _ in sweep:
+                    pass
             G = [sweep.upstream.get(leaf, 0.0) for leaf in self._leaves]
         else:
             G = [0.0] * self._n
