@@ -6,8 +6,14 @@ autograd, so value.py, copies.py and the engine all order graphs with it, with n
 Pending replays.  A Tape's forward() leaves its numbers in a Replay (autograd/tape/replay.py)
 that every op node it recorded points to (the node's _r slot); the replay is pending until its
 numbers are written into those nodes.  Every pass and view starts from topological_order(),
-which applies the pending replays of the nodes it found (settle) before anyone reads them, so a
-replay is found by the graph's own nodes: a graph no pending replay touches pays one check.
+which applies the pending replays of the nodes it found (settle) before anyone reads them: one
+C-level set test per pending replay (pending_replays), which iterates the smaller of the two
+sets, so a small graph no pending replay touches pays about nothing beside a large replay.
+
+The lock.  A replay is written into a graph holding `lock`, and the engine's passes and the
+copies read a graph holding it (locked), so none of them sees another thread's replay half
+written into what it reads.  A view that reads .data after topological_order() returns, outside
+the lock, can still see two whole replays, one in the nodes it read before, one after.
 """
 
 from __future__ import annotations
