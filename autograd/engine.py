@@ -23,6 +23,7 @@ import inspect
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import copy_context
 from types import FrameType
 from typing import Any
 
@@ -261,16 +262,17 @@ def _rules(node: Value) -> tuple[Any, ...]:
 
 def _on_values(op: str, rule: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     """rule(*args) on Values, or a TypeError naming the op whose rule works only on floats."""
-    strict = _value.strict
-    outer, strict.on = strict.on, True  # float() of a Value, or comparing it, is a TypeError
-    try:
-        return rule(*args)
+    try:  # in a context of its own: strict is the caller's again however the rule ends
+        return copy_context().run(_strictly, rule, args)
     except Exception as e:
         raise TypeError(f"grad(create_graph=True): the derivative rule of op {op!r} works only "
                         f"on floats ({type(e).__name__}: {e}); write it with + - * / ** and "
                         "autograd.ops' functions so that it also works on Values") from e
-    finally:
-        strict.on = outer
+
+
+def _strictly(rule: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    _value.strict.set(True)  # float() of a Value, or comparing it, is a TypeError
+    return rule(*args)
 
 
 def _times(local: Any, g: Any) -> Any:

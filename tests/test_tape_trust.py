@@ -339,6 +339,18 @@ def test_a_real_ctrl_c_at_random_moments_never_leaves_the_lock_taken_or_the_grap
     assert interrupts > 100
 
 
+def test_ctrl_c_anywhere_in_a_create_graph_pass_leaves_float_and_comparisons_working() -> None:
+    # a rule runs in strict mode (float() of a Value is a TypeError); a KeyboardInterrupt on the
+    # line after the rule left this thread in it for good
+    n, finished = 0, False
+    while not finished:
+        n += 1
+        x, _, y = relu_graph()
+        finished = not interrupted_at(n, lambda: grad(y, [x], create_graph=True))
+        assert float(x) == 2.0 and x < 3.0, n
+    assert n > 20
+
+
 def run_bounded(bodies: list[Callable[[], None]], seconds: float, limit: float = 60.0) -> list[BaseException]:
     """Run each body in a loop in its own thread for seconds, at a switch interval of 1e-6 s;
     the exceptions they raised.  A thread still running limit seconds after being told to stop
