@@ -33,10 +33,8 @@ _new = object.__new__
 _newobj = copyreg.__newobj__  # type: ignore[attr-defined]  # pickle: cls.__new__(cls)
 
 
-# True while grad(create_graph=True) evaluates a rule on Values (engine.py): float() of a Value,
-# or comparing it, is then a TypeError.  A context variable, per thread: the engine sets it only
-# inside a Context.run(), which gives the caller its own context back in C however the rule ends
-# (an exception, Ctrl-C), so it can never stay set.
+# True while grad(create_graph=True) evaluates a rule on Values (engine.py): float() of a Value or
+# comparing it is then a TypeError.  Set only inside a Context.run(), so it never stays set.
 strict: ContextVar[bool] = ContextVar("autograd_strict", default=False)
 _strict = strict.get
 
