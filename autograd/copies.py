@@ -64,6 +64,10 @@ def pickle_prelude(node: Value) -> tuple[Any, ...]:
 
 def copy_node(node: Value) -> Value:
     """copy.copy(node): a new node made by the same op from the same operands."""
+    return graph.locked(_copy_node, node)  # no other thread's replay written in meanwhile
+
+
+def _copy_node(node: Value) -> Value:
     graph.settle((node,))  # a Tape's replay pending here is applied first
     new = object.__new__(type(node))
     restore(new, node.__getstate__())
@@ -73,6 +77,10 @@ def copy_node(node: Value) -> Value:
 def copy_graph(root: Value, memo: dict[int, Any]) -> Value:
     """copy.deepcopy(root): the whole graph below root, parents before children (no recursion);
     nodes already copied (in memo) are reused."""
+    return graph.locked(_copy_graph, root, memo)  # no other thread's replay written in meanwhile
+
+
+def _copy_graph(root: Value, memo: dict[int, Any]) -> Value:
     keep = memo.setdefault(id(memo), [])  # as copy.deepcopy does: keep originals alive
     for node in graph.topological_order(root):
         if id(node) in memo:

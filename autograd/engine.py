@@ -2,13 +2,15 @@
 
 Passes are independent.  A pass's upstream gradients belong to that pass:
 - backward() is the fast path.  It sums upstream gradients in each node's _g slot, which only
-  the holder of the engine's lock may use, and it holds that lock for the whole pass (it runs no
-  user code meanwhile), so no other pass, in this thread or another, sees them.  The same lock
+  the holder of the engine's lock may use, and it holds that lock for the whole pass, ordering
+  included (it runs no user code meanwhile), so no other pass, in this thread or another, sees
+  them, and no other thread's Tape replay is written into the graph while it reads it.  The same lock
   makes every write to .grad atomic, so two threads back-propagating into shared leaves add
   both contributions exactly.
 - Every other pass (grad(), the stepper, to_json and the player, gradcheck, anomaly checking)
   is a Sweep: the same loop with the upstream sums in a dict of its own, yielding one node at a
-  time, so it can be inspected, nested or abandoned at any point.  A test on random graphs
+  time, so it can be inspected, nested or abandoned at any point.  It reads the graph's edges
+  and local derivatives under the lock when it is made.  A test on random graphs
   proves the two loops agree bit for bit (same additions, in the same order).
 
 The modes (no_grad, detect_anomaly) live in modes.py, per thread; backward() and grad() check
@@ -21,6 +23,7 @@ import inspect
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import copy_context
 from typing import Any
 
 from . import graph as _graph
@@ -40,7 +43,7 @@ from .modes import modes as _modes
 from .value import PRIMITIVES, Value
 
 __all__ = ["topological_order", "backward", "grad", "Sweep", "checked", "no_grad",
-           "is_grad_enabled", "is_anomaly_enabled", "writing_grads", "backward_interceptor",
+           "is_grad_enabled", "is_anomaly_enabled", "writing_grads", "locked", "backward_interceptor",
            "check_value", "value_list", "check_seed", "AnomalyChecker", "set_anomaly_checker",
            "anomaly_mode", "set_pending", "settle", "add_grads", "bad_grads",
            "intercepting", "intercepted"]
@@ -94,32 +97,19 @@ def topological_order(root: Value) -> list[Value]:
 # ---------------------------------------------------------------------------------------------
 # The lock over .grad and the _g slots
 
-_lock = threading.Lock()
-_owner: int | None = None  # the thread holding _lock, while it holds it
+# The lock is graph.py's (copies.py, below the engine, reads graphs holding it too).
+_lock = _graph.lock
+_held: Callable[[], bool] = _lock._is_owned  # type: ignore[attr-defined]  # by this thread
+locked = _graph.locked
 
 
-class writing_grads:
-    """Hold the engine's lock: no other thread's pass writes .grad (or uses _g) meanwhile.
+def writing_grads() -> Any:
+    """The engine's lock, to hold in a `with`: no other thread's pass writes .grad (or uses
+    _g), writes a Tape's replay into a graph or reads a graph for a pass meanwhile.
 
     Re-entrant within a thread (a pass started from a signal handler in the middle of another).
-    A plain class, not a generator: the stepper enters it at every step (backward() inlines it).
-    """
-
-    __slots__ = ("outer",)
-
-    def __enter__(self) -> None:
-        global _owner
-        me = threading.get_ident()
-        self.outer = _owner != me  # the outermost hold in this thread takes the lock
-        if self.outer:
-            # one line: no signal handler (Ctrl-C) runs between the two, which would leave the
-            # lock taken with no __exit__ to come
-            _lock.acquire(); _owner = me  # noqa: E702
-
-    def __exit__(self, *exc: object) -> None:
-        global _owner
-        if self.outer:
-            _owner = None; _lock.release()  # noqa: E702
+    Prefer locked(fn) (graph.py says why)."""
+    return _lock
 
 
 # ---------------------------------------------------------------------------------------------
@@ -141,9 +131,8 @@ class Sweep:
 
     def __init__(self, root: Value, seed: float = 1.0, order: list[Value] | None = None) -> None:
         self.root = root
-        self.order = topological_order(root) if order is None else order
+        self.order, self._edges = locked(_edges, root, order)
         self.upstream: dict[Value, float] = {root: seed}
-        self._edges = [(node, node._a, node._da, node._b, node._db) for node in reversed(self.order)]
 
     def __len__(self) -> int:
         return len(self.order)
@@ -165,6 +154,17 @@ class Sweep:
             yield node, g, terms
 
 
+def _edges(root: Value, order: list[Value] | None) -> tuple[list[Value], list[tuple[Any, ...]]]:
+    """root's order and (node, a, da, b, db) per node in reverse, read under the engine's lock:
+    no other thread writes a replay into the graph meanwhile, and what is pending on it (also
+    since order was made) is applied first."""
+    if order is None:
+        order = topological_order(root)
+    elif _graph.pending_replays:
+        settle(order)
+    return order, [(node, node._a, node._da, node._b, node._db) for node in reversed(order)]
+
+
 def backward(root: Value, grad: float = 1.0) -> None:
     """Reverse mode from root: n.grad += grad * d root / d n for every n that root depends on.
 
@@ -179,49 +179,53 @@ def backward(root: Value, grad: float = 1.0) -> None:
     if _value._hook is not None and _modes.anomaly:
         checked(Sweep(root, seed), "backward()", apply=True)
         return
-    order = topological_order(root)
-    global _owner
-    me = threading.get_ident()
-    bad: list[Value] = []  # nodes whose .grad is not a number (p.grad = None): left as they are
-    if _owner == me:  # inside another pass of this thread: a Sweep's own sums
-        add_grads(((node, g) for node, g, _ in Sweep(root, seed, order)), bad)
+    if _held():  # inside another pass of this thread: a Sweep's own sums
+        bad: list[Value] = []  # nodes whose .grad is not a number (p.grad = None): left as they are
+        sweep = Sweep(root, seed)
+        add_grads(((node, g) for node, g, _ in sweep), bad)
         if bad:
-            raise bad_grads(root, order, bad)
+            raise bad_grads(root, sweep.order, bad)
         return
-    with _lock:  # writing_grads() inlined: this is the hot path (about 0.3 us a call less)
-        _owner = me
-        root._g = seed
-        try:
-            nodes = reversed(order)
-            while True:
-                try:
-                    for node in nodes:
-                        g = node._g
-                        node._g = 0.0
-                        node.grad += g
-                        da = node._da
-                        if da is not None:
-                            node._a._g += da * g
-                        db = node._db
-                        if db is not None:
-                            node._b._g += db * g
-                    break
-                except TypeError:  # only node.grad += g can fail: every other operand is a float
-                    if as_float(node.grad) is not None:
-                        raise
-                    bad.append(node)  # the pass goes on without it: every other grad is right
-                    if node._da is not None:
-                        node._a._g += node._da * g
-                    if node._db is not None:
-                        node._b._g += node._db * g
-        except BaseException:
-            for node in order:
-                node._g = 0.0
-            raise
-        finally:
-            _owner = None
+    order, bad = locked(_backward, root, seed)
     if bad:
         raise bad_grads(root, order, bad)
+
+
+def _backward(root: Value, seed: float) -> tuple[list[Value], list[Value]]:
+    """backward()'s loop over the _g slots, run holding the engine's lock: the order is made
+    under it too, so what is pending on the graph is applied first and no other thread's replay
+    is written into it while the pass reads it."""
+    order = topological_order(root)
+    bad: list[Value] = []  # nodes whose .grad is not a number (p.grad = None): left as they are
+    try:
+        root._g = seed
+        nodes = reversed(order)
+        while True:
+            try:
+                for node in nodes:
+                    g = node._g
+                    node._g = 0.0
+                    node.grad += g
+                    da = node._da
+                    if da is not None:
+                        node._a._g += da * g
+                    db = node._db
+                    if db is not None:
+                        node._b._g += db * g
+                break
+            except TypeError:  # only node.grad += g can fail: every other operand is a float
+                if as_float(node.grad) is not None:
+                    raise
+                bad.append(node)  # the pass goes on without it: every other grad is right
+                if node._da is not None:
+                    node._a._g += node._da * g
+                if node._db is not None:
+                    node._b._g += node._db * g
+    except BaseException:
+        for node in order:
+            node._g = 0.0
+        raise
+    return order, bad
 
 
 def add_grads(pairs: Iterable[tuple[Value, float]], bad: list[Value]) -> None:
@@ -269,6 +273,12 @@ def grad(output: Value, inputs: Sequence[Value] | Iterable[Value], *,
 
     # create_graph: the same rules applied to Values; upstream gradients are Values (or the
     # float 1.0 at the root), so every result is itself differentiable.
+    return locked(_grad_graph, output, xs)
+
+
+def _grad_graph(output: Value, xs: list[Value]) -> list[Value]:
+    """grad(create_graph=True), run holding the engine's lock: no other thread writes a replay
+    into the graph while the rules read its numbers."""
     grads: dict[Value, Any] = {output: 1.0}
     for node in reversed(topological_order(output)):
         g = grads.get(node)
@@ -293,16 +303,17 @@ def _rules(node: Value) -> tuple[Any, ...]:
 
 def _on_values(op: str, rule: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     """rule(*args) on Values, or a TypeError naming the op whose rule works only on floats."""
-    strict = _value.strict
-    outer, strict.on = strict.on, True  # float() of a Value, or comparing it, is a TypeError
-    try:
-        return rule(*args)
+    try:  # in a context of its own: strict is the caller's again however the rule ends
+        return copy_context().run(_strictly, rule, args)
     except Exception as e:
         raise TypeError(f"grad(create_graph=True): the derivative rule of op {op!r} works only "
                         f"on floats ({type(e).__name__}: {e}); write it with + - * / ** and "
                         "autograd.ops' functions so that it also works on Values") from e
-    finally:
-        strict.on = outer
+
+
+def _strictly(rule: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    _value.strict.set(True)  # float() of a Value, or comparing it, is a TypeError
+    return rule(*args)
 
 
 def _times(local: Any, g: Any) -> Any:
@@ -386,8 +397,7 @@ def checked(sweep: Sweep, what: str, *, apply: bool) -> None:
             if not (isfinite(term[2]) and isfinite(term[3])):
                 raise checker.failed(what, sweep, index, node, g, term)
         if apply:
-            with writing_grads():
-                node.grad += g
+            with _lock: node.grad += g  # noqa: E701 - one line (see locked)
 
 
 def _finite(x: float) -> bool:

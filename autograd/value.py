@@ -16,8 +16,8 @@ from __future__ import annotations
 import copyreg
 import math
 import operator
-import threading
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, NamedTuple
 
 from . import copies as _copies
@@ -32,10 +32,10 @@ _new = object.__new__
 _newobj = copyreg.__newobj__  # type: ignore[attr-defined]  # pickle: cls.__new__(cls)
 
 
-class _Strict(threading.local):
-    on = False  # True while grad(create_graph=True) evaluates a rule on Values (engine.py)
-
-strict = _strict = _Strict()
+# True while grad(create_graph=True) evaluates a rule on Values (engine.py): float() of a Value or
+# comparing it is then a TypeError.  Set only inside a Context.run(), so it never stays set.
+strict: ContextVar[bool] = ContextVar("autograd_strict", default=False)
+_strict = strict.get
 
 _div, _pow, _exp, _log = ieee.div, ieee.pow, ieee.exp, ieee.log
 _sqrt, _sin, _cos, _sigmoid, _relu = ieee.sqrt, ieee.sin, ieee.cos, ieee.sigmoid, ieee.relu
@@ -261,7 +261,7 @@ def _read_only(self: Value, op: Any) -> None:
 def _compare(test: Callable[[float, float], bool], symbol: str) -> Callable[[Value, Any], bool]:
     def compare(self: Value, other: Any) -> bool:
         x = other.data if isinstance(other, Value) else as_float(other)
-        if x is None or _strict.on:
+        if x is None or _strict():
             raise TypeError(f"'{symbol}' compares a Value with a number or a Value, "
                             f"got {describe(other)}")
         return test(self.data, x)
@@ -398,7 +398,7 @@ class Value:
 
     def __float__(self) -> float:
         """float(v) is v.data (a TypeError in a derivative rule given Values: see engine.py)."""
-        if _strict.on:
+        if _strict():
             raise TypeError("a derivative rule took float() of a Value")
         return self.data
 

@@ -17,7 +17,7 @@ from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 
 from .._util import format_number, printable
-from ..engine import Sweep, check_seed, check_value, topological_order, writing_grads
+from ..engine import Sweep, check_seed, check_value, locked, topological_order
 from ..names import caller_scope, d, kind, node_names
 from ..value import Value
 
@@ -167,9 +167,12 @@ class BackwardSteps:
                 n = count[parent] = count.get(parent, 0) + 1
                 terms.append(Term(parent, local, contribution, n, uses[parent], total))
             if apply:
-                with writing_grads():
-                    node.grad += g
+                locked(_add, node, g)  # taken and given back on one line (engine.locked)
             yield Step(index, node, g, tuple(terms), ctx)
+
+
+def _add(node: Value, g: float) -> None:
+    node.grad += g
 
 
 def backward_steps(root: Value, grad: float = 1.0) -> BackwardSteps:

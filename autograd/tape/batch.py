@@ -23,12 +23,21 @@ import numpy as np
 from .. import engine as _engine
 from .. import modes as _modes
 from .._util import describe
-from ..engine import Sweep, check_seed, checked, is_anomaly_enabled, topological_order, writing_grads
+from ..engine import (
+    Sweep,
+    add_grads,
+    bad_grads,
+    check_seed,
+    checked,
+    is_anomaly_enabled,
+    locked,
+    topological_order,
+)
 from ..value import Value
 from . import arrays
 from .columns import compile_program
 from .record import getter, slots
-from .replay import Tape, leaf_data
+from .replay import Tape, leaf_data, write
 
 __all__ = ["BatchTape"]
 
@@ -225,9 +234,10 @@ class BatchTape(Tape):
         sums = np.array(self._param_grads(G), dtype=np.float64)
         if mean:
             sums /= N
-        with writing_grads():
-            for leaf, g in zip(self._params, sums.tolist()):
-                leaf.grad += g
+        bad: list[Value] = []
+        locked(add_grads, zip(self._params, sums.tolist()), bad)
+        if bad:
+            raise bad_grads(self._root, self._params, bad)
         self._batch_grads = batch_grads
 
     def _step_example(self, seed: float, N: int) -> None:
@@ -243,9 +253,7 @@ class BatchTape(Tape):
                 f"example; then every .grad is put back and the batch's backward() adds its "
                 f"{self._reduce} as usual"))
         finally:
-            with writing_grads():
-                for node, g in zip(self._order, saved):
-                    node.grad = g
+            locked(write, self._order, ["grad"] * len(saved), saved)
 
     def example(self, k: int) -> Value:
         """Put example k of the last forward(rows) into the graph: the batched leaves' .data
@@ -263,9 +271,7 @@ class BatchTape(Tape):
             raise IndexError(f"tape.example({k}): the last forward(rows) had {N} examples "
                              f"(0 to {N - 1})")
         row = self._rows[int(k)]
-        with writing_grads():
-            for leaf, x in zip(self._batch, row):
-                leaf.data = float(x)
+        locked(write, self._batch, ["data"] * len(self._batch), [float(x) for x in row])
         if self._single is None:
             self._single = Tape(self._root)
         modes = _modes.modes

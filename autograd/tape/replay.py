@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 import operator
-import weakref
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -37,8 +36,8 @@ from ..engine import (
     check_seed,
     checked,
     is_anomaly_enabled,
+    locked,
     topological_order,
-    writing_grads,
 )
 from ..value import Value
 from .record import Chunk, record
@@ -57,19 +56,23 @@ def write(nodes: list[Value], fields: list[str], numbers: list[Any]) -> None:
 
 
 class Replay:
-    """A tape's last replay on its way into the graph: pending while `values` holds it."""
+    """A tape's last replay on its way into the graph: pending while `values` holds it.
 
-    __slots__ = ("ops", "nodes", "chunks", "n_leaves", "targets", "fields", "values", "stolen",
-                 "orphan", "__weakref__")
+    It holds the tape's compiled chunks only while a replay is pending (apply() needs their
+    local()); so when the Tape is gone and its last replay applied, nothing keeps the code, with
+    no finalizer (which could run in any thread, at any point, holding anything)."""
 
-    def __init__(self, ops: list[Value], chunks: list[Chunk], n_leaves: int) -> None:
-        self.ops, self.chunks, self.n_leaves = ops, chunks, n_leaves
+    __slots__ = ("ops", "nodes", "n_leaves", "targets", "fields", "values", "chunks", "stolen",
+                 "__weakref__")
+
+    def __init__(self, ops: list[Value], n_leaves: int) -> None:
+        self.ops, self.n_leaves = ops, n_leaves
         self.nodes = set(ops)  # what the engine tests a graph against (engine.settle)
         self.targets: list[Value] | None = None  # where apply() writes: made at its first call
         self.fields: list[str] = []
         self.values: list[float] | None = None
+        self.chunks: list[Chunk] = []  # the code that computes the local derivatives of values
         self.stolen = True  # its nodes are not yet marked as its own
-        self.orphan = False
 
     def take(self) -> None:
         """Mark its nodes as this replay's, applying first what other replays left pending on
@@ -81,34 +84,36 @@ class Replay:
         write(self.ops, ["_r"] * len(self.ops), [self] * len(self.ops))
         self.stolen = False
 
-    def publish(self, values: list[float], root: Value, out: float) -> None:
-        """Make values the pending replay (the latest of its nodes) and set root.data."""
-        with writing_grads():
-            if self.stolen:
-                self.take()
-            _engine.set_pending(self, True)
-            self.values = values
-            root.data = out
+    def publish(self, values: list[float], chunks: list[Chunk], root: Value, out: float) -> None:
+        """Make values (computed by chunks) the pending replay, the latest of its nodes, and
+        set root.data."""
+        locked(self._publish, values, chunks, root, out)
+
+    def _publish(self, values: list[float], chunks: list[Chunk], root: Value, out: float) -> None:
+        if self.stolen:
+            self.take()
+        _engine.set_pending(self, True)
+        self.values, self.chunks = values, chunks
+        root.data = out
 
     def apply(self) -> None:
         """Write the pending replay into the graph, whole (see the module docstring)."""
-        if self.values is None:
+        if self.values is not None:
+            locked(self._apply)
+
+    def _apply(self) -> None:
+        v = self.values
+        if v is None:  # applied by another thread meanwhile
             return
-        with writing_grads():
-            v = self.values
-            if v is None:
-                return
-            if self.targets is None:
-                self._layout()
-            numbers = v[self.n_leaves:]
-            for chunk in self.chunks:
-                o = chunk.start
-                numbers += chunk.local(v[o:o + chunk.size], chunk.get(v), chunk.K)
-            write(self.targets or [], self.fields, numbers)  # one call: nothing can see it half done
-            self.values = None
-            _engine.set_pending(self, False)
-            if self.orphan:
-                self.release()
+        if self.targets is None:
+            self._layout()
+        numbers = v[self.n_leaves:]
+        for chunk in self.chunks:
+            o = chunk.start
+            numbers += chunk.local(v[o:o + chunk.size], chunk.get(v), chunk.K)
+        write(self.targets or [], self.fields, numbers)  # one call: nothing can see it half done
+        self.values, self.chunks = None, []
+        _engine.set_pending(self, False)
 
     def _layout(self) -> None:
         """Each op node's data, then its local derivatives in the order of the generated
@@ -120,16 +125,6 @@ class Replay:
                     targets.append(node)
                     fields.append(field)
         self.targets, self.fields = targets, fields
-
-    def orphaned(self) -> None:
-        """Its Tape is gone: free the code (and the graph) once nothing is pending."""
-        with writing_grads():
-            self.orphan = True
-            if self.values is None:
-                self.release()
-
-    def release(self) -> None:
-        self.chunks, self.targets, self.fields, self.ops, self.nodes = [], [], [], [], set()
 
 
 def leaf_data(leaves: list[Value], who: str = "Tape.forward()") -> list[float]:
@@ -165,19 +160,21 @@ class Tape:
     def __init__(self, root: Value) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"Tape() records the graph of a Value, got {describe(root)}")
-        order = topological_order(root)  # applies what is pending on it first
-        recording = record(order)
+        locked(self._record, root)
         self._root = root
-        self._leaves, self._ops, self._chunks = recording
-        self._n = len(order)
         self._root_slot = self._n - 1 if root.op else self._leaves.index(root)
+
+    def _record(self, root: Value) -> None:
+        """Record root's graph holding the engine's lock: no other thread writes a replay into
+        it meanwhile (its numbers are the replay backward() uses before any forward())."""
+        order = topological_order(root)  # applies what is pending on it first
+        self._n = len(order)
+        self._leaves, self._ops, self._chunks = record(order)
         # the last replay's values by slot: leaves, then ops; at first, the recorded numbers
         self._v: list[float] = [node.data for node in self._leaves] + \
             [node.data for node in self._ops]
-        self._replay = Replay(self._ops, self._chunks, len(self._leaves))
-        with writing_grads():
-            self._replay.take()
-        weakref.finalize(self, self._replay.orphaned)
+        self._replay = Replay(self._ops, len(self._leaves))
+        self._replay.take()
 
     @property
     def leaves(self) -> list[Value]:
@@ -208,14 +205,15 @@ class Tape:
             v += chunk.forward(chunk.get(v), chunk.K)
         out = v[self._root_slot]
         self._v = v
-        self._replay.publish(v, self._root, out)
+        self._replay.publish(v, self._chunks, self._root, out)
         if is_anomaly_enabled():
             self._check_forward(v)
         return out
 
     def backward(self, grad: float = 1.0) -> None:
         """leaf.grad += grad * d root / d leaf for every leaf, at the values of the last
-        forward() (recording counts as one).  Under python -m autograd.debug it is the stepped
+        forward() (recording counts as one), or of the latest replay of the graph when another
+        tape has recorded or replayed it since.  Under python -m autograd.debug it is the stepped
         pass of the synced graph, as root.backward() is."""
         seed = check_seed(grad)
         if _engine.intercepting():
@@ -223,10 +221,18 @@ class Tape:
             if _engine.intercepted(self._root, seed):
                 return
         v = self._v
-        if is_anomaly_enabled():  # the engine's checked pass over the synced graph
+        anomaly = is_anomaly_enabled()
+        if anomaly or self._replay.stolen:
+            # the engine's pass over the synced graph: checked in anomaly mode; and when another
+            # tape has recorded or replayed these nodes since, the graph holds their latest
+            # numbers, not self._v (the latest replay of a graph wins, whichever tape made it)
             self.sync()
             sweep = Sweep(self._root, seed)
-            checked(sweep, "Tape.backward()", apply=False)
+            if anomaly:
+                checked(sweep, "Tape.backward()", apply=False)
+            else:
+                for _ in sweep:
+                    pass
             G = [sweep.upstream.get(leaf, 0.0) for leaf in self._leaves]
         else:
             G = [0.0] * self._n
@@ -235,8 +241,7 @@ class Tape:
                 o = chunk.start
                 chunk.backward(v[o:o + chunk.size], chunk.get(v), chunk.E, G, o, chunk.K)
         bad: list[Value] = []
-        with writing_grads():
-            add_grads(zip(self._leaves, G), bad)
+        locked(add_grads, zip(self._leaves, G), bad)
         if bad:
             raise bad_grads(self._root, self._leaves, bad)
 
