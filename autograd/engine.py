@@ -136,34 +136,72 @@ class Sweep:
     touches .grad; nothing but its owner sees its sums.  The graph's local derivatives are
     read when the Sweep is made, so a Tape syncing new numbers into the graph in the middle of
     the pass cannot change the rest of it.
+
+    local(node) -> (d node / d _a, d node / d _b), None where the operand is not a parent, gives
+    the local derivatives instead of the stored floats: grad(create_graph=True) passes the rules
+    evaluated on Values, so the same loop sums Values (starting from nothing, not 0.0, and
+    skipping products by the constants 1 and -1, so no node is made for them).
     """
 
-    __slots__ = ("root", "order", "upstream", "_edges")
+    __slots__ = ("root", "order", "upstream", "_edges", "_zero")
 
-    def __init__(self, root: Value, seed: float = 1.0, order: list[Value] | None = None) -> None:
+    def __init__(self, root: Value, seed: Any = 1.0, order: list[Value] | None = None,
+                 local: Callable[[Value], tuple[Any, Any]] | None = None) -> None:
         self.root = root
         self.order = topological_order(root) if order is None else order
-        self.upstream: dict[Value, float] = {root: seed}
-        self._edges = [(node, node._a, node._da, node._b, node._db) for node in reversed(self.order)]
+        self.upstream: dict[Value, Any] = {root: seed}
+        if local is None:
+            self._zero: Any = 0.0
+            self._edges = [(node, node._a, node._da, node._b, node._db)
+                           for node in reversed(self.order)]
+        else:
+            self._zero = _NOTHING
+            self._edges = [(node, node._a, da, node._b, db)
+                           for node in reversed(self.order) for da, db in (local(node),)]
 
     def __len__(self) -> int:
         return len(self.order)
 
-    def __iter__(self) -> Iterator[tuple[Value, float, list[tuple[Value, float, float, float]]]]:
+    def __iter__(self) -> Iterator[tuple[Value, Any, list[tuple[Value, Any, Any, Any]]]]:
         up = self.upstream
         get = up.get
+        zero = self._zero
         for node, a, da, b, db in self._edges:
             g = up[node]
-            terms: list[tuple[Value, float, float, float]] = []
+            terms: list[tuple[Value, Any, Any, Any]] = []
             if da is not None:  # the same additions, in the same order, as backward()'s loop
                 c = da * g
-                t = up[a] = get(a, 0.0) + c
+                t = up[a] = get(a, zero) + c
                 terms.append((a, da, c, t))
             if db is not None:
                 c = db * g
-                t = up[b] = get(b, 0.0) + c
+                t = up[b] = get(b, zero) + c
                 terms.append((b, db, c, t))
             yield node, g, terms
+
+
+class _Unit:
+    """The constants 1 and -1 as local derivatives on Values (create_graph): 1 * g is g itself."""
+
+    __slots__ = ("negative",)
+
+    def __init__(self, negative: bool) -> None:
+        self.negative = negative
+
+    def __mul__(self, g: Any) -> Any:
+        return -g if self.negative else g
+
+
+class _Nothing:
+    """The empty sum of a create_graph Sweep: nothing + c is c itself, not the node 0.0 + c."""
+
+    __slots__ = ()
+
+    def __add__(self, c: Any) -> Any:
+        return c
+
+
+_ONE, _MINUS_ONE, _NOTHING = _Unit(False), _Unit(True), _Nothing()
 
 
 def backward(root: Value, grad: float = 1.0) -> None:
@@ -229,28 +267,39 @@ def grad(output: Value, inputs: Sequence[Value] | Iterable[Value], *,
         found = sweep.upstream
         return [Value(found.get(x, 0.0)) for x in xs]
 
-    # create_graph: the same rules applied to Values; upstream gradients are Values (or the
-    # float 1.0 at the root), so every result is itself differentiable.
-    grads: dict[Value, Any] = {output: 1.0}
-    for node in reversed(topological_order(output)):
-        g = grads.get(node)
-        if g is None or not node.op:
-            continue
-        rules = _rules(node)
-        args = (node._a, node) if len(rules) == 1 else (node._a, node._b, node)
-        for parent, stored, rule in zip((node._a, node._b), (node._da, node._db), rules):
-            if stored is not None:  # None: a constant operand, not a parent
-                contribution = _times(_on_values(node.op, rule, args), g)
-                grads[parent] = contribution if parent not in grads else grads[parent] + contribution
-    return [g if isinstance(g, Value) else Value(g) for g in (grads.get(x, 0.0) for x in xs)]
+    # create_graph: a Sweep whose local derivatives are the rules evaluated on Values (and
+    # whose upstream sums are Values, or the float 1.0 at the root): differentiable results
+    sweep = Sweep(output, 1.0, local=_rules_on_values)
+    for _ in sweep:
+        pass
+    found = sweep.upstream
+    return [g if isinstance(g, Value) else Value(g) for g in (found.get(x, 0.0) for x in xs)]
 
 
-def _rules(node: Value) -> tuple[Any, ...]:
+def _rules_on_values(node: Value) -> tuple[Any, Any]:
+    """node's local derivatives (d node / d _a, d node / d _b) as its op's rules give them on
+    Values, None where the operand is not a parent; the constants 1 and -1 as _ONE, _MINUS_ONE."""
+    if not node.op:
+        return None, None
     p = PRIMITIVES.get(node.op)
     if p is None:
         raise TypeError(f"grad(create_graph=True): the op {node.op!r} of a node is not "
                         "registered (autograd.primitive); its derivative has no rule")
-    return p.rules
+    rules = p.rules
+    args = (node._a, node) if len(rules) == 1 else (node._a, node._b, node)
+    da = None if node._da is None else _unit(_on_values(node.op, rules[0], args))
+    db = None if node._db is None else _unit(_on_values(node.op, rules[1], args))
+    return da, db
+
+
+def _unit(local: Any) -> Any:
+    """local, or _ONE / _MINUS_ONE for the float constants 1 and -1."""
+    if type(local) is float:
+        if local == 1.0:
+            return _ONE
+        if local == -1.0:
+            return _MINUS_ONE
+    return local
 
 
 def _on_values(op: str, rule: Callable[..., Any], args: tuple[Any, ...]) -> Any:
@@ -265,16 +314,6 @@ def _on_values(op: str, rule: Callable[..., Any], args: tuple[Any, ...]) -> Any:
                         "autograd.ops' functions so that it also works on Values") from e
     finally:
         strict.on = outer
-
-
-def _times(local: Any, g: Any) -> Any:
-    """local * g, skipping the multiplication by the constants 1 and -1."""
-    if type(local) is float:
-        if local == 1.0:
-            return g
-        if local == -1.0:
-            return -g
-    return local * g
 
 
 # ---------------------------------------------------------------------------------------------
