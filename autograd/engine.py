@@ -1,5 +1,21 @@
 """The engine: topological order and every pass of the chain rule in reverse.
 
+Two loops apply the chain rule: backward()'s fast path and Sweep.  Every other pass is a Sweep,
+and a test proves that each gives exactly backward()'s numbers (same additions, same order):
+
+    pass                         built on                     proved equal to backward() in tests/
+    backward() (fast path)       _g slots, under the lock     (the reference)
+    Sweep                        its own dict of sums         test_steps.py: stepping_and_backward_agree
+    backward_steps (debug/)      Sweep over the whole graph   test_steps.py: stepping_and_backward_agree
+    grad()                       Sweep                        test_properties.py: backward_equals_grad
+    grad(create_graph=True)      Sweep, rules on Values       test_properties.py: grad_with_create_graph
+    fold (viz/fold.py)           Sweep over a neuron call     test_passes.py: folding_a_neuron_call
+    explain (explain.py)         PathGraph (to be a Sweep)    test_explain.py: on_random_graphs_the_total
+    gradcheck (check.py)         grad()                       test_passes.py: gradchecks_analytic
+    Tape (tape/codegen.py)       generated code of this loop  test_tape.py: replay_equals_a_rebuild
+
+(each test's name is test_ followed by the words shown, and more)
+
 Passes are independent.  A pass's upstream gradients belong to that pass:
 - backward() is the fast path.  It sums upstream gradients in each node's _g slot, which only
   the holder of the engine's lock may use, and it holds that lock for the whole pass (it runs no
@@ -8,8 +24,7 @@ Passes are independent.  A pass's upstream gradients belong to that pass:
   both contributions exactly.
 - Every other pass (grad(), the stepper, to_json and the player, gradcheck, anomaly checking)
   is a Sweep: the same loop with the upstream sums in a dict of its own, yielding one node at a
-  time, so it can be inspected, nested or abandoned at any point.  A test on random graphs
-  proves the two loops agree bit for bit (same additions, in the same order).
+  time, so it can be inspected, nested or abandoned at any point.
 
 The modes (no_grad, detect_anomaly) live in modes.py, per thread; backward() and grad() check
 anomaly mode once per call, and run a checked Sweep while it is on.
