@@ -10,15 +10,9 @@ import numbers
 import re
 from typing import Any
 
+from .conventions import describe  # the one home of the error-message convention
+
 __all__ = ["describe", "as_float", "format_number", "json_number", "printable", "same_functions"]
-
-
-def describe(x: Any) -> str:
-    """x for an error message: its type and a short repr ("str 'abc'", "list [1, 2]")."""
-    text = repr(x)
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return f"{type(x).__name__} {text}"
 
 
 def as_float(x: Any) -> float | None:

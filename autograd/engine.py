@@ -43,6 +43,7 @@ from . import graph as _graph
 from . import modes as _modes_mod
 from . import value as _value
 from ._util import as_float, describe
+from .conventions import list_of
 from .graph import set_pending, settle
 from .modes import (
     AnomalyChecker,
@@ -78,21 +79,13 @@ def check_seed(grad: Any) -> float:
     return g
 
 
-def value_list(items: Any, who: str, name: str, *, hint: str = "", one: str = "x") -> list[Value]:
+def value_list(items: Any, who: str, name: str) -> list[Value]:
     """items as a list of Values, or a TypeError saying that who's argument name takes one."""
-    expected = f"{who}: {name} must be a list of Values{hint}"
-    if isinstance(items, Value):
-        raise TypeError(f"{expected}, got one Value; write [{one}]")
-    if isinstance(items, (str, bytes)):
-        raise TypeError(f"{expected}, got {describe(items)}")
-    try:
-        values = list(items)
-    except TypeError:
-        raise TypeError(f"{expected}, got {describe(items)}") from None
-    for i, x in enumerate(values):
-        if not isinstance(x, Value):
-            raise TypeError(f"{who}: {name}[{i}] must be a Value, got {describe(x)}")
-    return values
+    return list_of(items, who, name, _is_value, "Values", "a Value")
+
+
+def _is_value(x: Any) -> bool:
+    return isinstance(x, Value)
 
 
 # ---------------------------------------------------------------------------------------------

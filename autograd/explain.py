@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from ._util import describe, format_number
+from .conventions import neuron_layer
 from .engine import topological_order
 from .names import Names, caller_scope, node_names
 from .paths import Factor, Path, PathGraph, Paths, atom, elide
@@ -37,7 +38,6 @@ MAX_LISTED = 8           # more paths (or terms in one sum) than this are groupe
 _MAX_LINES = 12          # definition lines shown in full; more are elided in the middle
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 _Z_NAME = re.compile(r"z(_?\d+)?")                  # z, z1, z_2: the course's pre-activations
-_NEURON_NAME = re.compile(r"(.+\.)?neurons\.\d+")   # an nn neuron's output (a linear one's sum)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,7 +88,7 @@ def is_preactivation(node: Value, name: str, children: Sequence[Value] = ()) -> 
         return True
     if node.op != "+":
         return False
-    if _NEURON_NAME.fullmatch(name):
+    if neuron_layer(name) is not None:  # an nn neuron's output (a linear one's sum)
         return True
     return any(c.op in ACTIVATIONS and len(c.parents) == 1 for c in children)
 

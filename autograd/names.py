@@ -17,6 +17,7 @@ from types import FrameType
 from typing import Any
 
 from ._util import printable
+from .conventions import LIBRARY_PACKAGES, is_library_frame
 from .engine import topological_order
 from .value import Value
 
@@ -25,9 +26,6 @@ __all__ = ["LIBRARY_PACKAGES", "OP_WORDS", "Names", "caller_scope", "is_library_
 
 # Readable words for the operator ops, used in the names of unnamed nodes (mul#5, add#7).
 OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
-
-# Frames of code in these packages are chainrule's own; caller_scope() looks past them.
-LIBRARY_PACKAGES = ("autograd", "nn")
 
 
 def kind(node: Value) -> str:
@@ -89,12 +87,6 @@ def caller_scope(frame: FrameType | None = None) -> dict[str, Any]:
 
 
 _COMPREHENSIONS = ("<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>")
-
-
-def is_library_frame(frame: FrameType) -> bool:
-    """True for a frame running code of the autograd or nn packages."""
-    name = frame.f_globals.get("__name__", "")
-    return isinstance(name, str) and name.split(".")[0] in LIBRARY_PACKAGES
 
 
 def node_names(root: Value, order: list[Value] | None = None,
