@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
-from ._util import as_float, describe, format_number, printable
+from ._util import as_float, describe, finite, format_number, printable
 from .conventions import is_library_frame, library_package, list_of
 from .engine import Sweep, anomaly_mode, grad, no_grad, set_anomaly_checker, topological_order
 from .names import caller_scope, node_names
@@ -326,8 +326,9 @@ def _describe_value(node: Value) -> str:
     return f"the result of {node.op}" if node.op else "an unlabelled leaf"
 
 
-def _finite(x: Any) -> bool:
-    return x is None or math.isfinite(x.data if isinstance(x, Value) else x)
+def _finite_operand(x: Any) -> bool:
+    """An operand (a Value, a float constant, or None: no operand) that is finite."""
+    return x is None or finite(x.data if isinstance(x, Value) else x)
 
 
 class _Checker:
@@ -341,7 +342,7 @@ class _Checker:
         if math.isfinite(out.data):
             return
         a, b = out.operands + (None,) * (2 - len(out.operands))
-        if _finite(a) and _finite(b):
+        if _finite_operand(a) and _finite_operand(b):
             raise AnomalyError(self._forward_message(out), out, _where(out))
 
     def replayed(self, out: Value, root: Value) -> AnomalyError:

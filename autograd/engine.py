@@ -42,7 +42,7 @@ from typing import Any
 from . import graph as _graph
 from . import modes as _modes_mod
 from . import value as _value
-from ._util import as_float, describe
+from ._util import as_float, describe, finite
 from .conventions import list_of
 from .graph import set_pending, settle
 from .modes import (
@@ -385,7 +385,7 @@ def checked(sweep: Sweep, what: str, *, apply: bool) -> None:
     (apply: add each node's gradient to its .grad, as backward() does)."""
     checker = _modes_mod.checker
     assert checker is not None
-    isfinite = _finite
+    isfinite = finite
     for index, (node, g, terms) in enumerate(sweep):
         if not isfinite(g):  # only the seed can get here: every other g is a checked total
             raise checker.failed(what, sweep, index, node, g, None)
@@ -395,10 +395,6 @@ def checked(sweep: Sweep, what: str, *, apply: bool) -> None:
         if apply:
             with writing_grads():
                 node.grad += g
-
-
-def _finite(x: float) -> bool:
-    return x - x == 0.0  # False for nan and +-inf
 
 
 _value.run_backward = backward  # Value.backward's one call into the engine (value.py)

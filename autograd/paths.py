@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, overload
 
-from ._util import format_number
+from ._util import format_number, printable
 from .names import kind
 from .value import Value
 
@@ -219,10 +219,7 @@ _UNARY = {
 def atom(name: str) -> str:
     """name as one factor of a product: escaped where not printable, in parentheses unless it
     is one word (y_hat, layers.0.w.1, mul#6)."""
-    if not name.isprintable():
-        name = "".join(c if c.isprintable() else c.encode("unicode_escape",
-                                                          "backslashreplace").decode("ascii")
-                       for c in name)
+    name = printable(name)
     return name if _ATOM.fullmatch(name) else f"({name})"
 
 

@@ -21,7 +21,7 @@ from ..names import caller_scope, kind, node_names
 from ..value import Value
 from .places import shortest_path, shown_path
 from .prompt import FAILED, Prompt
-from .steps import BackwardSteps, Step
+from .steps import BackwardSteps, Step, name_of
 
 __all__ = ["Debugger", "Quit"]
 
@@ -186,7 +186,7 @@ class Debugger(Prompt):
     def name(self, node: Value) -> str:
         if self.steps is not None and node in self.steps.names:
             return self.steps.names[node]
-        return printable(node.label) or kind(node)
+        return name_of(node, {})
 
     def describe(self, node: Value, name: str | None = None) -> str:
         shown = printable(name) if name else self.name(node)

@@ -21,7 +21,7 @@ from ..engine import Sweep, check_seed, check_value, topological_order, writing_
 from ..names import caller_scope, kind, node_names
 from ..value import Value
 
-__all__ = ["backward_steps", "BackwardSteps", "Step", "Term", "FreshPass", "fresh_pass"]
+__all__ = ["backward_steps", "BackwardSteps", "Step", "Term", "FreshPass", "fresh_pass", "name_of"]
 
 
 class _Context:
@@ -34,8 +34,14 @@ class _Context:
         self.names = names
 
     def name(self, node: Value) -> str:
-        name = self.names.get(node)
-        return name if name is not None else (printable(node.label) or kind(node))
+        return name_of(node, self.names)
+
+
+def name_of(node: Value, names: Mapping[Value, str]) -> str:
+    """node's name in names, else (a node those names do not cover) its label as printable
+    shows it, else its op: the one fallback of the stepper's views (str(step), the debugger)."""
+    name = names.get(node)
+    return name if name is not None else (printable(node.label) or kind(node))
 
 
 _NO_CONTEXT = _Context(None, {})  # type: ignore[arg-type]
