@@ -32,7 +32,7 @@ from .paths import Factor, Path, PathGraph, Paths, atom, elide
 from .value import Value
 
 __all__ = ["ACTIVATIONS", "MAX_LISTED", "Delta", "Explanation", "Factor", "Path", "Paths",
-           "explain", "is_preactivation"]
+           "explain", "explain_each", "is_preactivation"]
 
 MAX_LISTED = 8           # more paths (or terms in one sum) than this are grouped, not listed
 _MAX_LINES = 12          # definition lines shown in full; more are elided in the middle
@@ -348,6 +348,19 @@ def explain(root: Value, node: Value, *, names: Mapping[Value, str] | None = Non
                                      f"stand for two nodes of the graph; give names that differ")
     if node not in all_names:
         return _unrelated(root, node, all_names, scope)
+    return _explained(root, node, all_names, scope, order)
+
+
+def explain_each(root: Value, order: list[Value], names: Mapping[Value, str],
+                 scope: Mapping[str, Any]) -> list[Explanation]:
+    """explain(root, node, names=names) for each node of order, root's topological order (every
+    node named in names, scope the caller's variables): one order and one naming for them all."""
+    return [_explained(root, node, names, scope, order) for node in order]
+
+
+def _explained(root: Value, node: Value, all_names: Mapping[Value, str], scope: Mapping[str, Any],
+               order: list[Value]) -> Explanation:
+    """explain(root, node) of a node of root's graph, its order and names made already."""
     g = PathGraph(root, node, all_names, scope, order)
     writer = _Writer(g)
     lines = writer.lines()

@@ -126,8 +126,9 @@ class BackwardSteps:
     """
 
     def __init__(self, root: Value, seed: float, *, names: Mapping[Value, str] | None = None,
-                 apply: bool = True) -> None:
-        order = topological_order(root)
+                 apply: bool = True, order: list[Value] | None = None) -> None:
+        if order is None:
+            order = topological_order(root)
         self.root = root
         self.seed = seed
         self.nodes: list[Value] = order[::-1]
@@ -199,10 +200,12 @@ class FreshPass:
     names: Mapping[Value, str]
 
 
-def fresh_pass(root: Value, names: Mapping[Value, str] | None = None) -> FreshPass:
+def fresh_pass(root: Value, names: Mapping[Value, str] | None = None,
+               order: list[Value] | None = None) -> FreshPass:
     """root's pass from zero grads, for views of "the pass" (to_json, the player): no .grad is
-    read or written, so it is the same whatever .grad holds and whatever else runs."""
+    read or written, so it is the same whatever .grad holds and whatever else runs.  order:
+    topological_order(root), when the caller has it (one order for a whole view)."""
     check_value(root, "the root")
-    steps = BackwardSteps(root, 1.0, names=names, apply=False)
+    steps = BackwardSteps(root, 1.0, names=names, apply=False, order=order)
     done = list(steps)
     return FreshPass(steps.nodes[::-1], done, dict(steps._sweep.upstream), steps.names)
