@@ -14,7 +14,6 @@ check that no_grad already needs.
 
 from __future__ import annotations
 
-import linecache
 import math
 import sys
 from collections.abc import Callable, Sequence
@@ -295,6 +294,8 @@ def _user_frames() -> tuple[tuple[str, int], ...]:
 
 
 def _source(filename: str, lineno: int) -> str:
+    import linecache  # here, not at the top: only an error message reads a source line
+
     return linecache.getline(filename, lineno).strip()
 
 

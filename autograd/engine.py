@@ -32,7 +32,7 @@ anomaly mode once per call, and run a checked Sweep while it is on.
 
 from __future__ import annotations
 
-import inspect
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -348,7 +348,7 @@ def _intercept(root: Value, seed: float) -> bool:
     thread, fn = _interceptor
     if thread != threading.get_ident() or getattr(_intercepting, "on", False):
         return False
-    frame = inspect.currentframe()
+    frame: FrameType | None = sys._getframe()
     while frame is not None and (frame.f_globals.get("__name__") in (__name__, _value.__name__)
                                  or frame.f_globals.get("__name__", "").startswith(_TAPE)):
         frame = frame.f_back

@@ -885,14 +885,14 @@ def count_orders(monkeypatch) -> list[int]:
     return made
 
 
-def mlp_loss(points: int) -> Value:
+def small_mlp_loss(points: int) -> Value:
     from nn import MLP, mse_loss
     model = MLP(2, [4, 4, 1])
     return mse_loss([model([0.1 * i, -0.2 * i]) for i in range(points)], [1.0] * points)
 
 
 def test_play_orders_the_graph_once_for_its_steps_explanations_and_picture(monkeypatch):
-    loss = mlp_loss(3)  # under EXPLAIN_LIMIT nodes: the page explains every node
+    loss = small_mlp_loss(3)  # under EXPLAIN_LIMIT nodes: the page explains every node
     made = count_orders(monkeypatch)
     data = embedded_data(play(loss).html)
     assert data["why"] is not None and len(data["why"]) == len(data["trace"]["nodes"])
@@ -900,7 +900,7 @@ def test_play_orders_the_graph_once_for_its_steps_explanations_and_picture(monke
 
 
 def test_to_json_orders_the_graph_once(monkeypatch):
-    loss = mlp_loss(2)
+    loss = small_mlp_loss(2)
     made = count_orders(monkeypatch)
     to_json(loss)
     assert made[0] == 1
