@@ -7,7 +7,8 @@ The graph is MLP(2, [16, 16, 1])'s mean squared error over as many points of two
 about the size asked for.  Each view runs once (they take seconds at 1e5); "x per 10x" is a
 size's time over the time of the size before it, scaled to a tenfold growth of the graph: about
 10 is linear, about 100 quadratic.  save_html draws the graph folded, or not at all, where it
-is too big for Graphviz (autograd.viz.MAX_SIZE), so its times include whichever picture it draws.
+is too big for Graphviz (autograd.viz.MAX_SIZE), so its times include whichever picture it draws;
+"no picture" is save_html with MAX_SIZE = 0: the player's own work (order, names, pass, page).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from autograd import Value, save_html, to_json
+from autograd import Value, save_html, to_json, viz
 from autograd.engine import topological_order
 from benchmarks.workloads import two_moons
 from nn import MLP, mse_loss
@@ -39,7 +40,7 @@ def mlp_loss(nodes: int) -> Value:
 
 
 def time_views(root: Value, folder: Path) -> dict[str, float]:
-    """Seconds of to_json(root) and save_html(root, ...), one run each."""
+    """Seconds of to_json(root), save_html(root, ...) and save_html with no picture, one run each."""
     times = {}
     start = time.perf_counter()
     to_json(root)
@@ -47,6 +48,14 @@ def time_views(root: Value, folder: Path) -> dict[str, float]:
     start = time.perf_counter()
     save_html(root, folder / "player.html")
     times["save_html"] = time.perf_counter() - start
+    limit = viz.MAX_SIZE
+    viz.MAX_SIZE = 0
+    try:
+        start = time.perf_counter()
+        save_html(root, folder / "player.html")
+        times["no picture"] = time.perf_counter() - start
+    finally:
+        viz.MAX_SIZE = limit
     return times
 
 
@@ -55,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     sizes = [10**3, 10**4] if args.quick else [10**3, 10**4, 10**5]
-    print(f"{'nodes':>8} {'view':<10} {'seconds':>9} {'x per 10x':>10}")
+    print(f"{'nodes':>8} {'view':<11} {'seconds':>9} {'x per 10x':>10}")
     before: dict[str, tuple[int, float]] = {}
     with tempfile.TemporaryDirectory() as folder:
         for size in sizes:
@@ -66,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
                 if view in before:
                     m, earlier = before[view]
                     growth = f"{(seconds / earlier) ** (1.0 / math.log10(n / m)):10.1f}"
-                print(f"{n:8d} {view:<10} {seconds:9.3f} {growth:>10}")
+                print(f"{n:8d} {view:<11} {seconds:9.3f} {growth:>10}")
                 before[view] = (n, seconds)
 
 
