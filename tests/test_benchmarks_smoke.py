@@ -277,3 +277,16 @@ def test_batch_turns_alternates_the_batch_the_floor_and_numpy_by_hand():
         assert result[name] > 0.0
     assert result["floats_over_batch"] > 0.0 and result["batch_over_numpy"] > 0.0
     assert result["record_s"] > 0.0
+
+
+def test_the_passes_benchmark_times_each_pass_on_a_small_graph():
+    from benchmarks.passes import chain_loss, time_passes
+    root, inputs = chain_loss(20)
+    times = time_passes(root, inputs, runs=1)
+    assert set(times) == {"backward", "grad", "create_graph"} and all(t > 0 for t in times.values())
+
+
+def test_the_views_benchmark_builds_a_graph_of_about_the_size_asked():
+    from benchmarks.views import mlp_loss
+    n = len(topological_order(mlp_loss(2000)))
+    assert 1000 <= n <= 3000
