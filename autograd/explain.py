@@ -354,8 +354,9 @@ def explain(root: Value, node: Value, *, names: Mapping[Value, str] | None = Non
 def explain_each(root: Value, order: list[Value], names: Mapping[Value, str],
                  scope: Mapping[str, Any]) -> list[Explanation]:
     """explain(root, node, names=names) for each node of order, root's topological order (every
-    node named in names, scope the caller's variables): one order and one naming for them all."""
-    return [_explained(root, node, names, scope, order) for node in order]
+    node named in names, scope the caller's variables): one order and one naming for them all.
+    A path from root down to order[i] passes only nodes after it in the order: order[i:]."""
+    return [_explained(root, node, names, scope, order[i:]) for i, node in enumerate(order)]
 
 
 def _explained(root: Value, node: Value, all_names: Mapping[Value, str], scope: Mapping[str, Any],

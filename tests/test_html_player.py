@@ -906,9 +906,10 @@ def test_to_json_orders_the_graph_once(monkeypatch):
     assert made[0] == 1
 
 
-def test_the_page_explains_each_node_as_explain_does():
+@pytest.mark.parametrize("graph", ["tanh", "mlp"])
+def test_the_page_explains_each_node_as_explain_does(graph):
     from autograd import explain
-    *_, L = tanh_graph()
+    L = tanh_graph()[-1] if graph == "tanh" else small_mlp_loss(2)
     player = play(L)
     order = [n for n in player.names]
     why = embedded_data(player.html)["why"]
