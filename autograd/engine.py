@@ -277,7 +277,13 @@ def grad(output: Value, inputs: Sequence[Value] | Iterable[Value], *,
 
     # create_graph: a Sweep whose local derivatives are the rules evaluated on Values (and
     # whose upstream sums are Values, or the float 1.0 at the root): differentiable results
-    sweep = Sweep(output, 1.0, local=_rules_on_values)
+    order = topological_order(output)  # first: any pending replay is applied outside strict
+    strict = _value.strict
+    outer, strict.on = strict.on, True  # float() of a Value, or comparing it, is a TypeError
+    try:
+        sweep = Sweep(output, 1.0, order, local=_rules_on_values)
+    finally:
+        strict.on = outer
     for _ in sweep:
         pass
     found = sweep.upstream
@@ -286,17 +292,27 @@ def grad(output: Value, inputs: Sequence[Value] | Iterable[Value], *,
 
 def _rules_on_values(node: Value) -> tuple[Any, Any]:
     """node's local derivatives (d node / d _a, d node / d _b) as its op's rules give them on
-    Values, None where the operand is not a parent; the constants 1 and -1 as _ONE, _MINUS_ONE."""
-    if not node.op:
+    Values, None where the operand is not a parent; the constants 1 and -1 as _ONE, _MINUS_ONE.
+    A rule that works only on floats is a TypeError naming the op."""
+    op = node.op
+    if not op:
         return None, None
-    p = PRIMITIVES.get(node.op)
+    p = PRIMITIVES.get(op)
     if p is None:
-        raise TypeError(f"grad(create_graph=True): the op {node.op!r} of a node is not "
+        raise TypeError(f"grad(create_graph=True): the op {op!r} of a node is not "
                         "registered (autograd.primitive); its derivative has no rule")
     rules = p.rules
-    args = (node._a, node) if len(rules) == 1 else (node._a, node._b, node)
-    da = None if node._da is None else _unit(_on_values(node.op, rules[0], args))
-    db = None if node._db is None else _unit(_on_values(node.op, rules[1], args))
+    a = node._a
+    try:
+        if len(rules) == 1:
+            return _unit(rules[0](a, node)), None
+        b = node._b
+        da = None if node._da is None else _unit(rules[0](a, b, node))
+        db = None if node._db is None else _unit(rules[1](a, b, node))
+    except Exception as e:
+        raise TypeError(f"grad(create_graph=True): the derivative rule of op {op!r} works only "
+                        f"on floats ({type(e).__name__}: {e}); write it with + - * / ** and "
+                        "autograd.ops' functions so that it also works on Values") from e
     return da, db
 
 
@@ -308,20 +324,6 @@ def _unit(local: Any) -> Any:
         if local == -1.0:
             return _MINUS_ONE
     return local
-
-
-def _on_values(op: str, rule: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-    """rule(*args) on Values, or a TypeError naming the op whose rule works only on floats."""
-    strict = _value.strict
-    outer, strict.on = strict.on, True  # float() of a Value, or comparing it, is a TypeError
-    try:
-        return rule(*args)
-    except Exception as e:
-        raise TypeError(f"grad(create_graph=True): the derivative rule of op {op!r} works only "
-                        f"on floats ({type(e).__name__}: {e}); write it with + - * / ** and "
-                        "autograd.ops' functions so that it also works on Values") from e
-    finally:
-        strict.on = outer
 
 
 # ---------------------------------------------------------------------------------------------
