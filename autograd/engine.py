@@ -43,7 +43,7 @@ from . import graph as _graph
 from . import modes as _modes_mod
 from . import value as _value
 from ._util import as_float, describe, finite
-from .conventions import list_of
+from .conventions import is_library_frame, list_of
 from .graph import set_pending, settle
 from .modes import (
     AnomalyChecker,
@@ -330,7 +330,6 @@ def _unit(local: Any) -> Any:
 # Intercepting backward() (the terminal stepper, python -m autograd.debug)
 
 _interceptor: tuple[int, Callable[[Value, float, FrameType], bool]] | None = None
-_TAPE = "autograd.tape."  # its frames are skipped too: tape.backward() is intercepted as backward()
 _intercepting = threading.local()
 
 
@@ -351,8 +350,7 @@ def _intercept(root: Value, seed: float) -> bool:
     if thread != threading.get_ident() or getattr(_intercepting, "on", False):
         return False
     frame: FrameType | None = sys._getframe()
-    while frame is not None and (frame.f_globals.get("__name__") in (__name__, _value.__name__)
-                                 or frame.f_globals.get("__name__", "").startswith(_TAPE)):
+    while frame is not None and is_library_frame(frame):  # to the user's frame (conventions)
         frame = frame.f_back
     assert frame is not None
     _intercepting.on = True
