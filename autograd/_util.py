@@ -9,16 +9,10 @@ import math
 import numbers
 from typing import Any
 
-__all__ = ["describe", "as_float", "format_number", "json_number", "power_text", "printable",
+from .conventions import describe  # the one home of the error-message convention
+
+__all__ = ["describe", "as_float", "finite", "format_number", "json_number", "power_text", "printable",
            "same_functions"]
-
-
-def describe(x: Any) -> str:
-    """x for an error message: its type and a short repr ("str 'abc'", "list [1, 2]")."""
-    text = repr(x)
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return f"{type(x).__name__} {text}"
 
 
 def as_float(x: Any) -> float | None:
@@ -35,6 +29,12 @@ def as_float(x: Any) -> float | None:
     if getattr(x, "size", None) == 1 and hasattr(x, "dtype") and x.dtype.kind in "biuf":
         return float(x.reshape(-1)[0])  # a size-1 NumPy array
     return None
+
+
+def finite(x: float) -> bool:
+    """Whether x is neither nan nor +-inf (math.isfinite, without a call into C: the checked
+    passes ask it of every contribution)."""
+    return x - x == 0.0
 
 
 def format_number(x: float) -> str:

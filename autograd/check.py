@@ -14,15 +14,14 @@ check that no_grad already needs.
 
 from __future__ import annotations
 
-import linecache
 import math
-import os
 import sys
 from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
-from ._util import as_float, describe, format_number, printable
+from ._util import as_float, describe, finite, format_number, printable
+from .conventions import is_library_frame, library_package, list_of
 from .engine import Sweep, anomaly_mode, grad, no_grad, set_anomaly_checker, topological_order
 from .names import caller_scope, d, node_names
 from .value import PRIMITIVES, Value
@@ -50,14 +49,7 @@ class GradcheckError(AssertionError):
 
 def _check_points(inputs: Any) -> tuple[list[float], list[str]]:
     """The numbers to check at and the input labels; Values give their data and label."""
-    if isinstance(inputs, (Value, str, bytes)) or as_float(inputs) is not None:
-        raise TypeError(f"gradcheck(f, inputs): inputs must be a list of numbers, "
-                        f"got {describe(inputs)}; write [x]")
-    try:
-        items = list(inputs)
-    except TypeError:
-        raise TypeError(f"gradcheck(f, inputs): inputs must be a list of numbers, "
-                        f"got {describe(inputs)}") from None
+    items = list_of(inputs, "gradcheck(f, inputs)", "inputs", _is_point, "numbers", "a number")
     if not items:
         raise ValueError("gradcheck(f, inputs): inputs is empty; give at least one number")
     points, labels = [], []
@@ -65,13 +57,17 @@ def _check_points(inputs: Any) -> tuple[list[float], list[str]]:
         if isinstance(x, Value):
             points.append(x.data)
             labels.append(x.label or f"x{i}")
-            continue
-        p = as_float(x)
-        if p is None:
-            raise TypeError(f"gradcheck(f, inputs): inputs[{i}] must be a number, got {describe(x)}")
-        points.append(p)
-        labels.append(f"x{i}")
+        else:
+            p = as_float(x)
+            assert p is not None  # list_of checked each with _is_point
+            points.append(p)
+            labels.append(f"x{i}")
     return points, labels
+
+
+def _is_point(x: Any) -> bool:
+    """A number (or a Value, checked at its data) that gradcheck can check at."""
+    return isinstance(x, Value) or as_float(x) is not None
 
 
 def _check_tolerance(name: str, x: Any, *, positive: bool) -> float:
@@ -274,8 +270,6 @@ class AnomalyError(FloatingPointError):
         return (type(self), (str(self), self.node, self.where))
 
 
-_AUTOGRAD_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_NN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "nn") + os.sep
 
 # Each Value made inside detect_anomaly() keeps the user frames (file, line) that made it in its
 # own _made slot (empty on every other Value), so the record lives exactly as long as the Value:
@@ -295,13 +289,13 @@ def _user_frames() -> tuple[tuple[str, int], ...]:
     """(file, line) of the innermost caller outside autograd, and, when that is inside the nn
     package, of the innermost caller outside nn too (the user's own line)."""
     frame: FrameType | None = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_AUTOGRAD_DIR):
+    while frame is not None and library_package(frame) == "autograd":
         frame = frame.f_back
     if frame is None:
         return ()
     found = [(frame.f_code.co_filename, frame.f_lineno)]
-    if frame.f_code.co_filename.startswith(_NN_DIR):
-        while frame is not None and frame.f_code.co_filename.startswith((_NN_DIR, _AUTOGRAD_DIR)):
+    if library_package(frame) == "nn":
+        while frame is not None and is_library_frame(frame):
             frame = frame.f_back
         if frame is not None:
             found.append((frame.f_code.co_filename, frame.f_lineno))
@@ -309,6 +303,8 @@ def _user_frames() -> tuple[tuple[str, int], ...]:
 
 
 def _source(filename: str, lineno: int) -> str:
+    import linecache  # here, not at the top: only an error message reads a source line
+
     return linecache.getline(filename, lineno).strip()
 
 
@@ -340,8 +336,9 @@ def _describe_value(node: Value) -> str:
     return f"the result of {node.op}" if node.op else "an unlabelled leaf"
 
 
-def _finite(x: Any) -> bool:
-    return x is None or math.isfinite(x.data if isinstance(x, Value) else x)
+def _finite_operand(x: Any) -> bool:
+    """An operand (a Value, a float constant, or None: no operand) that is finite."""
+    return x is None or finite(x.data if isinstance(x, Value) else x)
 
 
 class _Checker:
@@ -355,7 +352,7 @@ class _Checker:
         if math.isfinite(out.data):
             return
         a, b = out.operands + (None,) * (2 - len(out.operands))
-        if _finite(a) and _finite(b):
+        if _finite_operand(a) and _finite_operand(b):
             raise AnomalyError(self._forward_message(out), out, _where(out))
 
     def replayed(self, out: Value, root: Value) -> AnomalyError:

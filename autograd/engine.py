@@ -1,5 +1,21 @@
 """The engine: topological order and every pass of the chain rule in reverse.
 
+Two loops apply the chain rule: backward()'s fast path and Sweep.  Every other pass is a Sweep,
+and a test proves that each gives exactly backward()'s numbers (same additions, same order):
+
+    pass                         built on                     proved equal to backward() in tests/
+    backward() (fast path)       _g slots, under the lock     (the reference)
+    Sweep                        its own dict of sums         test_steps.py: stepping_and_backward_agree
+    backward_steps (debug/)      Sweep over the whole graph   test_steps.py: stepping_and_backward_agree
+    grad()                       Sweep                        test_properties.py: backward_equals_grad
+    grad(create_graph=True)      Sweep, rules on Values       test_properties.py: grad_with_create_graph
+    fold (viz/fold.py)           Sweep over a neuron call     test_passes.py: folding_a_neuron_call
+    explain (explain.py)         Sweep over the path graph    test_explain.py: on_random_graphs_the_total
+    gradcheck (check.py)         grad()                       test_passes.py: gradchecks_analytic
+    Tape (tape/codegen.py)       generated code of this loop  test_tape.py: replay_equals_a_rebuild
+
+(each test's name is test_ followed by the words shown, and more)
+
 Passes are independent.  A pass's upstream gradients belong to that pass:
 - backward() is the fast path.  It sums upstream gradients in each node's _g slot, which only
   the holder of the engine's lock may use, and it holds that lock for the whole pass, ordering
@@ -10,8 +26,7 @@ Passes are independent.  A pass's upstream gradients belong to that pass:
 - Every other pass (grad(), the stepper, to_json and the player, gradcheck, anomaly checking)
   is a Sweep: the same loop with the upstream sums in a dict of its own, yielding one node at a
   time, so it can be inspected, nested or abandoned at any point.  It reads the graph's edges
-  and local derivatives under the lock when it is made.  A test on random graphs
-  proves the two loops agree bit for bit (same additions, in the same order).
+  and local derivatives under the lock when it is made.
 
 The modes (no_grad, detect_anomaly) live in modes.py, per thread; backward() and grad() check
 anomaly mode once per call, and run a checked Sweep while it is on.
@@ -19,17 +34,19 @@ anomaly mode once per call, and run a checked Sweep while it is on.
 
 from __future__ import annotations
 
-import inspect
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import copy_context
+from types import FrameType
 from typing import Any
 
 from . import graph as _graph
 from . import modes as _modes_mod
 from . import value as _value
-from ._util import as_float, describe
+from ._util import as_float, describe, finite
+from .conventions import is_library_frame, list_of
 from .graph import set_pending, settle
 from .modes import (
     AnomalyChecker,
@@ -65,21 +82,13 @@ def check_seed(grad: Any) -> float:
     return g
 
 
-def value_list(items: Any, who: str, name: str, *, hint: str = "", one: str = "x") -> list[Value]:
+def value_list(items: Any, who: str, name: str) -> list[Value]:
     """items as a list of Values, or a TypeError saying that who's argument name takes one."""
-    expected = f"{who}: {name} must be a list of Values{hint}"
-    if isinstance(items, Value):
-        raise TypeError(f"{expected}, got one Value; write [{one}]")
-    if isinstance(items, (str, bytes)):
-        raise TypeError(f"{expected}, got {describe(items)}")
-    try:
-        values = list(items)
-    except TypeError:
-        raise TypeError(f"{expected}, got {describe(items)}") from None
-    for i, x in enumerate(values):
-        if not isinstance(x, Value):
-            raise TypeError(f"{who}: {name}[{i}] must be a Value, got {describe(x)}")
-    return values
+    return list_of(items, who, name, _is_value, "Values", "a Value")
+
+
+def _is_value(x: Any) -> bool:
+    return isinstance(x, Value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,44 +134,80 @@ class Sweep:
     touches .grad; nothing but its owner sees its sums.  The graph's local derivatives are
     read when the Sweep is made, so a Tape syncing new numbers into the graph in the middle of
     the pass cannot change the rest of it.
+
+    local(node) -> (d node / d _a, d node / d _b), None where the operand is not a parent, gives
+    the local derivatives instead of the stored floats: grad(create_graph=True) passes the rules
+    evaluated on Values, so the same loop sums Values (starting from nothing, not 0.0, and
+    skipping products by the constants 1 and -1, so no node is made for them).
     """
 
-    __slots__ = ("root", "order", "upstream", "_edges")
+    __slots__ = ("root", "order", "upstream", "_edges", "_zero")
 
-    def __init__(self, root: Value, seed: float = 1.0, order: list[Value] | None = None) -> None:
+    def __init__(self, root: Value, seed: Any = 1.0, order: list[Value] | None = None,
+                 local: Callable[[Value], tuple[Any, Any]] | None = None) -> None:
         self.root = root
-        self.order, self._edges = locked(_edges, root, order)
-        self.upstream: dict[Value, float] = {root: seed}
+        self.order, self._edges = locked(_edges, root, order, local)
+        self.upstream: dict[Value, Any] = {root: seed}
+        self._zero: Any = 0.0 if local is None else _NOTHING
 
     def __len__(self) -> int:
         return len(self.order)
 
-    def __iter__(self) -> Iterator[tuple[Value, float, list[tuple[Value, float, float, float]]]]:
+    def __iter__(self) -> Iterator[tuple[Value, Any, list[tuple[Value, Any, Any, Any]]]]:
         up = self.upstream
         get = up.get
+        zero = self._zero
         for node, a, da, b, db in self._edges:
             g = up[node]
-            terms: list[tuple[Value, float, float, float]] = []
+            terms: list[tuple[Value, Any, Any, Any]] = []
             if da is not None:  # the same additions, in the same order, as backward()'s loop
                 c = da * g
-                t = up[a] = get(a, 0.0) + c
+                t = up[a] = get(a, zero) + c
                 terms.append((a, da, c, t))
             if db is not None:
                 c = db * g
-                t = up[b] = get(b, 0.0) + c
+                t = up[b] = get(b, zero) + c
                 terms.append((b, db, c, t))
             yield node, g, terms
 
 
-def _edges(root: Value, order: list[Value] | None) -> tuple[list[Value], list[tuple[Any, ...]]]:
+def _edges(root: Value, order: list[Value] | None,
+           local: Callable[[Value], tuple[Any, Any]] | None) -> tuple[list[Value], list[tuple[Any, ...]]]:
     """root's order and (node, a, da, b, db) per node in reverse, read under the engine's lock:
     no other thread writes a replay into the graph meanwhile, and what is pending on it (also
-    since order was made) is applied first."""
+    since order was made) is applied first.  da, db are the stored floats, or local(node)'s."""
     if order is None:
         order = topological_order(root)
     elif _graph.pending_replays:
         settle(order)
-    return order, [(node, node._a, node._da, node._b, node._db) for node in reversed(order)]
+    if local is None:
+        return order, [(node, node._a, node._da, node._b, node._db) for node in reversed(order)]
+    return order, [(node, node._a, da, node._b, db)
+                   for node in reversed(order) for da, db in (local(node),)]
+
+
+class _Unit:
+    """The constants 1 and -1 as local derivatives on Values (create_graph): 1 * g is g itself."""
+
+    __slots__ = ("negative",)
+
+    def __init__(self, negative: bool) -> None:
+        self.negative = negative
+
+    def __mul__(self, g: Any) -> Any:
+        return -g if self.negative else g
+
+
+class _Nothing:
+    """The empty sum of a create_graph Sweep: nothing + c is c itself, not the node 0.0 + c."""
+
+    __slots__ = ()
+
+    def __add__(self, c: Any) -> Any:
+        return c
+
+
+_ONE, _MINUS_ONE, _NOTHING = _Unit(False), _Unit(True), _Nothing()
 
 
 def backward(root: Value, grad: float = 1.0) -> None:
@@ -271,44 +316,40 @@ def grad(output: Value, inputs: Sequence[Value] | Iterable[Value], *,
         found = sweep.upstream
         return [Value(found.get(x, 0.0)) for x in xs]
 
-    # create_graph: the same rules applied to Values; upstream gradients are Values (or the
-    # float 1.0 at the root), so every result is itself differentiable.
-    return locked(_grad_graph, output, xs)
+    # create_graph: a Sweep whose local derivatives are the rules evaluated on Values (and
+    # whose upstream sums are Values, or the float 1.0 at the root): differentiable results.
+    # The Sweep reads the graph under the engine's lock: no other thread's replay meanwhile.
+    sweep = Sweep(output, 1.0, local=_rules_on_values)
+    for _ in sweep:
+        pass
+    found = sweep.upstream
+    return [g if isinstance(g, Value) else Value(g) for g in (found.get(x, 0.0) for x in xs)]
 
 
-def _grad_graph(output: Value, xs: list[Value]) -> list[Value]:
-    """grad(create_graph=True), run holding the engine's lock: no other thread writes a replay
-    into the graph while the rules read its numbers."""
-    grads: dict[Value, Any] = {output: 1.0}
-    for node in reversed(topological_order(output)):
-        g = grads.get(node)
-        if g is None or not node.op:
-            continue
-        rules = _rules(node)
-        args = (node._a, node) if len(rules) == 1 else (node._a, node._b, node)
-        for parent, stored, rule in zip((node._a, node._b), (node._da, node._db), rules):
-            if stored is not None:  # None: a constant operand, not a parent
-                contribution = _times(_on_values(node.op, rule, args), g)
-                grads[parent] = contribution if parent not in grads else grads[parent] + contribution
-    return [g if isinstance(g, Value) else Value(g) for g in (grads.get(x, 0.0) for x in xs)]
-
-
-def _rules(node: Value) -> tuple[Any, ...]:
-    p = PRIMITIVES.get(node.op)
+def _rules_on_values(node: Value) -> tuple[Any, Any]:
+    """node's local derivatives (d node / d _a, d node / d _b) as its op's rules give them on
+    Values, None where the operand is not a parent; the constants 1 and -1 as _ONE, _MINUS_ONE.
+    A rule that works only on floats is a TypeError naming the op."""
+    op = node.op
+    if not op:
+        return None, None
+    p = PRIMITIVES.get(op)
     if p is None:
-        raise TypeError(f"grad(create_graph=True): the op {node.op!r} of a node is not "
+        raise TypeError(f"grad(create_graph=True): the op {op!r} of a node is not "
                         "registered (autograd.primitive); its derivative has no rule")
-    return p.rules
-
-
-def _on_values(op: str, rule: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-    """rule(*args) on Values, or a TypeError naming the op whose rule works only on floats."""
-    try:  # in a context of its own: strict is the caller's again however the rule ends
-        return copy_context().run(_strictly, rule, args)
+    rules = p.rules
+    a = node._a
+    try:  # each rule in a context of its own: strict is the caller's again however it ends
+        if len(rules) == 1:
+            return _unit(copy_context().run(_strictly, rules[0], (a, node))), None
+        b = node._b
+        da = None if node._da is None else _unit(copy_context().run(_strictly, rules[0], (a, b, node)))
+        db = None if node._db is None else _unit(copy_context().run(_strictly, rules[1], (a, b, node)))
     except Exception as e:
         raise TypeError(f"grad(create_graph=True): the derivative rule of op {op!r} works only "
                         f"on floats ({type(e).__name__}: {e}); write it with + - * / ** and "
                         "autograd.ops' functions so that it also works on Values") from e
+    return da, db
 
 
 def _strictly(rule: Callable[..., Any], args: tuple[Any, ...]) -> Any:
@@ -316,21 +357,20 @@ def _strictly(rule: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     return rule(*args)
 
 
-def _times(local: Any, g: Any) -> Any:
-    """local * g, skipping the multiplication by the constants 1 and -1."""
+def _unit(local: Any) -> Any:
+    """local, or _ONE / _MINUS_ONE for the float constants 1 and -1."""
     if type(local) is float:
         if local == 1.0:
-            return g
+            return _ONE
         if local == -1.0:
-            return -g
-    return local * g
+            return _MINUS_ONE
+    return local
 
 
 # ---------------------------------------------------------------------------------------------
 # Intercepting backward() (the terminal stepper, python -m autograd.debug)
 
 _interceptor: tuple[int, Callable[..., bool]] | None = None
-_TAPE = "autograd.tape."  # its frames are skipped too: tape.backward() is intercepted as backward()
 _intercepting = threading.local()
 
 
@@ -351,9 +391,8 @@ def _intercept(root: Value, seed: float, note: str = "") -> bool:
     thread, fn = _interceptor
     if thread != threading.get_ident() or getattr(_intercepting, "on", False):
         return False
-    frame = inspect.currentframe()
-    while frame is not None and (frame.f_globals.get("__name__") in (__name__, _value.__name__)
-                                 or frame.f_globals.get("__name__", "").startswith(_TAPE)):
+    frame: FrameType | None = sys._getframe()
+    while frame is not None and is_library_frame(frame):  # to the user's frame (conventions)
         frame = frame.f_back
     assert frame is not None
     _intercepting.on = True
@@ -389,7 +428,7 @@ def checked(sweep: Sweep, what: str, *, apply: bool) -> None:
     (apply: add each node's gradient to its .grad, as backward() does)."""
     checker = _modes_mod.checker
     assert checker is not None
-    isfinite = _finite
+    isfinite = finite
     for index, (node, g, terms) in enumerate(sweep):
         if not isfinite(g):  # only the seed can get here: every other g is a checked total
             raise checker.failed(what, sweep, index, node, g, None)
@@ -398,10 +437,6 @@ def checked(sweep: Sweep, what: str, *, apply: bool) -> None:
                 raise checker.failed(what, sweep, index, node, g, term)
         if apply:
             with _lock: node.grad += g  # noqa: E701 - one line (see locked)
-
-
-def _finite(x: float) -> bool:
-    return x - x == 0.0  # False for nan and +-inf
 
 
 _value.run_backward = backward  # Value.backward's one call into the engine (value.py)

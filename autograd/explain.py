@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from ._util import describe, format_number, printable
+from .conventions import neuron_layer
 from .graph import topological_order
 from .names import Names, atom, caller_scope, d, node_names
 from .paths import Factor, Path, PathGraph, Paths, count_text, elide
@@ -33,12 +34,11 @@ from .typeset import markdown_text, tex_text, to_latex
 from .value import PRIMITIVES, Value
 
 __all__ = ["MAX_LISTED", "Delta", "Explanation", "Factor", "Path", "Paths", "explain",
-           "is_activation", "is_preactivation"]
+           "explain_each", "is_activation", "is_preactivation"]
 
 MAX_LISTED = 8           # more paths (or terms in one sum) than this are grouped, not listed
 _MAX_LINES = 12          # definition lines shown in full; more are elided in the middle
 _Z_NAME = re.compile(r"z(_?\d+)?")                  # z, z1, z_2: the course's pre-activations
-_NEURON_NAME = re.compile(r"(.+\.)?neurons\.\d+")   # an nn neuron's output (a linear one's sum)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,7 +126,7 @@ def is_preactivation(node: Value, name: str, children: Sequence[Value] = ()) -> 
         return bool(node.op)
     if _Z_NAME.fullmatch(name) or name.endswith(".z"):
         return True
-    return node.op == "+" and bool(_NEURON_NAME.fullmatch(name))
+    return node.op == "+" and neuron_layer(name) is not None  # an nn neuron's output (a linear one's sum)
 
 
 def layer_positions(order: Sequence[Value]) -> dict[Value, int]:
@@ -416,8 +416,23 @@ def explain(root: Value, node: Value, *, names: Mapping[Value, str] | None = Non
                                      f"stand for two nodes of the graph; give names that differ")
     if node not in all_names:
         return _unrelated(root, node, all_names, scope)
+    return _explained(root, node, all_names, scope, order, layer_positions(order))
+
+
+def explain_each(root: Value, order: list[Value], names: Mapping[Value, str],
+                 scope: Mapping[str, Any]) -> list[Explanation]:
+    """explain(root, node, names=names) for each node of order, root's topological order (every
+    node named in names, scope the caller's variables): one order and one naming for them all.
+    A path from root down to order[i] passes only nodes after it in the order: order[i:]."""
+    layers = layer_positions(order)
+    return [_explained(root, node, names, scope, order[i:], layers) for i, node in enumerate(order)]
+
+
+def _explained(root: Value, node: Value, all_names: Mapping[Value, str], scope: Mapping[str, Any],
+               order: list[Value], layers: Mapping[Value, int]) -> Explanation:
+    """explain(root, node) of a node of root's graph, its order and names made already."""
     g = PathGraph(root, node, all_names, scope, order)
-    writer = _Writer(g, layer_positions(order))
+    writer = _Writer(g, layers)
     lines = writer.lines()
     deltas = tuple(Delta(name, z, g.up[z]) for z, name in writer.deltas.items())
     paths: Paths = Paths(g)

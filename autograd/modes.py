@@ -8,7 +8,6 @@ thread has one on, each new node is shown to this thread's modes.
 from __future__ import annotations
 
 import functools
-import inspect
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -121,6 +120,8 @@ class no_grad(_ModeContext):
         return self(func)
 
     def __call__(self, func: F) -> F:
+        import inspect  # here, not at the top: `import autograd` stays cheap (tests/test_imports.py)
+
         if inspect.isgeneratorfunction(func):
             @functools.wraps(func)
             def generator(*args: Any, **kwargs: Any) -> Any:

@@ -27,6 +27,7 @@ from types import CodeType, FrameType
 from typing import Any
 
 from ._util import printable
+from .conventions import LIBRARY_PACKAGES, is_library_frame
 from .graph import topological_order
 from .value import Value
 
@@ -35,9 +36,6 @@ __all__ = ["LIBRARY_PACKAGES", "MAX_EXPRESSION", "OP_WORDS", "Names", "atom", "c
 
 # Readable words for the operator ops, used in the names of unnamed nodes (mul#5, add#7).
 OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
-
-# Frames of code in these packages are chainrule's own; caller_scope() looks past them.
-LIBRARY_PACKAGES = ("autograd", "nn")
 
 MAX_EXPRESSION = 20   # an expression longer than this names nothing: the node is op#position
 
@@ -137,12 +135,6 @@ def _comprehension_variables(code: CodeType) -> frozenset[str]:
             _HIDDEN_CACHE.clear()
         _HIDDEN_CACHE[code] = found
     return found
-
-
-def is_library_frame(frame: FrameType) -> bool:
-    """True for a frame running code of the autograd or nn packages."""
-    name = frame.f_globals.get("__name__", "")
-    return isinstance(name, str) and name.split(".")[0] in LIBRARY_PACKAGES
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,6 +9,9 @@ float, or takes a Value and gives a graph node.  A rule written with them and + 
 floats on floats (what backward() stores) and graphs on Values (grad(create_graph=True), to any
 order), and the Tape reads it as code.  A rule that looks at numbers (float(a), a > 0) still
 serves backward(); grad(create_graph=True) then says which op needs a generic rule.
+
+div(x, y) is x / y with IEEE 754's x/0 (+-inf or nan) on floats, the "/" op on Values; step(x)
+is d relu / dx (0 up to 0, then 1) as a primitive, so a rule choosing with it replays exactly.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from . import value as _value
 from .value import primitive
 
 __all__ = ["primitive", "activations", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid",
-           "relu", "abs"]
+           "relu", "abs", "div", "step"]
 
 
 def activations() -> dict[str, Callable[..., Any]]:
@@ -38,3 +41,5 @@ tanh = _value.tanh
 sigmoid = _value.sigmoid
 relu = _value.relu
 abs = _value.absolute  # the op's own name, as in math and numpy
+div = _value.div
+step = _value.step

@@ -9,9 +9,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from autograd import Value
-from autograd._util import describe
-from autograd.value import div, exp, primitive, step
+from autograd import Value, primitive
+from autograd.conventions import describe
+from autograd.ops import div, exp, step
 
 from .module import is_operand
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from typing import Any
 
 from autograd import Value
-from autograd._util import describe
+from autograd.conventions import describe, dotted
 from autograd.ops import activations
 
 __all__ = ["ACTIVATIONS", "DEFAULT_SEED", "MLP", "Layer", "Module", "Neuron"]
@@ -129,7 +129,7 @@ class Module:
             elif isinstance(item, (list, tuple)) and item and all(
                     isinstance(x, (Value, Module)) for x in item):
                 for i, x in enumerate(item):
-                    yield f"{key}.{i}", x
+                    yield dotted(key, i), x
 
     def _walk(self, prefix: str, seen: set[int]) -> Iterator[tuple[str, Value | Module]]:
         """(dotted name, item) for this module's submodules and parameters, depth first.
@@ -137,14 +137,14 @@ class Module:
         Each Value or Module reachable twice (tied weights, a submodule used twice) comes once,
         under its first name, as in PyTorch; `seen` holds the ids already given.
         """
-        dot = f"{prefix}." if prefix else ""
         for key, item in self._children():
             if id(item) in seen:
                 continue
             seen.add(id(item))
-            yield dot + key, item
+            name = dotted(prefix, key)  # the label format autograd reads (autograd.conventions)
+            yield name, item
             if isinstance(item, Module):
-                yield from item._walk(dot + key, seen)
+                yield from item._walk(name, seen)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """(dotted name, parameter) pairs, e.g. ('layers.0.neurons.3.w.1', Value(...)).

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from autograd import Value
-from autograd._util import describe
-from autograd.engine import value_list
+from autograd.conventions import describe, list_of
+from autograd.ops import div
 
 from .module import is_number
 
@@ -22,7 +22,8 @@ __all__ = ["SGD", "Adam"]
 
 
 def _check_params(params: Any, who: str) -> list[Value]:
-    ps = value_list(params, who, "params", hint=" (e.g. model.parameters())", one="v")
+    ps = list_of(params, who, "params", lambda p: isinstance(p, Value), "Values", "a Value",
+                 hint=" (e.g. model.parameters())", write="v")
     if not ps:
         raise ValueError(f"{who} got an empty list of parameters")
     first: dict[int, int] = {}
@@ -56,16 +57,6 @@ def _positive(x: Any, what: str) -> float:
 
 def _fraction(x: Any, what: str) -> float:
     return _check_number(x, what, 0.0, 1.0, lo_open=False, hi_open=True)
-
-
-def _divide(x: float, y: float) -> float:
-    """x / y as IEEE 754 has it: x/0 is +-inf, 0/0 and nan/0 are nan (Python raises instead)."""
-    try:
-        return x / y
-    except ZeroDivisionError:
-        if x == 0.0 or math.isnan(x):
-            return math.nan
-        return math.copysign(math.inf, x) * math.copysign(1.0, y)
 
 
 class _Optimizer:
@@ -136,7 +127,7 @@ class Adam(_Optimizer):
         grads = [float(p.grad) for p in self.params]
         m = [b1 * mi + (1.0 - b1) * g for mi, g in zip(self._m, grads)]
         v = [b2 * vi + (1.0 - b2) * g * g for vi, g in zip(self._v, grads)]
-        data = [p.data - self.lr * _divide(mi / c1, math.sqrt(vi / c2) + self.eps)
+        data = [p.data - self.lr * div(mi / c1, math.sqrt(vi / c2) + self.eps)
                 for p, mi, vi in zip(self.params, m, v)]
         self._t, self._m, self._v = t, m, v
         for p, x in zip(self.params, data):

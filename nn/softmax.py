@@ -15,9 +15,8 @@ import numbers
 from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
-from autograd import Value
-from autograd._util import describe
-from autograd.value import primitive
+from autograd import Value, primitive
+from autograd.conventions import describe
 
 from .module import is_operand
 

@@ -13,7 +13,7 @@ import random
 from typing import Any
 
 from autograd import Value
-from autograd._util import describe
+from autograd.conventions import describe
 
 from .module import DEFAULT_SEED, Module, is_number, is_operand
 

@@ -286,3 +286,16 @@ def test_batch_turns_takes_turns_with_micrograd_in_rounds_of_its_own():
     assert result is not None
     assert result["batch"] > 0.0 and result["micrograd"] > 0.0
     assert result["micrograd_over_batch"] > 0.0
+
+
+def test_the_passes_benchmark_times_each_pass_on_a_small_graph():
+    from benchmarks.passes import chain_loss, time_passes
+    root, inputs = chain_loss(20)
+    times = time_passes(root, inputs, runs=1)
+    assert set(times) == {"backward", "grad", "create_graph"} and all(t > 0 for t in times.values())
+
+
+def test_the_views_benchmark_builds_a_graph_of_about_the_size_asked():
+    from benchmarks.views import mlp_loss
+    n = len(topological_order(mlp_loss(2000)))
+    assert 1000 <= n <= 3000

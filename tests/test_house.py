@@ -55,3 +55,36 @@ def test_only_the_core_touches_a_nodes_private_slots():
                 for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
                 if slot.search(line)]
     assert offences == []
+
+
+def test_nn_imports_only_autograds_public_names():
+    public = {"autograd", "autograd.ops", "autograd.conventions"}
+    imported = {node.module for path in sorted((ROOT / "nn").glob("*.py"))
+                for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+                and node.module.split(".")[0] == "autograd"}
+    assert imported <= public, imported - public
+
+
+def test_every_label_nn_writes_reads_back_with_the_conventions():
+    from autograd.conventions import neuron_layer, parameter_neuron, parameter_position
+    from nn import MLP
+
+    model = MLP(2, [3, 1])
+    for i, layer in enumerate(model.layers):
+        for neuron in layer.neurons:
+            assert neuron_layer(neuron.name) == f"layers.{i}"
+            params = neuron.parameters()
+            assert {parameter_neuron(p.label) for p in params} == {neuron.name}
+            assert sorted(params, key=lambda p: parameter_position(p.label)) == [*neuron.w, neuron.b]
+
+
+def test_a_label_shows_the_same_in_explain_and_in_a_step():
+    from autograd import Value, backward_steps, explain
+
+    w = Value(2.0, label="w\xa01\x00")
+    y = w * 3.0
+    shown_by_step = str(list(backward_steps(y))[-1])
+    shown_by_explain = str(explain(y, w))
+    escaped = "w\\xa01\\x00"  # one escaping rule (_util.printable): neither raw character shows
+    assert escaped in shown_by_step and escaped in shown_by_explain

@@ -571,14 +571,11 @@ def test_clicking_a_node_explains_its_gradient(player):
 
 
 def test_the_page_carries_explain_for_each_node_up_to_a_size_limit(monkeypatch):
-    seen = []
-
-    def explain(root, node, *, names=None):
-        seen.append(node)
-        return f"d{names[root]}/d{names[node]} spelled out"
+    def explain_each(root, order, names, scope):
+        return [f"d{names[root]}/d{names[node]} spelled out" for node in order]
 
     fake = types.ModuleType("autograd.explain")
-    fake.explain = explain
+    fake.explain_each = explain_each
     monkeypatch.setitem(sys.modules, "autograd.explain", fake)
     *_, L = tanh_graph()
     assert embedded_data(play(L).html)["why"] == [f"dL/d{n} spelled out" for n in "abzhL"]
@@ -589,7 +586,7 @@ def test_the_page_carries_explain_for_each_node_up_to_a_size_limit(monkeypatch):
 
 def test_a_click_on_a_clicked_node_in_the_page_shows_what_explain_wrote(browser, tmp_path, monkeypatch):
     fake = types.ModuleType("autograd.explain")
-    fake.explain = lambda root, node, *, names=None: f"why {names[node]}:\n  because"
+    fake.explain_each = lambda root, order, names, scope: [f"why {names[n]}:\n  because" for n in order]
     monkeypatch.setitem(sys.modules, "autograd.explain", fake)
     page = open_page(browser, save_html(tanh_graph()[-1], tmp_path / "why.html"))
     click_node(page, "v3")
@@ -869,3 +866,51 @@ def test_a_long_table_elides_long_names_with_the_whole_name_on_hover(browser, tm
     assert rows and all(r["title"].split("\n")[0] == r["name"] and not r["gradClipped"] for r in rows), rows
     assert any(r["name"].startswith("layers.") for r in rows)
     page.close()
+
+
+# -- one analysed graph per view -----------------------------------------------------------------------
+
+def count_orders(monkeypatch) -> list[int]:
+    """Counts the topological orders made from now on (every pass and view starts from one)."""
+    import autograd.graph
+
+    made = [0]
+    order = autograd.graph.topological_order
+
+    def counting(root):
+        made[0] += 1
+        return order(root)
+
+    monkeypatch.setattr(autograd.graph, "topological_order", counting)
+    return made
+
+
+def small_mlp_loss(points: int) -> Value:
+    from nn import MLP, mse_loss
+    model = MLP(2, [4, 4, 1])
+    return mse_loss([model([0.1 * i, -0.2 * i]) for i in range(points)], [1.0] * points)
+
+
+def test_play_orders_the_graph_once_for_its_steps_explanations_and_picture(monkeypatch):
+    loss = small_mlp_loss(3)  # under EXPLAIN_LIMIT nodes: the page explains every node
+    made = count_orders(monkeypatch)
+    data = embedded_data(play(loss).html)
+    assert data["why"] is not None and len(data["why"]) == len(data["trace"]["nodes"])
+    assert made[0] == 1
+
+
+def test_to_json_orders_the_graph_once(monkeypatch):
+    loss = small_mlp_loss(2)
+    made = count_orders(monkeypatch)
+    to_json(loss)
+    assert made[0] == 1
+
+
+@pytest.mark.parametrize("graph", ["tanh", "mlp"])
+def test_the_page_explains_each_node_as_explain_does(graph):
+    from autograd import explain
+    L = tanh_graph()[-1] if graph == "tanh" else small_mlp_loss(2)
+    player = play(L)
+    order = [n for n in player.names]
+    why = embedded_data(player.html)["why"]
+    assert why == [str(explain(L, node, names=player.names)) for node in order]

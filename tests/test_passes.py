@@ -9,6 +9,7 @@ unprotected read-modify-write of a shared field would be interleaved and lose up
 from __future__ import annotations
 
 import json
+import struct
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -337,3 +338,45 @@ def test_no_grad_generator_passes_send_throw_and_return_through():
     with pytest.raises(StopIteration) as stop:
         next(gen)
     assert stop.value.value == "done"
+
+
+# -- every pass equals backward() bit for bit (the table at the top of autograd/engine.py) ---------
+
+def bits(x: float) -> bytes:
+    """x's IEEE 754 bytes: equal bits, -0.0 and nan payloads included."""
+    return struct.pack("<d", x)
+
+
+def test_folding_a_neuron_call_gives_backward_from_its_output_bit_for_bit():
+    from autograd.engine import topological_order
+    from autograd.viz.fold import Folding
+    from nn import MLP
+
+    model = MLP(3, [4, 2, 1], activation="tanh")
+    loss = model([0.5, -1.25, 2.0]) ** 2
+    order = topological_order(loss)
+    folding = Folding(order, {v: i for i, v in enumerate(order)}, fold=True)
+    assert folding.boxes
+    for box in folding.boxes.values():
+        output = order[box.output]
+        for v in order:
+            v.grad = 0.0
+        output.backward()
+        assert {j: bits(g) for j, g in box.inputs.items()} == \
+            {j: bits(order[j].grad) for j in box.inputs}, box.name
+
+
+def test_gradchecks_analytic_gradient_is_backwards_bit_for_bit():
+    from autograd import GradcheckError, primitive
+
+    wrong = primitive("house_wrong_square", lambda a: a * a, lambda a, out: 3.0 * a)
+
+    def f(x: Value, y: Value) -> Value:
+        return wrong(x * y + x.tanh()) / y
+
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(f, [0.7, -1.3])
+    x, y = Value(0.7, "x"), Value(-1.3, "y")
+    f(x, y).backward()
+    analytic = [a for _, a, _, _ in caught.value.failures]
+    assert [bits(a) for a in analytic] == [bits(x.grad), bits(y.grad)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._util import json_number
+from ..engine import topological_order
 from ..names import caller_scope, node_names
 from ..value import Value
 from .steps import FreshPass, fresh_pass
@@ -32,7 +33,8 @@ def to_json(root: Value) -> dict[str, Any]:
     """
     if not isinstance(root, Value):
         raise TypeError(f"to_json() root must be a Value, got {type(root).__name__}")
-    return document(fresh_pass(root, node_names(root, None, caller_scope())))
+    order = topological_order(root)  # one order for the names and the pass
+    return document(fresh_pass(root, node_names(root, order, caller_scope()), order))
 
 
 def document(run: FreshPass) -> dict[str, Any]:

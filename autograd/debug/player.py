@@ -30,7 +30,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from .._util import describe, format_number
-from ..engine import check_value
+from ..engine import check_value, topological_order
 from ..names import Names, caller_scope, d, node_names
 from ..value import Value
 from .export import document
@@ -92,10 +92,15 @@ def play(root: Value, *, rankdir: str = "LR", fold: bool = False,
     """
     check_value(root, "play() root")
     _check_options(rankdir, fold)
+    # One analysed graph: the order, the names and the pass are made once, here and in
+    # fresh_pass, and handed to the steps, the JSON document, the explanations and the picture.
+    order = topological_order(root)
+    scope = caller_scope()
     if names is None:
-        names = node_names(root, scope=caller_scope())
+        names = node_names(root, order, scope)
     shown = names.printable() if isinstance(names, Names) else names
-    return Player(root, _page(root, shown, rankdir=rankdir, fold=fold), names)
+    run = fresh_pass(root, shown, order)
+    return Player(root, _page(root, run, scope, rankdir=rankdir, fold=fold), names)
 
 
 def save_html(root: Value, path: str | pathlib.Path, *, rankdir: str = "LR",
@@ -108,8 +113,7 @@ def save_html(root: Value, path: str | pathlib.Path, *, rankdir: str = "LR",
     """
     check_value(root, "save_html() root")
     _check_options(rankdir, fold)
-    return play(root, rankdir=rankdir, fold=fold,
-                names=node_names(root, scope=caller_scope())).save(path)
+    return play(root, rankdir=rankdir, fold=fold).save(path)
 
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
@@ -126,9 +130,10 @@ def _check_options(rankdir: Any, fold: Any) -> None:
 # ---------------------------------------------------------------------------------------------
 # The page
 
-def _page(root: Value, names: Mapping[Value, str], *, rankdir: str, fold: bool) -> str:
-    run = fresh_pass(root, names)
-    data = _view_model(run, root, names)
+def _page(root: Value, run: FreshPass, scope: Mapping[str, Any], *, rankdir: str,
+          fold: bool) -> str:
+    names = run.names
+    data = _view_model(run, root, names, scope)
     kind, svg, note, drawn = _picture(root, run, rankdir=rankdir, fold=fold)
     data["picture"] = kind
     data["rankdir"] = rankdir
@@ -141,7 +146,8 @@ def _page(root: Value, names: Mapping[Value, str], *, rankdir: str, fold: bool) 
                   _asset("player.html"))
 
 
-def _view_model(run: FreshPass, root: Value, names: Mapping[Value, str]) -> dict[str, Any]:
+def _view_model(run: FreshPass, root: Value, names: Mapping[Value, str],
+                scope: Mapping[str, Any]) -> dict[str, Any]:
     """What the page's script reads: to_json's document of a fresh pass (no .grad touched),
     and every text it shows, numbers already formatted (the script never formats one)."""
     order, steps = run.order, run.steps
@@ -161,20 +167,22 @@ def _view_model(run: FreshPass, root: Value, names: Mapping[Value, str]) -> dict
         "data": [format_number(node.data) for node in order],
         "grad": [format_number(run.grads[node]) for node in order],
         "steps": shown_steps,
-        "why": _explanations(root, order, names),
+        "why": _explanations(root, order, names, scope),
         "whyHead": [f"{d(root_name)}/{d(names[node])}" for node in order],
         "seed": f"{d(root_name)}/{d(root_name)} = {format_number(run.grads[root])}",
     }
 
 
-def _explanations(root: Value, order: list[Value], names: Mapping[Value, str]) -> list[str] | None:
-    """str(explain(root, node)) for every node when the graph has at most EXPLAIN_LIMIT nodes;
-    else None (the page then shows a clicked node's step)."""
+def _explanations(root: Value, order: list[Value], names: Mapping[Value, str],
+                  scope: Mapping[str, Any]) -> list[str] | None:
+    """str(explain(root, node)) for every node when the graph has at most EXPLAIN_LIMIT nodes,
+    all from the view's one order and names (explain_each); else None (the page then shows a
+    clicked node's step)."""
     if len(order) > EXPLAIN_LIMIT:
         return None
-    from ..explain import explain  # looked up at each call (tests put a stand-in in its place)
+    from ..explain import explain_each  # looked up at each call (tests put a stand-in there)
 
-    return [str(explain(root, node, names=names)) for node in order]
+    return [str(e) for e in explain_each(root, order, names, scope)]
 
 
 def _script_json(data: Any) -> str:
@@ -203,7 +211,7 @@ def _picture(root: Value, run: FreshPass, *, rankdir: str,
     plan = viz.picture_plan(root, run.order, fold=True if fold else None)
     if plan.kind == "none":
         return "none", "", _too_big_note(plan.size, plan.folded, plan.limit), {}
-    graph = viz.picture(root, names=run.names, grads=run.grads, fold=plan.fold, rankdir=rankdir)
+    graph = viz.picture(root, names=run.names, grads=run.grads, rankdir=rankdir, plan=plan)
     svg = _inline_svg(graph.pipe(format="svg", encoding="utf-8", quiet=True))
     if not plan.fold:
         return "full", svg, "", {}

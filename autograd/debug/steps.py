@@ -21,7 +21,7 @@ from ..engine import Sweep, check_seed, check_value, locked, topological_order
 from ..names import caller_scope, d, kind, node_names
 from ..value import Value
 
-__all__ = ["backward_steps", "BackwardSteps", "Step", "Term", "FreshPass", "fresh_pass"]
+__all__ = ["backward_steps", "BackwardSteps", "Step", "Term", "FreshPass", "fresh_pass", "name_of"]
 
 
 class _Context:
@@ -34,8 +34,14 @@ class _Context:
         self.names = names
 
     def name(self, node: Value) -> str:
-        name = self.names.get(node)
-        return name if name is not None else (printable(node.label) or kind(node))
+        return name_of(node, self.names)
+
+
+def name_of(node: Value, names: Mapping[Value, str]) -> str:
+    """node's name in names, else (a node those names do not cover) its label as printable
+    shows it, else its op: the one fallback of the stepper's views (str(step), the debugger)."""
+    name = names.get(node)
+    return name if name is not None else (printable(node.label) or kind(node))
 
 
 _NO_CONTEXT = _Context(None, {})  # type: ignore[arg-type]
@@ -125,8 +131,9 @@ class BackwardSteps:
     """
 
     def __init__(self, root: Value, seed: float, *, names: Mapping[Value, str] | None = None,
-                 apply: bool = True) -> None:
-        order = topological_order(root)
+                 apply: bool = True, order: list[Value] | None = None) -> None:
+        if order is None:
+            order = topological_order(root)
         self.root = root
         self.seed = seed
         self.nodes: list[Value] = order[::-1]
@@ -201,10 +208,12 @@ class FreshPass:
     names: Mapping[Value, str]
 
 
-def fresh_pass(root: Value, names: Mapping[Value, str] | None = None) -> FreshPass:
+def fresh_pass(root: Value, names: Mapping[Value, str] | None = None,
+               order: list[Value] | None = None) -> FreshPass:
     """root's pass from zero grads, for views of "the pass" (to_json, the player): no .grad is
-    read or written, so it is the same whatever .grad holds and whatever else runs."""
+    read or written, so it is the same whatever .grad holds and whatever else runs.  order:
+    topological_order(root), when the caller has it (one order for a whole view)."""
     check_value(root, "the root")
-    steps = BackwardSteps(root, 1.0, names=names, apply=False)
+    steps = BackwardSteps(root, 1.0, names=names, apply=False, order=order)
     done = list(steps)
     return FreshPass(steps.nodes[::-1], done, dict(steps._sweep.upstream), steps.names)

@@ -21,7 +21,7 @@ from ..engine import topological_order
 from ..names import Names, d, kind
 from ..value import Value
 from .prompt import FAILED, Prompt
-from .steps import BackwardSteps, Step
+from .steps import BackwardSteps, Step, name_of
 
 __all__ = ["Views", "shortest_path", "shown_path"]
 
@@ -68,9 +68,7 @@ class Views(Prompt):
 
     # -- names -----------------------------------------------------------------------------------
     def name(self, node: Value) -> str:
-        if self.steps is not None and node in self.steps.names:
-            return self.steps.names[node]
-        return printable(node.label) or kind(node)
+        return name_of(node, self.steps.names if self.steps is not None else {})
 
     def describe(self, node: Value, name: str | None = None) -> str:
         shown = printable(name) if name else self.name(node)

@@ -1,6 +1,6 @@
 """fold=True: each nn neuron call drawn as one box, each neuron's parameters as one node.
 
-nn is found through its labels only (autograd never imports nn): nn labels each parameter
+nn is found through its labels only, read with autograd/conventions.py: nn labels each parameter
 `<neuron>.w.<i>` / `<neuron>.b` and each Neuron call's output `<neuron>` (e.g.
 `layers.0.neurons.3`).  A neuron call is a node labelled with a neuron's name that depends on
 that neuron's parameters; inside it are its ancestors that descend from those parameters through
@@ -15,16 +15,14 @@ and is linear in the size of the graph, so the size policy (size.py) can ask it 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from ..conventions import neuron_layer, parameter_neuron, parameter_position
 from ..engine import Sweep
 from ..value import Value
 
 __all__ = ["Box", "Folding", "layer_key"]
 
-_PARAMETER = re.compile(r"(?P<neuron>.+)\.(?:w\.\d+|b)\Z", re.DOTALL)
-_NEURON = re.compile(r"(?P<layer>.+)\.neurons\.\d+\Z", re.DOTALL)
 
 
 class Box:
@@ -38,12 +36,6 @@ class Box:
         self.inner = inner      # sorted, the output (the largest) included
         self.inputs = inputs    # index outside the box -> d output / d it, through the box
         self.tails: dict[str, list[int]] = {}  # DOT node drawing each input -> those inputs
-
-
-def _parameter_order(label: str) -> tuple[int, int]:
-    """w.0, w.1, ..., then b: the order of a neuron's parameters in its node."""
-    last = label.rsplit(".", 1)[1]
-    return (1, 0) if last == "b" else (0, int(last))
 
 
 class Folding:
@@ -90,9 +82,9 @@ class Folding:
         fam: list[frozenset[str] | None] = [None] * n
         for i, node in enumerate(order):
             if not node.op:
-                m = _PARAMETER.match(node.label) if isinstance(node.label, str) else None
-                if m:
-                    neuron_of[i] = m["neuron"]
+                neuron = parameter_neuron(node.label) if isinstance(node.label, str) else None
+                if neuron is not None:
+                    neuron_of[i] = neuron
                 continue
             s: frozenset[str] | None = None
             for p in node.parents:
@@ -147,7 +139,7 @@ class Folding:
         for used, name in params.items():
             if any(j in self.group_of for j in used):
                 continue  # shared with a neuron grouped already (tied weights): drawn there
-            js = sorted(used, key=lambda j: _parameter_order(order[j].label))
+            js = sorted(used, key=lambda j: parameter_position(order[j].label))
             first = min(js)
             self.groups[first] = (name, js)
             self.group_of.update((j, first) for j in js)
@@ -159,8 +151,8 @@ class Folding:
 def layer_key(box: Box, folding: Folding) -> tuple[Any, ...] | None:
     """What makes neuron calls one Layer call: the same layer name and the same inputs
     (None for a neuron that is not in a Layer)."""
-    m = _NEURON.match(box.name)
-    if not m:
+    layer = neuron_layer(box.name)
+    if not layer:  # not a Layer's neuron, or a Layer's of its own (no layer name)
         return None
     order, neuron_of = folding.order, folding.neuron_of
     inputs = []
@@ -171,4 +163,4 @@ def layer_key(box: Box, folding: Folding) -> tuple[Any, ...] | None:
         inputs.append(("leaf", repr(v.data), v.label) if not v.op else ("node", j))
     constants = tuple(repr(c) for k in box.inner for c in order[k].operands
                       if not isinstance(c, Value))
-    return (m["layer"], frozenset(inputs), constants)
+    return (layer, frozenset(inputs), constants)

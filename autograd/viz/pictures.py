@@ -19,7 +19,7 @@ from ..names import caller_scope, node_names
 from ..value import Value
 from .drawing import dot_graph
 from .render import Graph
-from .size import picture_plan
+from .size import PicturePlan, picture_plan
 
 __all__ = ["RANKDIRS", "draw", "picture", "save_gif", "save_png", "save_svg", "to_svg"]
 
@@ -162,21 +162,25 @@ def _options(who: str, kwargs: dict[str, Any]) -> dict[str, Any]:
 def picture(root: Value, *, names: Mapping[Value, str] | None = None,
             scope: Mapping[str, Any] | None = None, grads: Mapping[Value, float] | None = None,
             rankdir: str = "LR", show_grad: bool = True, show_local: bool = False,
-            highlight: Value | Sequence[Value] | None = None, fold: bool = False) -> Graph:
+            highlight: Value | Sequence[Value] | None = None, fold: bool = False,
+            plan: PicturePlan | None = None) -> Graph:
     """draw() as another view shows the graph: with that view's names (node_names(root, ...),
     or any mapping node -> name), or names made from scope (the user's variables,
     autograd.names.caller_scope()); and, when given, the gradients of that view's pass
-    (grads: node -> gradient; 0.0 for a node it leaves out) in place of each .grad."""
+    (grads: node -> gradient; 0.0 for a node it leaves out) in place of each .grad.
+    plan: the view's picture_plan(root, ...) of root's graph, when it has one (the player): its
+    order and folding are drawn as they are, and fold is the plan's."""
     _check_root(root, "draw()")
     if rankdir not in RANKDIRS:
         raise ValueError(f"draw(rankdir=...) must be one of 'LR', 'TB', 'RL', 'BT', got {rankdir!r}")
     for flag, on in (("show_grad", show_grad), ("show_local", show_local), ("fold", fold)):
         if not isinstance(on, bool):
             raise TypeError(f"draw({flag}=...) must be True or False, got {describe(on)}")
-    order = topological_order(root)
-    index = {node: i for i, node in enumerate(order)}
+    if plan is None:
+        plan = picture_plan(root, topological_order(root), fold=bool(fold))
+    order = plan.folding.order
+    index = plan.folding.index
     targets = _targets(highlight, index)
-    plan = picture_plan(root, order, fold=bool(fold))
     if plan.kind == "none":
         raise ValueError(f"draw(): {plan.message}")
     if names is None:
