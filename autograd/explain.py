@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 from ._util import describe, format_number, printable
 from .conventions import neuron_layer
-from .graph import topological_order
+from .graph import locked, topological_order
 from .names import Names, atom, caller_scope, d, node_names
 from .paths import Factor, Path, PathGraph, Paths, count_text, elide
 from .typeset import markdown_text, tex_text, to_latex
@@ -395,6 +395,13 @@ def explain(root: Value, node: Value, *, names: Mapping[Value, str] | None = Non
     if names is not None and not isinstance(names, Mapping):
         raise TypeError(f"explain(..., names=...) takes a mapping from Values to names, "
                         f"got {describe(names)}")
+    return locked(_explain, root, node, names, scope)
+
+
+def _explain(root: Value, node: Value, names: Mapping[Value, str] | None,
+             scope: Mapping[str, Any]) -> Explanation:
+    """explain()'s work, holding the engine's lock: no other thread's Tape replay is written into
+    the graph while it is read, so the text is one replay's numbers (never a mix of two)."""
     order = topological_order(root)
     all_names: Mapping[Value, str]
     if names is not None and all(n in names for n in order):  # a view's names (the stepper's)

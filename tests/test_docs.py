@@ -106,7 +106,7 @@ def test_every_tutorial_has_code_that_runs():
 
 
 @pytest.mark.parametrize("page", PAGES, ids=PAGE_IDS)
-def test_a_pages_code_runs_and_prints_what_the_page_shows(page, tmp_path, monkeypatch):
+def test_a_pages_code_runs_and_prints_what_the_page_shows(page, tmp_path, monkeypatch, own_ops):
     monkeypatch.chdir(tmp_path)  # the blocks write their pictures and players here
     results = run_page(page)
     assert results, f"{page.name} has python blocks"

@@ -502,12 +502,10 @@ def test_two_node_network_names_a_number_given_as_x_x():
     assert x.label == "x" and x.data == 1.75 and not x.op
 
 
-def test_a_user_activation_gets_its_factor_and_its_delta(monkeypatch):
-    import autograd.value as value_module
+def test_a_user_activation_gets_its_factor_and_its_delta(own_ops):
     from autograd import primitive
     from autograd.ops import sigmoid as generic_sigmoid
 
-    monkeypatch.setattr(value_module, "PRIMITIVES", dict(value_module.PRIMITIVES))
     softplus = primitive("softplus", lambda a: math.log1p(math.exp(a)) if a < 30 else a,
                          lambda a, out: generic_sigmoid(a), activation=True)
     w = Value(0.5, "w")
@@ -518,11 +516,9 @@ def test_a_user_activation_gets_its_factor_and_its_delta(monkeypatch):
     assert [dl.name for dl in e.deltas] == ["delta1"]
 
 
-def test_a_user_op_that_is_not_an_activation_is_named_but_gives_no_delta(monkeypatch):
-    import autograd.value as value_module
+def test_a_user_op_that_is_not_an_activation_is_named_but_gives_no_delta(own_ops):
     from autograd import primitive
 
-    monkeypatch.setattr(value_module, "PRIMITIVES", dict(value_module.PRIMITIVES))
     cube = primitive("cube", lambda a: a * a * a, lambda a, out: 3.0 * a * a)
     u = Value(0.5, "u")
     e = explain(cube(u) * 2.0, u)

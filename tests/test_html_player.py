@@ -16,6 +16,7 @@ from conftest import tanh_graph
 
 from autograd import Value, save_html, to_json
 from autograd.debug import Player, play
+from autograd.engine import topological_order
 
 
 def embedded_data(page: str) -> dict:
@@ -911,6 +912,6 @@ def test_the_page_explains_each_node_as_explain_does(graph):
     from autograd import explain
     L = tanh_graph()[-1] if graph == "tanh" else small_mlp_loss(2)
     player = play(L)
-    order = [n for n in player.names]
+    order = topological_order(L)  # the page's nodes, in its order
     why = embedded_data(player.html)["why"]
     assert why == [str(explain(L, node, names=player.names)) for node in order]

@@ -436,3 +436,47 @@ def test_threads_replaying_dropping_and_passing_never_see_a_mix_or_an_exception(
     assert looked[0] > 10
     y.zero_grad()  # a pass: the last replay is applied
     assert numbers(y) == numbers(build(w.data)[1])
+
+
+def test_views_show_one_replay_while_another_thread_replays() -> None:
+    from autograd import explain
+
+    def build(data: float) -> tuple[Value, Value]:
+        w = Value(data, "w")
+        y = w
+        for _ in range(30):
+            y = (y * 1.01).tanh() + (w * 0.1).relu()
+        return w, y
+
+    def op_data(root: Value) -> list[float]:
+        return sorted(n["data"] for n in to_json(root)["nodes"] if n["op"])
+
+    w, y = build(0.5)
+    documents, totals = [], []
+    for data in (0.5, -0.9):
+        fresh, z = build(data)
+        documents.append(op_data(z))
+        totals.append(explain(z, fresh).total)
+    assert documents[0] != documents[1] and totals[0] != totals[1]
+    wrong: list[Any] = []
+    looked = [0]
+
+    def replay_and_drop() -> None:
+        for data in (0.5, -0.9):
+            w.data = data
+            Tape(y).forward()  # dropped at once: its replay is left pending
+
+    def json_view() -> None:
+        found = op_data(y)
+        looked[0] += 1
+        if found not in documents:  # op nodes from two replays in one document
+            wrong.append(("to_json", found[:3]))
+
+    def explain_view() -> None:
+        total = explain(y, w).total
+        if total not in totals:
+            wrong.append(("explain", total))
+
+    errors = run_bounded([replay_and_drop, json_view, explain_view], seconds=1.5)
+    assert errors == [] and wrong == []
+    assert looked[0] > 5

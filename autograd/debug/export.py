@@ -8,10 +8,11 @@ nodes[i]["grad"] is what node i's .grad would be after that pass, d root / d nod
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .._util import json_number
-from ..engine import topological_order
+from ..engine import locked, topological_order
 from ..names import caller_scope, node_names
 from ..value import Value
 from .steps import FreshPass, fresh_pass
@@ -33,8 +34,14 @@ def to_json(root: Value) -> dict[str, Any]:
     """
     if not isinstance(root, Value):
         raise TypeError(f"to_json() root must be a Value, got {type(root).__name__}")
+    return locked(_to_json, root, caller_scope())
+
+
+def _to_json(root: Value, scope: Mapping[str, Any]) -> dict[str, Any]:
+    """to_json()'s work, holding the engine's lock: no other thread's Tape replay is written into
+    the graph while it is read (the document is one replay's numbers, never a mix of two)."""
     order = topological_order(root)  # one order for the names and the pass
-    return document(fresh_pass(root, node_names(root, order, caller_scope()), order))
+    return document(fresh_pass(root, node_names(root, order, scope), order))
 
 
 def document(run: FreshPass) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from .._util import describe, format_number
-from ..engine import check_value, topological_order
+from ..engine import check_value, locked, topological_order
 from ..names import Names, caller_scope, d, node_names
 from ..value import Value
 from .export import document
@@ -92,15 +92,28 @@ def play(root: Value, *, rankdir: str = "LR", fold: bool = False,
     """
     check_value(root, "play() root")
     _check_options(rankdir, fold)
-    # One analysed graph: the order, the names and the pass are made once, here and in
-    # fresh_pass, and handed to the steps, the JSON document, the explanations and the picture.
-    order = topological_order(root)
     scope = caller_scope()
+    names, data, picture = locked(_analysed, root, names, scope, rankdir, fold)
+    return Player(root, _page(data, picture), names)
+
+
+def _analysed(root: Value, names: Mapping[Value, str] | None, scope: Mapping[str, Any],
+              rankdir: str, fold: bool) -> tuple[Mapping[Value, str], dict[str, Any], Any]:
+    """Everything the page shows of root's graph, read holding the engine's lock (no other
+    thread's Tape replay is written into the graph meanwhile: one replay's numbers, never a
+    mix): the names, the view model, and the picture to render (its DOT source made).
+
+    One analysed graph: the order, the names and the pass are made once, here and in
+    fresh_pass, and handed to the steps, the JSON document, the explanations and the picture."""
+    order = topological_order(root)
     if names is None:
         names = node_names(root, order, scope)
     shown = names.printable() if isinstance(names, Names) else names
     run = fresh_pass(root, shown, order)
-    return Player(root, _page(root, run, scope, rankdir=rankdir, fold=fold), names)
+    data = _view_model(run, root, run.names, scope)
+    picture = _picture(root, run, rankdir=rankdir, fold=fold)
+    data["rankdir"] = rankdir
+    return names, data, picture
 
 
 def save_html(root: Value, path: str | pathlib.Path, *, rankdir: str = "LR",
@@ -130,15 +143,13 @@ def _check_options(rankdir: Any, fold: Any) -> None:
 # ---------------------------------------------------------------------------------------------
 # The page
 
-def _page(root: Value, run: FreshPass, scope: Mapping[str, Any], *, rankdir: str,
-          fold: bool) -> str:
-    names = run.names
-    data = _view_model(run, root, names, scope)
-    kind, svg, note, drawn = _picture(root, run, rankdir=rankdir, fold=fold)
+def _page(data: dict[str, Any], picture: tuple[str, Any, str, dict[str, Any]]) -> str:
+    """The page: the view model and the picture (rendered to SVG here, outside the lock)."""
+    kind, graph, note, drawn = picture
+    svg = "" if graph is None else _inline_svg(graph.pipe(format="svg", encoding="utf-8", quiet=True))
     data["picture"] = kind
-    data["rankdir"] = rankdir
     data.update(drawn)
-    title = f"Backward pass of {names[root]}"
+    title = f"Backward pass of {data['rootName']}"
     parts = {"TITLE": html.escape(title), "CSS": _asset("player.css"), "JS": _asset("player.js"),
              "PICTURE": kind, "NOTE": note, "SVG": svg, "DATA": _script_json(data)}
     # one pass over the template, so text inside the parts is never taken for a placeholder
@@ -161,6 +172,7 @@ def _view_model(run: FreshPass, root: Value, names: Mapping[Value, str],
     } for step in steps]
     root_name = names[root]
     return {
+        "rootName": root_name,
         "trace": document(run),
         "root": ids[root],
         "zero": format_number(0.0),
@@ -197,8 +209,8 @@ def _script_json(data: Any) -> str:
 # The picture
 
 def _picture(root: Value, run: FreshPass, *, rankdir: str,
-             fold: bool) -> tuple[str, str, str, dict[str, Any]]:
-    """(kind, SVG, note, where each node is drawn): the whole graph ("full"), each nn neuron
+             fold: bool) -> tuple[str, Any, str, dict[str, Any]]:
+    """(kind, graph to render, note, where each node is drawn): the whole graph ("full"), each nn neuron
     call as a box ("folded", asked for or when only that fits), or no picture ("none") with a
     note saying why.
 
@@ -210,18 +222,17 @@ def _picture(root: Value, run: FreshPass, *, rankdir: str,
 
     plan = viz.picture_plan(root, run.order, fold=True if fold else None)
     if plan.kind == "none":
-        return "none", "", _too_big_note(plan.size, plan.folded, plan.limit), {}
+        return "none", None, _too_big_note(plan.size, plan.folded, plan.limit), {}
     graph = viz.picture(root, names=run.names, grads=run.grads, rankdir=rankdir, plan=plan)
-    svg = _inline_svg(graph.pipe(format="svg", encoding="utf-8", quiet=True))
     if not plan.fold:
-        return "full", svg, "", {}
+        return "full", graph, "", {}
     drawn = _drawn(plan.folding)
     if fold:
-        return "folded", svg, "", drawn
+        return "folded", graph, "", drawn
     note = (f'<p class="note">Drawn folded: each nn neuron call is one box (its inner nodes are '
             f'in the table only), as the whole graph has {plan.size:,} nodes and edges, more than '
             f'<code>autograd.viz.MAX_SIZE</code> = {plan.limit:,}.</p>')
-    return "folded", svg, note, drawn
+    return "folded", graph, note, drawn
 
 
 def _drawn(folding: Folding) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .._util import describe
-from ..engine import topological_order
+from ..engine import locked, topological_order
 from ..names import caller_scope, node_names
 from ..value import Value
 from .drawing import dot_graph
@@ -50,8 +50,11 @@ def draw(root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local
         two-node network in the tutorials; `save_svg(C, path, ...)` writes the same to a file.
     """
     _check_root(root, "draw()")
-    return picture(root, scope=caller_scope(), rankdir=rankdir, show_grad=show_grad,
-                   show_local=show_local, highlight=highlight, fold=fold)
+    scope = caller_scope()
+    # read holding the engine's lock: one Tape replay's numbers, never a mix of two (the DOT
+    # source is made now; rendering it later reads no Value)
+    return locked(lambda: picture(root, scope=scope, rankdir=rankdir, show_grad=show_grad,
+                                  show_local=show_local, highlight=highlight, fold=fold))
 
 
 def to_svg(root: Value, **draw_kwargs: Any) -> str:
