@@ -399,3 +399,12 @@ def test_viz_reads_values_through_public_properties_and_no_private_names():
 def test_a_flag_that_is_not_a_bool_is_a_type_error(flag):
     with pytest.raises(TypeError, match=f"{flag}=.*True or False.*str 'no'"):
         draw(Value(1.0) * 2.0, **{flag: "no"})
+
+
+def test_a_constant_the_users_variable_holds_is_drawn_as_that_variable():
+    x = 1.5  # the course's input as a plain float: explain and the stepper call it x too
+    w1 = Value(0.8, label="w1")
+    C = ((w1 * x).sigmoid() - 0.2) ** 2
+    ops = [line for line in draw(C).source.splitlines() if "shape=ellipse" in line]
+    assert any("label=<* x>" in line for line in ops)
+    assert any("label=<- 0.2000>" in line for line in ops)  # a literal stays a number

@@ -63,16 +63,23 @@ def dot_graph(order: list[Value], names: Mapping[Value, str], folding: Folding, 
                     show_grad=show_grad, show_local=show_local).graph
 
 
-def _op_text(node: Value) -> str:
-    """The op's name, with a constant operand written on its side: `* 2.0000`, `1.0000 -`."""
+def _op_text(node: Value, constants: Mapping[int, str] | None = None) -> str:
+    """The op's name, with a constant operand written on its side: `* 2.0000`, `1.0000 -`; a
+    constant that the user's variable holds is written as that variable (`* x`), as explain and
+    the stepper write it (constants: Names.constants, id(float) -> the variable)."""
     operands = node.operands
     if len(operands) < 2:
         return node.op
+
+    def text(c: float) -> str:
+        var = constants.get(id(c)) if constants else None
+        return var if var is not None else format_number(c)
+
     a, b = operands
     if not isinstance(a, Value):
-        return f"{format_number(a)} {node.op}"
+        return f"{text(a)} {node.op}"
     if not isinstance(b, Value):
-        return f"{node.op} {format_number(b)}"
+        return f"{node.op} {text(b)}"
     return node.op
 
 
@@ -261,7 +268,8 @@ class _Drawing:
         """A small oval naming the op, with any constant operand in its place."""
         node = self.order[i]
         attrs = {"color": HIGHLIGHT, "penwidth": "2"} if i in self.ops_on_path else {"color": MUTED}
-        where.node(f"o{i}", label=f"<{label_text(_op_text(node))}>", shape="ellipse",
+        text = _op_text(node, self.names.constants if isinstance(self.names, Names) else None)
+        where.node(f"o{i}", label=f"<{label_text(text)}>", shape="ellipse",
                    style="filled", fillcolor=OP_FILL, fontsize="10", width="0", height="0",
                    margin="0.06,0.02", **attrs)
 
