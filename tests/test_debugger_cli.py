@@ -497,14 +497,19 @@ def net_grads():
     return net.w1.grad, net.w2.grad
 
 
-@pytest.fixture
-def net_session(tmp_path):
-    path = tmp_path / "net.py"
-    path.write_text(NET)
+def script_session(tmp_path, name, source):
+    """The stepper on a script of source, at its first prompt; closed after the test."""
+    path = tmp_path / name
+    path.write_text(source)
     child = spawn(path, cwd=tmp_path)
     child.expect_exact(PROMPT)
     yield child
     child.close(force=True)
+
+
+@pytest.fixture
+def net_session(tmp_path):
+    yield from script_session(tmp_path, "net.py", NET)
 
 
 def test_the_root_is_named_after_the_variable_that_holds_it(net_session):
@@ -722,12 +727,7 @@ def mlp_first_grad():
 
 @pytest.fixture
 def mlp_session(tmp_path):
-    path = tmp_path / "mlp.py"
-    path.write_text(MLP_SCRIPT)
-    child = spawn(path, cwd=tmp_path)
-    child.expect_exact(PROMPT)
-    yield child
-    child.close(force=True)
+    yield from script_session(tmp_path, "mlp.py", MLP_SCRIPT)
 
 
 def test_print_reads_an_nn_label_with_dots_as_the_node(mlp_session):

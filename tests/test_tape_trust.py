@@ -392,13 +392,27 @@ def run_bounded(bodies: list[Callable[[], None]], seconds: float, limit: float =
     return errors
 
 
+def tangled(data: float, steps: int = 40) -> tuple[Value, Value]:
+    """w and y = a chain of tanh and relu on w, steps deep: every node's numbers move with w."""
+    w = Value(data, "w")
+    y = w
+    for _ in range(steps):
+        y = (y * 1.01).tanh() + (w * 0.1).relu()
+    return w, y
+
+
+def replaying(w: Value, y: Value) -> Callable[[], None]:
+    """A thread's body: move w between 0.5 and -0.9, replaying y by a Tape dropped at once (its
+    replay left pending for the next pass to apply)."""
+    def replay_and_drop() -> None:
+        for data in (0.5, -0.9):
+            w.data = data
+            Tape(y).forward()
+    return replay_and_drop
+
+
 def test_threads_replaying_dropping_and_passing_never_see_a_mix_or_an_exception() -> None:
-    def build(data: float) -> tuple[Value, Value]:
-        w = Value(data, "w")
-        y = w
-        for _ in range(40):
-            y = (y * 1.01).tanh() + (w * 0.1).relu()
-        return w, y
+    build = tangled
 
     w, y = build(0.5)
     expected = {}  # d y / d w from a rebuild at each w the replays use
@@ -410,10 +424,7 @@ def test_threads_replaying_dropping_and_passing_never_see_a_mix_or_an_exception(
     wrong: list[Any] = []
     looked = [0]
 
-    def replay_and_drop() -> None:
-        for data in (0.5, -0.9):
-            w.data = data
-            Tape(y).forward()  # dropped at once: its replay is left pending
+    replay_and_drop = replaying(w, y)
 
     def look() -> None:
         g = grad(y, [w])[0].data
@@ -442,11 +453,7 @@ def test_views_show_one_replay_while_another_thread_replays() -> None:
     from autograd import explain
 
     def build(data: float) -> tuple[Value, Value]:
-        w = Value(data, "w")
-        y = w
-        for _ in range(30):
-            y = (y * 1.01).tanh() + (w * 0.1).relu()
-        return w, y
+        return tangled(data, steps=30)
 
     def op_data(root: Value) -> list[float]:
         return sorted(n["data"] for n in to_json(root)["nodes"] if n["op"])
@@ -461,10 +468,7 @@ def test_views_show_one_replay_while_another_thread_replays() -> None:
     wrong: list[Any] = []
     looked = [0]
 
-    def replay_and_drop() -> None:
-        for data in (0.5, -0.9):
-            w.data = data
-            Tape(y).forward()  # dropped at once: its replay is left pending
+    replay_and_drop = replaying(w, y)
 
     def json_view() -> None:
         found = op_data(y)
