@@ -60,7 +60,7 @@ from .modes import modes as _modes
 from .value import PRIMITIVES, Value
 
 __all__ = ["topological_order", "backward", "grad", "Sweep", "checked", "no_grad",
-           "is_grad_enabled", "is_anomaly_enabled", "writing_grads", "locked", "backward_interceptor",
+           "is_grad_enabled", "is_anomaly_enabled", "locked", "backward_interceptor",
            "check_value", "value_list", "check_seed", "AnomalyChecker", "set_anomaly_checker",
            "anomaly_mode", "set_pending", "settle", "add_grads", "bad_grads",
            "intercepting", "intercepted"]
@@ -110,15 +110,6 @@ def topological_order(root: Value) -> list[Value]:
 _lock = _graph.lock
 _held: Callable[[], bool] = _lock._is_owned  # type: ignore[attr-defined]  # by this thread
 locked = _graph.locked
-
-
-def writing_grads() -> Any:
-    """The engine's lock, to hold in a `with`: no other thread's pass writes .grad (or uses
-    _g), writes a Tape's replay into a graph or reads a graph for a pass meanwhile.
-
-    Re-entrant within a thread (a pass started from a signal handler in the middle of another).
-    Prefer locked(fn) (graph.py says why)."""
-    return _lock
 
 
 # ---------------------------------------------------------------------------------------------

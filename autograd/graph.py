@@ -27,7 +27,7 @@ __all__ = ["topological_order", "pending_replays", "set_pending", "settle", "loc
 
 T = TypeVar("T")
 
-# The one lock over graphs' numbers (the engine's lock: engine.writing_grads).  A replay is
+# The one lock over graphs' numbers (the engine's lock: engine.py takes it as _lock).  A replay is
 # written into a graph holding it, and every pass reads a graph holding it, so no pass sees
 # another thread's replay half written into what it reads.  Re-entrant and written in C: taking
 # it and giving it back are one C call each (no bytecode in between), and who holds it is the

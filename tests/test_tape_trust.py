@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 
 from autograd import Tape, Value, grad, to_json
-from autograd.engine import backward_interceptor, topological_order, writing_grads
+from autograd.engine import backward_interceptor, topological_order
+from autograd.graph import lock
 
 
 def relu_graph(x0: float = 2.0) -> tuple[Value, Value, Value]:
@@ -250,7 +251,7 @@ def another_thread_can_take_the_engine_lock() -> bool:
     got: list[bool] = []
 
     def take() -> None:
-        with writing_grads():
+        with lock:  # the engine's lock
             got.append(True)
 
     t = threading.Thread(target=take, daemon=True)  # left waiting forever if the lock is lost
