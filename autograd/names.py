@@ -27,12 +27,12 @@ from types import CodeType, FrameType
 from typing import Any
 
 from ._util import printable
-from .conventions import LIBRARY_PACKAGES, is_library_frame
+from .conventions import is_library_frame
 from .graph import topological_order
 from .value import Value
 
-__all__ = ["LIBRARY_PACKAGES", "MAX_EXPRESSION", "OP_WORDS", "Names", "atom", "caller_scope",
-           "constant_text", "d", "is_library_frame", "kind", "node_names"]
+__all__ = ["MAX_EXPRESSION", "OP_WORDS", "Names", "atom", "caller_scope", "constant_text", "d",
+           "kind", "node_names"]
 
 # Readable words for the operator ops, used in the names of unnamed nodes (mul#5, add#7).
 OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
