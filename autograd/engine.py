@@ -62,7 +62,7 @@ from .value import PRIMITIVES, Value
 __all__ = ["topological_order", "backward", "grad", "Sweep", "checked", "no_grad",
            "is_grad_enabled", "is_anomaly_enabled", "locked", "backward_interceptor",
            "check_value", "value_list", "check_seed", "AnomalyChecker", "set_anomaly_checker",
-           "anomaly_mode", "set_pending", "settle", "add_grads", "bad_grads",
+           "anomaly_mode", "set_pending", "settle", "add_grads",
            "intercepting", "intercepted"]
 
 # ---------------------------------------------------------------------------------------------
@@ -216,11 +216,8 @@ def backward(root: Value, grad: float = 1.0) -> None:
         checked(Sweep(root, seed), "backward()", apply=True)
         return
     if _held():  # inside another pass of this thread: a Sweep's own sums
-        bad: list[Value] = []  # nodes whose .grad is not a number (p.grad = None): left as they are
         sweep = Sweep(root, seed)
-        add_grads(((node, g) for node, g, _ in sweep), bad)
-        if bad:
-            raise bad_grads(root, sweep.order, bad)
+        add_grads(root, sweep.order, ((node, g) for node, g, _ in sweep))
         return
     order, bad = locked(_backward, root, seed)
     if bad:
@@ -264,9 +261,17 @@ def _backward(root: Value, seed: float) -> tuple[list[Value], list[Value]]:
     return order, bad
 
 
-def add_grads(pairs: Iterable[tuple[Value, float]], bad: list[Value]) -> None:
-    """node.grad += g for each (node, g); a node whose .grad is not a number is left as it is
-    and appended to bad (raise bad_grads(...) after: every other node got its gradient)."""
+def add_grads(root: Value, order: list[Value], pairs: Iterable[tuple[Value, float]]) -> None:
+    """node.grad += g for each (node, g), holding the engine's lock.  A node whose .grad is not
+    a number is left as it is, every other node gets its gradient, and then a TypeError
+    (bad_grads) names those nodes among order, root's nodes."""
+    bad: list[Value] = []  # nodes whose .grad is not a number (p.grad = None): left as they are
+    locked(_add_grads, pairs, bad)
+    if bad:
+        raise bad_grads(root, order, bad)
+
+
+def _add_grads(pairs: Iterable[tuple[Value, float]], bad: list[Value]) -> None:
     for node, g in pairs:
         try:
             node.grad += g

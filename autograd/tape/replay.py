@@ -32,7 +32,6 @@ from .._util import as_float, describe
 from ..engine import (
     Sweep,
     add_grads,
-    bad_grads,
     check_seed,
     checked,
     is_anomaly_enabled,
@@ -240,10 +239,7 @@ class Tape:
             for chunk in reversed(self._chunks):
                 o = chunk.start
                 chunk.backward(v[o:o + chunk.size], chunk.get(v), chunk.E, G, o, chunk.K)
-        bad: list[Value] = []
-        locked(add_grads, zip(self._leaves, G), bad)
-        if bad:
-            raise bad_grads(self._root, self._leaves, bad)
+        add_grads(self._root, self._leaves, zip(self._leaves, G))
 
     def sync(self) -> None:
         """Write the latest replay of this graph into its nodes: each op node's .data and local
