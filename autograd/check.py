@@ -270,7 +270,6 @@ class AnomalyError(FloatingPointError):
         return (type(self), (str(self), self.node, self.where))
 
 
-
 # Each Value made inside detect_anomaly() keeps the user frames (file, line) that made it in its
 # own _made slot (empty on every other Value), so the record lives exactly as long as the Value:
 # a loop that builds and drops graphs holds no more than one graph's records, and no registry

@@ -215,7 +215,7 @@ def backward(root: Value, grad: float = 1.0) -> None:
     if _value._hook is not None and _modes.anomaly:
         checked(Sweep(root, seed), "backward()", apply=True)
         return
-    if _held():  # inside another pass of this thread: a Sweep's own sums
+    if _held():  # this thread holds the lock (another pass, a view, a replay): a Sweep's own sums
         sweep = Sweep(root, seed)
         add_grads(root, sweep.order, ((node, g) for node, g, _ in sweep))
         return

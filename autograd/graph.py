@@ -1,6 +1,6 @@
 """The one topological order of a graph, and the Tape replays pending on its nodes.
 
-Below value.py: it reads a node's slots (_a, _b, _da, _db, _r) and imports nothing of
+Below value.py: it reads a node's slots (_a, _b, _da, _db) and imports nothing of
 autograd, so value.py, copies.py and the engine all order graphs with it, with no import cycle.
 
 Pending replays.  A Tape's forward() leaves its numbers in a Replay (autograd/tape/replay.py)
@@ -45,6 +45,7 @@ def locked(fn: Callable[..., T], *args: Any) -> T:
     `with` then gives it back), never after fn returned and before the release, as it could on
     the closing line of a `with` whose body spans lines."""
     with lock: return fn(*args)  # noqa: E701 - one line on purpose (see the docstring)
+
 
 pending_replays: tuple[weakref.ref[Any], ...] = ()  # replaced whole, never changed in place
 

@@ -38,6 +38,8 @@ def _apply(activation: str) -> Callable[..., Any] | None:
         _APPLY.update(activations())
         f = _APPLY[activation]
     return f
+
+
 DEFAULT_SEED = 1337
 """The seed of the generator a module uses when it is given no `rng`, so runs are reproducible."""
 

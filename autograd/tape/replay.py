@@ -6,7 +6,7 @@
 
 A replay's numbers live in a flat list, not in the graph.  forward() sets root.data and leaves
 the rest in the tape's Replay, which every op node it recorded points to: the replay is pending.
-The graph's own passes find it there (engine.settle, from topological_order) and apply it before
+The graph's own passes find it there (graph.settle, from topological_order) and apply it before
 they read anything; so does tape.sync().  Applying computes the local derivatives in generated
 code and writes every node's data and local derivatives in one C-level call (write, below), under
 the engine's lock: a replay is in the graph whole or not at all, whatever thread or Ctrl-C
@@ -53,7 +53,6 @@ def write(nodes: list[Value], fields: list[str], numbers: list[Any]) -> None:
     _drain(map(setattr, nodes, fields, numbers))
 
 
-
 class Replay:
     """A tape's last replay on its way into the graph: pending while `values` holds it.
 
@@ -66,7 +65,7 @@ class Replay:
 
     def __init__(self, ops: list[Value], n_leaves: int) -> None:
         self.ops, self.n_leaves = ops, n_leaves
-        self.nodes = set(ops)  # what the engine tests a graph against (engine.settle)
+        self.nodes = set(ops)  # what the engine tests a graph against (graph.settle)
         self.targets: list[Value] | None = None  # where apply() writes: made at its first call
         self.fields: list[str] = []
         self.values: list[float] | None = None
