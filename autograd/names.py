@@ -32,7 +32,7 @@ from .graph import topological_order
 from .value import Value
 
 __all__ = ["MAX_EXPRESSION", "OP_WORDS", "Names", "atom", "caller_scope", "constant_text", "d",
-           "kind", "node_names"]
+           "float_variables", "kind", "node_names"]
 
 # Readable words for the operator ops, used in the names of unnamed nodes (mul#5, add#7).
 OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
@@ -178,6 +178,16 @@ def constant_text(c: float, constants: Mapping[int, str] | None = None) -> str:
     return "nan" if c != c else f"{c:g}"
 
 
+def float_variables(scope: Mapping[str, Any]) -> dict[int, str]:
+    """id(f) -> the first variable in scope holding that very float f (names starting with "_"
+    skipped): the constants constant_text writes by name (Names.constants)."""
+    found: dict[int, str] = {}
+    for var, obj in scope.items():
+        if type(obj) is float and not var.startswith("_"):
+            found.setdefault(id(obj), var)
+    return found
+
+
 # Binding strength of a name in an expression: a word or a call binds tightest.
 _ATOM, _POW, _NEG, _MUL, _ADD, _LOOSE = 9, 4, 3, 2, 1, 0
 _BINARY = {"+": (" + ", _ADD), "-": (" - ", _ADD), "*": ("*", _MUL), "/": ("/", _MUL),
@@ -235,12 +245,9 @@ def node_names(root: Value, order: list[Value] | None = None,
     variables: dict[Value, str] = {}
     if scope:
         for var, obj in scope.items():
-            if var.startswith("_"):
-                continue
-            if isinstance(obj, Value):
+            if isinstance(obj, Value) and not var.startswith("_"):
                 variables.setdefault(obj, var)
-            elif type(obj) is float:
-                names.constants.setdefault(id(obj), var)
+        names.constants = float_variables(scope)
     asked: dict[Value, str] = {}
     for i, node in enumerate(order):
         op_names[node] = f"{OP_WORDS.get(node.op, kind(node))}#{i}"

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple, overload
 
 from ._util import format_number
 from .engine import Sweep
-from .names import Names, atom, constant_text, d, kind
+from .names import Names, atom, constant_text, d, float_variables, kind
 from .value import PRIMITIVES, Value
 
 __all__ = ["Factor", "Path", "PathGraph", "Paths", "atom", "count_text", "elide", "plural"]
@@ -123,8 +123,7 @@ class PathGraph:
         if isinstance(names, Names) and names.constants:
             self._constants = names.constants  # the view's own (the stepper's frame)
         else:
-            self._constants = {id(obj): var for var, obj in reversed(list(scope.items()))
-                               if type(obj) is float and not var.startswith("_")}
+            self._constants = float_variables(scope)
         on: set[Value] = set()
         edges: dict[Value, list[tuple[Value, int, float]]] = {}
         self.order: list[Value] = []  # parents first, root last
