@@ -17,6 +17,8 @@ _TOKEN = re.compile(r"""
   | (?P<open>\()
   | (?P<other>.)
 """, re.VERBOSE | re.DOTALL)
+_NAME = re.compile(r"[\w.#']+")  # a name as one word (names.atom's)
+_DIFFERENTIAL = re.compile(r"d([\w.#']+|\()")  # dw1, d(y_hat - 0.2): where a fraction dC/dw1 may start
 _GREEK = {"sigmoid": r"\sigma", "delta": r"\delta"}
 _SYMBOLS = {"*": r"\cdot ", ">": r"\to ", "+": "+", "-": "-", "=": "=", "/": "/", ")": ")",
             ",": ",", ":": ":", "'": "'"}
@@ -61,7 +63,7 @@ def _operand(text: str, k: int) -> tuple[str, int]:
     if k < len(text) and text[k] == "(":
         end = _group(text, k)
         return rf"\left({to_latex(text[k + 1:end - 1])}\right)", end
-    m = re.compile(r"[\w.#']+").match(text, k)
+    m = _NAME.match(text, k)
     if m is None:
         return "", k
     return _tex_name(m.group()), m.end()
@@ -73,7 +75,7 @@ def to_latex(text: str) -> str:
     out: list[str] = []
     k = 0
     while k < len(text):
-        m = re.compile(r"d([\w.#']+|\()").match(text, k)
+        m = _DIFFERENTIAL.match(text, k)
         if m and (k == 0 or not (text[k - 1].isalnum() or text[k - 1] in "_.#'")):
             top, after = _operand(text, k + 1)
             if text.startswith("/d", after) and top:
