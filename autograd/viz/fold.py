@@ -24,7 +24,6 @@ from ..value import Value
 __all__ = ["Box", "Folding", "layer_key"]
 
 
-
 class Box:
     """One Neuron call: its output's index, the indices inside it, d output / d each input."""
 
