@@ -421,18 +421,21 @@ def backward_interceptor(fn: Callable[..., bool]) -> Iterator[None]:
 
 def checked(sweep: Sweep, what: str, *, apply: bool) -> None:
     """Run sweep, raising the checker's error at the first step making a gradient nan or inf
-    (apply: add each node's gradient to its .grad, as backward() does)."""
+    (apply: then add each node's gradient to its .grad, as backward() does; none is added when
+    the checker raises)."""
     checker = _modes_mod.checker
     assert checker is not None
     isfinite = finite
+    found: list[tuple[Value, float]] = []
     for index, (node, g, terms) in enumerate(sweep):
         if not isfinite(g):  # only the seed can get here: every other g is a checked total
             raise checker.failed(what, sweep, index, node, g, None)
         for term in terms:
             if not (isfinite(term[2]) and isfinite(term[3])):
                 raise checker.failed(what, sweep, index, node, g, term)
-        if apply:
-            with _lock: node.grad += g  # noqa: E701 - one line (see locked)
+        found.append((node, g))
+    if apply:  # as backward() adds them: a .grad that is not a number is named, the rest added
+        add_grads(sweep.root, sweep.order, found)
 
 
 _value.run_backward = backward  # Value.backward's one call into the engine (value.py)

@@ -723,6 +723,18 @@ def test_a_grad_that_is_not_a_number_is_a_type_error_naming_the_node_and_the_res
     assert q.grad == 2.0 + 1.0 and p.grad is None
 
 
+def test_under_detect_anomaly_a_grad_that_is_not_a_number_is_named_the_same_way():
+    from autograd import detect_anomaly
+
+    with detect_anomaly():
+        p, q = Value(2.0), Value(3.0, "q")
+        out = p * q + q
+        p.grad = None
+        with pytest.raises(TypeError, match=r"p\.grad is NoneType None; set it to 0\.0"):
+            out.backward()
+    assert q.grad == 2.0 + 1.0 and p.grad is None
+
+
 def test_a_tape_backward_into_a_grad_that_is_not_a_number_names_the_leaf():
     from autograd import Tape
 
