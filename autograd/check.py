@@ -177,7 +177,9 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[float], *, eps: float = 
 
 def _slope(f: Callable[..., float], args: list[float], i: int, h: float) -> tuple[float, bool]:
     """(central difference of f in argument i, whether f has a kink there: its one-sided
-    slopes disagree by more than the central one could absorb)."""
+    slopes disagree by more than the central one could absorb, or the central difference over
+    half the step is another number, as at a jump such as sign at 0, whose one-sided slopes
+    are both 1/h)."""
     def at(d: float) -> float:
         moved = list(args)
         moved[i] += d
@@ -185,7 +187,9 @@ def _slope(f: Callable[..., float], args: list[float], i: int, h: float) -> tupl
     y, up, down = at(0.0), at(h), at(-h)
     central = (up - down) / (2.0 * h)
     right, left = (up - y) / h, (y - down) / h
-    kink = abs(right - left) > 1e-2 * (1.0 + abs(central)) or not math.isfinite(central)
+    half = (at(h / 2) - at(-h / 2)) / h
+    kink = (abs(right - left) > 1e-2 * (1.0 + abs(central))
+            or abs(half - central) > 1e-2 * (1.0 + abs(central)) or not math.isfinite(central))
     return central, kink
 
 

@@ -418,6 +418,15 @@ def test_check_graph_skips_kinks_and_says_so():
     assert "skipped 1 at a kink" in str(info.value) and "op 'relu', operand x" in str(info.value)
 
 
+def test_check_graph_skips_a_jump_whose_one_sided_slopes_agree():
+    """grad(abs(x), create_graph=True) at x = 0 holds sign(0): a jump from -1 to 1 whose two
+    one-sided difference quotients are equal (1/h each), so it looked smooth with slope 1/h."""
+    from autograd import check_graph
+    x = Value(0.0, label="x")
+    g, = grad(abs(x) * 3.0, [x], create_graph=True)
+    assert check_graph(g)
+
+
 def test_gradcheck_names_the_first_wrong_node():
     name = fresh("sq")
     sq = __import__("autograd").primitive(name, lambda a: a * a, lambda a, out: a)  # not 2a
