@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import sys
+import unicodedata
 from collections.abc import Mapping
 from types import CodeType, FrameType
 from typing import Any
@@ -249,7 +250,7 @@ def node_names(root: Value, order: list[Value] | None = None,
         elif node in variables:
             asked[node], kinds[node] = variables[node], "variable"
 
-    P = printable  # names are compared as printed: labels "a\x00" and "a\\x00" clash
+    P = looks  # names are compared as printed: labels "a\x00" and "a\\x00" clash, "a " and "a" too
     labels: dict[str, int] = {}
     for node, name in asked.items():
         if kinds[node] == "label":
@@ -273,7 +274,7 @@ def node_names(root: Value, order: list[Value] | None = None,
             name += _free(P(name), taken)
         taken.add(P(name))
         names[order[i]] = name
-    strengths: dict[Value, int] = {n: _strength(P(name)) for n, name in names.items()}
+    strengths: dict[Value, int] = {n: _strength(printable(name)) for n, name in names.items()}
     for node in order:
         if node in names:
             continue
@@ -292,6 +293,13 @@ def node_names(root: Value, order: list[Value] | None = None,
         taken.add(name)
         names[node], kinds[node], strengths[node] = name, "op", _ATOM
     return names
+
+
+def looks(text: str) -> str:
+    """What text looks like where it is shown, the key names are told apart by: escaped
+    (_util.printable), in Unicode's composed form (an e and a combining accent is the one
+    character é) and without the spaces at either end that no view shows."""
+    return unicodedata.normalize("NFC", printable(text)).strip()
 
 
 def _free(name: str, taken: set[str]) -> str:
