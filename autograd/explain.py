@@ -455,6 +455,6 @@ def _unrelated(root: Value, node: Value, names: Mapping[Value, str],
     if name:
         head = f"{d(names[root])}/{d(name)} = 0: {R} does not depend on {atom(name)}"
     else:
-        head = f"0: {R} does not depend on {node!r}"
+        head = f"{d(names[root])}/dv = 0 for v = {node!r}: {R} does not depend on it"
     lines = [f"{head}; it is not in {R}'s graph, so no path leads from {R} down to it."]
     return Explanation(root, node, names, 0.0, 0, (), (), lines)
