@@ -118,6 +118,16 @@ def test_bad_batch_leaves(make, error, words):
         Tape(loss, batch=make(w, b, x, loss))
 
 
+def test_an_int_beyond_float_range_in_rows_is_infinite_as_in_a_value():
+    """Value(10**400) is inf; a row holding 10**400 was an OverflowError from NumPy."""
+    w, b, x, loss = line_model()
+    tape = Tape(loss, batch=[x])
+    tape.forward([[10**400], [-(10**400)], [2]])
+    assert tape.losses.tolist()[2] == 5.0
+    assert tape.losses.tolist()[:2] == [Value(10**400).data * w.data + b.data,
+                                        Value(-(10**400)).data * w.data + b.data]
+
+
 def test_bad_reduce():
     w, b, x, loss = line_model()
     with pytest.raises(ValueError, match='"mean" or "sum"'):
