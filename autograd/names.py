@@ -302,6 +302,29 @@ def looks(text: str) -> str:
     return unicodedata.normalize("NFC", printable(text)).strip()
 
 
+def given_names(root: Value, order: list[Value], scope: Mapping[str, Any],
+                names: Mapping[Value, str] | None, who: str) -> Mapping[Value, str]:
+    """The names of a view given names=: names itself when it names every node of order (a
+    view's own, the stepper's); else node_names() with names' entries put over them, which must
+    leave no two nodes named alike (a ValueError from who, naming the name)."""
+    if names is not None and all(n in names for n in order):
+        return names
+    computed = node_names(root, order, scope)
+    if not names:
+        return computed
+    merged = Names()
+    merged.update(computed)
+    merged.kinds.update(computed.kinds)
+    merged.op_names, merged.constants = computed.op_names, computed.constants
+    merged.update((n, str(name)) for n, name in names.items() if n in merged)
+    taken: dict[str, Value] = {}
+    for n in order:
+        if taken.setdefault(merged[n], n) is not n:
+            raise ValueError(f"{who}(..., names=...): the name {merged[n]!r} would stand for two "
+                             f"nodes of the graph; give names that differ")
+    return merged
+
+
 def _free(name: str, taken: set[str]) -> str:
     """The first letter b, c, ... z (then _27, _28, ...) that makes name + it not taken."""
     for letter in "bcdefghijklmnopqrstuvwxyz":
