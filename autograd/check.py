@@ -175,9 +175,16 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[float], *, eps: float = 
 # ---------------------------------------------------------------------------------------------
 # check_graph: every stored local derivative against its op's forward
 
-def _slope(f: Callable[..., float], args: list[float], i: int, h: float) -> tuple[float, bool]:
-    """(central difference of f in argument i, whether f has a kink there: its one-sided
-    slopes disagree by more than the central one could absorb)."""
+def _slope(f: Callable[..., float], args: list[float], i: int,
+           h: float) -> tuple[float, bool, float]:
+    """(central difference of f in argument i, whether f has a kink or a pole there, how far
+    the difference can be off by rounding alone).
+
+    A kink: the one-sided slopes disagree by more than the central one could absorb, or the
+    central difference over half the step is another number, as at a jump such as sign at 0,
+    whose one-sided slopes are both 1/h.  A pole: f itself is NaN or infinite there (0/0).
+    The rounding: f's values are each rounded to half an ulp, so their difference over 2h can
+    be off by about epsilon * |f| / h (1e30 + b moves by no ulp when b moves by 1e-6)."""
     def at(d: float) -> float:
         moved = list(args)
         moved[i] += d
@@ -185,8 +192,12 @@ def _slope(f: Callable[..., float], args: list[float], i: int, h: float) -> tupl
     y, up, down = at(0.0), at(h), at(-h)
     central = (up - down) / (2.0 * h)
     right, left = (up - y) / h, (y - down) / h
-    kink = abs(right - left) > 1e-2 * (1.0 + abs(central)) or not math.isfinite(central)
-    return central, kink
+    half = (at(h / 2) - at(-h / 2)) / h
+    kink = (abs(right - left) > 1e-2 * (1.0 + abs(central))
+            or abs(half - central) > 1e-2 * (1.0 + abs(central))
+            or not math.isfinite(central) or not math.isfinite(y))
+    rounding = sys.float_info.epsilon * max(abs(up), abs(down)) / h
+    return central, kink, rounding
 
 
 def wrong_nodes(root: Value, *, eps: float = 1e-6, atol: float = 1e-5,
@@ -212,11 +223,11 @@ def wrong_nodes(root: Value, *, eps: float = 1e-6, atol: float = 1e-5,
         for i, local in zip(parents, node.local):
             which = f"operand {i} ({names[operands[i]]})" if len(operands) == 2 else \
                 f"operand {names[operands[i]]}"
-            numeric, kink = _slope(p.forward, args, i, eps * max(1.0, abs(args[i])))
+            numeric, kink, rounding = _slope(p.forward, args, i, eps * max(1.0, abs(args[i])))
             head = f"node {names[node]}, op {p.name!r}, {which}"
             if kink or not math.isfinite(args[i]):
                 skipped.append(f"{head} at {args[i]!r} (a kink or a pole: not differentiable)")
-            elif not _agree(local, numeric, atol, rtol):
+            elif not _agree(local, numeric, atol + rounding, rtol):
                 wrong.append(f"{head}: rule {local:.10g}, numeric {numeric:.10g}; "
                              f"{_made_text(node)}")
     stopped = [f"{op} is a stop-gradient ({count} node{'s' if count > 1 else ''}; its rules are "

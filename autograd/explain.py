@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 from ._util import describe, format_number, printable
 from .conventions import neuron_layer
 from .graph import locked, topological_order
-from .names import Names, atom, caller_scope, d, node_names
+from .names import Names, atom, caller_scope, d, given_names
 from .paths import Factor, Path, PathGraph, Paths, count_text, elide
 from .typeset import markdown_text, tex_text, to_latex
 from .value import PRIMITIVES, Value
@@ -403,24 +403,7 @@ def _explain(root: Value, node: Value, names: Mapping[Value, str] | None,
     """explain()'s work, holding the engine's lock: no other thread's Tape replay is written into
     the graph while it is read, so the text is one replay's numbers (never a mix of two)."""
     order = topological_order(root)
-    all_names: Mapping[Value, str]
-    if names is not None and all(n in names for n in order):  # a view's names (the stepper's)
-        all_names = names
-    else:
-        all_names = node_names(root, order, scope)
-        if names:
-            merged = Names()
-            merged.update(all_names)
-            merged.kinds.update(all_names.kinds)
-            merged.op_names, merged.constants = all_names.op_names, all_names.constants
-            merged.update((n, str(name)) for n, name in names.items() if n in merged)
-            all_names = merged
-            taken: dict[str, Value] = {}
-            for n in order:
-                other = taken.setdefault(all_names[n], n)
-                if other is not n:
-                    raise ValueError(f"explain(..., names=...): the name {all_names[n]!r} would "
-                                     f"stand for two nodes of the graph; give names that differ")
+    all_names = given_names(root, order, scope, names, "explain")
     if node not in all_names:
         return _unrelated(root, node, all_names, scope)
     return _explained(root, node, all_names, scope, order, layer_positions(order))
@@ -455,6 +438,6 @@ def _unrelated(root: Value, node: Value, names: Mapping[Value, str],
     if name:
         head = f"{d(names[root])}/{d(name)} = 0: {R} does not depend on {atom(name)}"
     else:
-        head = f"0: {R} does not depend on {node!r}"
+        head = f"{d(names[root])}/dv = 0 for v = {node!r}: {R} does not depend on it"
     lines = [f"{head}; it is not in {R}'s graph, so no path leads from {R} down to it."]
     return Explanation(root, node, names, 0.0, 0, (), (), lines)

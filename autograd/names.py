@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import sys
+import unicodedata
 from collections.abc import Mapping
 from types import CodeType, FrameType
 from typing import Any
@@ -256,7 +257,7 @@ def node_names(root: Value, order: list[Value] | None = None,
         elif node in variables:
             asked[node], kinds[node] = variables[node], "variable"
 
-    P = printable  # names are compared as printed: labels "a\x00" and "a\\x00" clash
+    P = looks  # names are compared as printed: labels "a\x00" and "a\\x00" clash, "a " and "a" too
     labels: dict[str, int] = {}
     for node, name in asked.items():
         if kinds[node] == "label":
@@ -280,7 +281,7 @@ def node_names(root: Value, order: list[Value] | None = None,
             name += _free(P(name), taken)
         taken.add(P(name))
         names[order[i]] = name
-    strengths: dict[Value, int] = {n: _strength(P(name)) for n, name in names.items()}
+    strengths: dict[Value, int] = {n: _strength(printable(name)) for n, name in names.items()}
     for node in order:
         if node in names:
             continue
@@ -299,6 +300,36 @@ def node_names(root: Value, order: list[Value] | None = None,
         taken.add(name)
         names[node], kinds[node], strengths[node] = name, "op", _ATOM
     return names
+
+
+def looks(text: str) -> str:
+    """What text looks like where it is shown, the key names are told apart by: escaped
+    (_util.printable), in Unicode's composed form (an e and a combining accent is the one
+    character é) and without the spaces at either end that no view shows."""
+    return unicodedata.normalize("NFC", printable(text)).strip()
+
+
+def given_names(root: Value, order: list[Value], scope: Mapping[str, Any],
+                names: Mapping[Value, str] | None, who: str) -> Mapping[Value, str]:
+    """The names of a view given names=: names itself when it names every node of order (a
+    view's own, the stepper's); else node_names() with names' entries put over them, which must
+    leave no two nodes named alike (a ValueError from who, naming the name)."""
+    if names is not None and all(n in names for n in order):
+        return names
+    computed = node_names(root, order, scope)
+    if not names:
+        return computed
+    merged = Names()
+    merged.update(computed)
+    merged.kinds.update(computed.kinds)
+    merged.op_names, merged.constants = computed.op_names, computed.constants
+    merged.update((n, str(name)) for n, name in names.items() if n in merged)
+    taken: dict[str, Value] = {}
+    for n in order:
+        if taken.setdefault(merged[n], n) is not n:
+            raise ValueError(f"{who}(..., names=...): the name {merged[n]!r} would stand for two "
+                             f"nodes of the graph; give names that differ")
+    return merged
 
 
 def _free(name: str, taken: set[str]) -> str:

@@ -118,6 +118,16 @@ def test_bad_batch_leaves(make, error, words):
         Tape(loss, batch=make(w, b, x, loss))
 
 
+def test_an_int_beyond_float_range_in_rows_is_infinite_as_in_a_value():
+    """Value(10**400) is inf; a row holding 10**400 was an OverflowError from NumPy."""
+    w, b, x, loss = line_model()
+    tape = Tape(loss, batch=[x])
+    tape.forward([[10**400], [-(10**400)], [2]])
+    assert tape.losses.tolist()[2] == 5.0
+    assert tape.losses.tolist()[:2] == [Value(10**400).data * w.data + b.data,
+                                        Value(-(10**400)).data * w.data + b.data]
+
+
 def test_bad_reduce():
     w, b, x, loss = line_model()
     with pytest.raises(ValueError, match='"mean" or "sum"'):
@@ -226,6 +236,33 @@ def test_detect_anomaly_in_backward_names_the_example():
         tape.forward([[4.0], [0.0]])
         with pytest.raises(AnomalyError, match="example 1"):
             tape.backward()
+
+
+def test_detect_anomaly_in_backward_names_the_example_when_only_a_parameter_grad_is_nan():
+    """The nan is made where a column meets a parameter (w's grad: x * g = inf * 0 at example 1),
+    so no column gradient is non-finite; the error still names the example and the line."""
+    x, w = Value(0.0, label="x"), Value(0.5, label="w")
+    with detect_anomaly():
+        y = (w * x).sigmoid()  # sigmoid'(inf) is 0, and d(w*x)/dw is x = inf
+        tape = Tape(y, batch=[x])
+        tape.forward([[1.0], [math.inf], [2.0]])
+        with pytest.raises(AnomalyError) as caught:
+            tape.backward()
+    text = str(caught.value)
+    assert "example 1" in text and "y = (w * x).sigmoid()" in text
+    assert x.data == math.inf  # example 1 is in the graph
+
+
+def test_detect_anomaly_in_backward_on_a_sum_that_overflows_leaves_the_graph_as_it_was():
+    """Each example's gradient of w is finite, their sum is not: no example is to blame."""
+    x, w = Value(0.0, label="x"), Value(0.5, label="w")
+    y = w * x
+    tape = Tape(y, batch=[x], reduce="sum")
+    with detect_anomaly():
+        tape.forward([[1e308], [1e308]])
+        with pytest.raises(AnomalyError, match="summed over the examples is inf"):
+            tape.backward()
+    assert x.data == 0.0 and y.data == 0.0
 
 
 # -- views on one example ----------------------------------------------------------------------

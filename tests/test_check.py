@@ -418,6 +418,36 @@ def test_check_graph_skips_kinks_and_says_so():
     assert "skipped 1 at a kink" in str(info.value) and "op 'relu', operand x" in str(info.value)
 
 
+def test_check_graph_skips_a_jump_whose_one_sided_slopes_agree():
+    """grad(abs(x), create_graph=True) at x = 0 holds sign(0): a jump from -1 to 1 whose two
+    one-sided difference quotients are equal (1/h each), so it looked smooth with slope 1/h."""
+    from autograd import check_graph
+    x = Value(0.0, label="x")
+    g, = grad(abs(x) * 3.0, [x], create_graph=True)
+    assert check_graph(g)
+
+
+def test_check_graph_skips_a_node_whose_value_is_nan_as_a_pole():
+    """0/0 is nan: its rule for b (-a/b**2, nan) is not compared with the numeric 0."""
+    from autograd import check_graph
+    assert check_graph(Value(0.0, label="a") / Value(0.0, label="b"))
+
+
+def test_check_graph_allows_what_rounding_hides_from_a_finite_difference():
+    """1e30 + b does not move when b moves by 1e-6: the numeric slope 0 is within rounding of
+    the rule's 1."""
+    from autograd import check_graph
+    assert check_graph(Value(1e30, label="a") + Value(1.0, label="b"))
+
+
+def test_check_graph_still_finds_a_wrong_rule_on_large_numbers():
+    from autograd import check_graph
+    name = fresh("twice")
+    twice = __import__("autograd").primitive(name, lambda a: 2.0 * a, lambda a, out: 3.0)
+    with pytest.raises(GradcheckError, match=f"op '{name}'"):
+        check_graph(twice(Value(1e30, label="a")))
+
+
 def test_gradcheck_names_the_first_wrong_node():
     name = fresh("sq")
     sq = __import__("autograd").primitive(name, lambda a: a * a, lambda a, out: a)  # not 2a

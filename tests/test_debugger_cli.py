@@ -564,6 +564,19 @@ def test_tab_completes_names_of_nodes_even_with_a_hash(net_session):
     assert "breakpoint set: stop at y_hat\r" in tab(net_session, "b y_h")
 
 
+def test_the_op_and_position_form_works_inside_an_expression_too(net_session):
+    """p sub#11 gives the node y_hat - 0.2; so do $sub#11.data and sub#11.data in Python."""
+    assert command(net_session, "p $sub#11.data == $y_hat.data - 0.2").strip() == "True"
+    assert command(net_session, "p sub#11.data == y_hat.data - 0.2").strip() == "True"
+
+
+def test_a_name_as_formulas_write_it_names_the_node(net_session):
+    """explain prints dC/d(y_hat - 0.2); e (y_hat - 0.2) is that node, not a new Value that C
+    does not depend on (it said: 0: C does not depend on Value(data=0.1446...))."""
+    text = command(net_session, "e (y_hat - 0.2)")
+    assert text.strip().startswith("dC/d(y_hat - 0.2) = ") and "does not depend" not in text
+
+
 def test_tab_completes_attributes_of_the_frames_variables(net_session):
     assert tab(net_session, "p net.w2.da").strip() == "-1.2"
 

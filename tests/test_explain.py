@@ -562,3 +562,10 @@ def test_any_label_typesets_without_error(label):
     out = (w * 2.0).tanh()
     e = explain(out, w)
     assert e._repr_markdown_() and e._repr_latex_()
+
+
+def test_an_unnamed_node_outside_the_graph_is_said_to_have_derivative_0_in_words():
+    """It began with a bare "0: C does not depend on Value(...)"."""
+    a = Value(1.0, label="a")
+    text = str(explain(a * a, Value(2.0) * 1.0))
+    assert text.startswith("d(a*a)/dv = 0 for v = Value(data=2.0") and "does not depend on it" in text

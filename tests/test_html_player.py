@@ -915,3 +915,18 @@ def test_the_page_explains_each_node_as_explain_does(graph):
     order = topological_order(L)  # the page's nodes, in its order
     why = embedded_data(player.html)["why"]
     assert why == [str(explain(L, node, names=player.names)) for node in order]
+
+
+def test_names_given_for_some_nodes_name_those_and_the_rest_are_named_as_usual():
+    """play(root, names=...) with a partial mapping was a KeyError from deep inside."""
+    x = Value(1.0, label="x")
+    y = x * 3.0
+    player = play(y, names={x: "X"})
+    assert player.names[x] == "X" and player.names[y] == "y"
+    assert repr(player) == "<Player of the backward pass of y: 2 nodes>"
+
+
+def test_names_given_that_would_name_two_nodes_alike_are_a_value_error():
+    x, w = Value(1.0, label="x"), Value(2.0, label="w")
+    with pytest.raises(ValueError, match="'w' would stand for two nodes"):
+        play(x * w, names={x: "w"})

@@ -3,6 +3,8 @@ or the op and position; the same for every view."""
 
 from __future__ import annotations
 
+import unicodedata
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -155,6 +157,16 @@ def test_labels_that_print_alike_get_names_that_print_differently():
     shown = node_names(a * b).printable()
     assert shown[a] != shown[b] and len(set(shown.values())) == 3
     assert all(name.isprintable() for name in shown.values())
+
+
+def test_labels_that_look_alike_get_names_that_look_different():
+    """A trailing space no view shows, and é typed as one character or as e + accent."""
+    a, b = Value(1.0, "loss "), Value(2.0, "loss")
+    c, d = Value(3.0, "\u00e9"), Value(4.0, "e\u0301")
+    shown = node_names(a * b * c * d).printable()
+    looks = {unicodedata.normalize("NFC", name).strip() for name in shown.values()}
+    assert len(looks) == len(shown) == 7
+    assert [v.label for v in (a, b, c, d)] == ["loss ", "loss", "\u00e9", "e\u0301"]
 
 
 def test_a_constant_is_named_after_the_variable_holding_that_very_float():

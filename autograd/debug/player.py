@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._util import describe, format_number
 from ..engine import check_value, locked, topological_order
-from ..names import Names, caller_scope, d, node_names
+from ..names import Names, caller_scope, d, given_names
 from ..value import Value
 from .export import document
 from .steps import FreshPass, fresh_pass
@@ -106,8 +106,7 @@ def _analysed(root: Value, names: Mapping[Value, str] | None, scope: Mapping[str
     One analysed graph: the order, the names and the pass are made once, here and in
     fresh_pass, and handed to the steps, the JSON document, the explanations and the picture."""
     order = topological_order(root)
-    if names is None:
-        names = node_names(root, order, scope)
+    names = given_names(root, order, scope, names, "play")
     shown = names.printable() if isinstance(names, Names) else names
     run = fresh_pass(root, shown, order)
     data = _view_model(run, root, run.names, scope)

@@ -18,7 +18,7 @@ from typing import Any
 
 from .._util import format_number, printable
 from ..engine import topological_order
-from ..names import Names, d, kind
+from ..names import Names, atom, d, kind
 from ..value import Value
 from .prompt import FAILED, Prompt
 from .steps import BackwardSteps, Step, name_of
@@ -84,19 +84,23 @@ class Views(Prompt):
                 + (f": {source}" if source else ""))
 
     def find(self, label: str) -> list[Value]:
-        """The nodes of this pass whose label or name is label."""
+        """The nodes of this pass whose label or name is label (also as formulas write a name:
+        (y_hat - 0.2)), or whose op#position form it is (mul#6)."""
         assert self.steps is not None
         names = self.steps.names
         found = [n for n in self.steps.nodes
                  if label in (n.label, names[n]) or (n.label and printable(n.label) == label)]
         if not found and isinstance(names, Names):  # the op#position form (mul#6) of any node
             found = [n for n in self.steps.nodes if names.op_names.get(n) == label]
+        if not found and label.startswith("("):  # as formulas write it: dC/d(y_hat - 0.2)
+            found = [n for n in self.steps.nodes if atom(names[n]) == label]
         return found
 
     def words(self) -> dict[str, Value]:
         """Each name or label of this pass's nodes that picks out one node -> that node (what
         b, p, e, g complete, what $NAME names, and the variables Python sees where the frame
-        defines nothing of that name)."""
+        defines nothing of that name); and each node's op#position form (mul#6) that no name
+        or label is, as find() takes it."""
         if self.steps is None:
             return {}
         if self._words is None:
@@ -104,7 +108,13 @@ class Views(Prompt):
             for node in self.steps.nodes:
                 for word in {self.steps.names[node], printable(node.label), node.label} - {""}:
                     found.setdefault(word, []).append(node)
-            self._words = {word: nodes[0] for word, nodes in found.items() if len(nodes) == 1}
+            words = {word: nodes[0] for word, nodes in found.items() if len(nodes) == 1}
+            op_names = getattr(self.steps.names, "op_names", {})
+            for node in self.steps.nodes:  # mul#6, where no name or label is that text
+                op_name = op_names.get(node)
+                if op_name and op_name not in found:
+                    words[op_name] = node
+            self._words = words
         return self._words
 
     def known(self) -> list[str]:

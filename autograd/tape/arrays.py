@@ -30,6 +30,7 @@ import numpy as np
 
 from .. import ieee
 from .. import value as _value
+from .._util import as_float
 
 __all__ = ["ARRAY_HELPERS", "relu_into", "array_forward", "rule_on_arrays", "forward_on_arrays",
            "elementwise", "as_rows"]
@@ -265,6 +266,9 @@ def as_rows(rows: Any, width: int, who: str = "Tape.forward(rows)") -> Any:
         raise ValueError(f"{expected}; got {got}")
     if array.shape[1] != width:
         raise ValueError(f"{expected}; got rows of {array.shape[1]} numbers")
+    if kind == "O":  # Python numbers, maybe an int beyond float range: +-inf, as Value(10**400)
+        return np.array([as_float(x) for x in array.ravel()],
+                        dtype=np.float64).reshape(array.shape)
     return np.array(array, dtype=np.float64)
 
 

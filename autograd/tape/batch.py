@@ -332,18 +332,44 @@ class BatchTape(Tape):
                 first = int(np.argmax(~np.isfinite(g)))
                 break
         from ..check import AnomalyError
-        if first is not None:
-            self.example(first)
+        # No column gradient is bad: a parameter's sum over the examples is (inf * 0 where a
+        # column meets it).  Look for an example whose own pass makes it: the rows holding a
+        # non-finite value first, then the others (at most MAX_SEARCHED passes).
+        saved = [leaf.data for leaf in self._batch]
+        searched = [first] if first is not None else _suspects(self, G)
+        for k in searched:
+            self.example(k)
             try:
                 checked(Sweep(self._root, seed, self._order), "Tape.backward()", apply=False)
             except AnomalyError as e:
-                raise AnomalyError(f"example {first} (row {first} of the rows; tape.example("
-                                   f"{first}) has put it into the graph): {e}", e.node,
-                                   e.where) from None
+                raise AnomalyError(f"example {k} (row {k} of the rows; tape.example({k}) "
+                                   f"has put it into the graph): {e}", e.node, e.where) from None
+        if first is None and searched:  # none did (a sum that overflowed): the graph as it was
+            locked(write, self._batch, ["data"] * len(saved), saved)
+            assert self._single is not None
+            self._single.forward()
+            self._single.sync()
         leaf = next(leaf for s, leaf in enumerate(self._leaves) if not np.all(np.isfinite(G[s])))
         raise AnomalyError(f"Tape.backward(): the gradient of {leaf.label or 'a leaf'} summed "
                            f"over the examples is {float(G[self._leaves.index(leaf)])!r}",
                            leaf, None)
+
+
+MAX_SEARCHED = 1000  # examples whose own pass detect_anomaly() runs to find a bad parameter sum
+
+
+def _suspects(tape: BatchTape, G: list[Any]) -> list[int]:
+    """The examples to check, in order: those holding a NaN or inf in some column (value or
+    gradient) first, then the others; at most MAX_SEARCHED."""
+    assert tape._V is not None and tape._rows is not None
+    N = len(tape._rows)
+    bad = np.zeros(N, dtype=bool)
+    for column in (*tape._V, *G):
+        if isinstance(column, np.ndarray) and column.shape == (N,):
+            bad |= ~np.isfinite(column)
+    first = np.flatnonzero(bad).tolist()
+    rest = np.flatnonzero(~bad)[:max(0, MAX_SEARCHED - len(first))].tolist()
+    return (first + rest)[:MAX_SEARCHED]
 
 
 def _forward_anomaly(tape: BatchTape, node: Value, i: int) -> Exception:
