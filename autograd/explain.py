@@ -30,7 +30,7 @@ from .conventions import neuron_layer
 from .graph import locked, topological_order
 from .names import Names, atom, caller_scope, d, given_names
 from .paths import Factor, Path, PathGraph, Paths, count_text, elide
-from .typeset import markdown_text, tex_text, to_latex
+from .typeset import markdown_text, tex_prose, to_latex
 from .value import PRIMITIVES, Value
 
 __all__ = ["MAX_LISTED", "Delta", "Explanation", "Factor", "Path", "Paths", "explain",
@@ -101,9 +101,9 @@ class Explanation:
             else:
                 head, sep, rest = line.partition(", ")
                 if line.startswith("d") and sep:
-                    rows.append(f"{to_latex(head)}" + rf"\text{{, {tex_text(rest)}}}")
+                    rows.append(to_latex(head) + tex_prose(", " + rest))
                 else:
-                    rows.append(rf"\text{{{tex_text(line)}}}")
+                    rows.append(tex_prose(line))
         return "$$\\begin{array}{l}" + r" \\ ".join(rows) + "\\end{array}$$"
 
 

@@ -24,14 +24,31 @@ _SYMBOLS = {"*": r"\cdot ", ">": r"\to ", "+": "+", "-": "-", "=": "=", "/": "/"
             ",": ",", ":": ":", "'": "'"}
 
 
+_MATH_ESCAPES = {"\\": r"\backslash{}", "^": r"\hat{}", "~": r"\sim{}"}  # else \\ + the character
+
+
 def tex_text(text: str) -> str:
-    """text inside \\mathrm{} / \\text{}: TeX's special characters escaped."""
-    out = []
+    """text inside \\mathrm{} (math mode): TeX's special characters escaped."""
+    return "".join(_MATH_ESCAPES.get(c, "\\" + c) if c in "\\{}$&#^_%~" else c for c in text)
+
+
+
+def tex_prose(text: str) -> str:
+    """text as prose inside math: runs of it in \\text{}, and TeX's special characters between
+    them in math mode (\\{, \\$, \\backslash): MathJax's \\text{} takes no macros, and a $ in it
+    would start math."""
+    out: list[str] = []
+    run: list[str] = []
     for c in text:
         if c in "\\{}$&#^_%~":
-            out.append({"\\": r"\backslash{}", "^": r"\hat{}", "~": r"\sim{}"}.get(c, "\\" + c))
+            if run:
+                out.append(rf"\text{{{''.join(run)}}}")
+                run = []
+            out.append(_MATH_ESCAPES.get(c, "\\" + c))
         else:
-            out.append(c)
+            run.append(c)
+    if run:
+        out.append(rf"\text{{{''.join(run)}}}")
     return "".join(out)
 
 
@@ -110,7 +127,7 @@ def to_latex(text: str) -> str:
         elif kind == "open":
             out.append("(")
         else:
-            out.append(_SYMBOLS.get(value, rf"\text{{{tex_text(value)}}}"))
+            out.append(_SYMBOLS.get(value) or tex_prose(value))
         k = t.end()
     return "".join(out).strip()
 

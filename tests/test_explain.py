@@ -569,3 +569,11 @@ def test_an_unnamed_node_outside_the_graph_is_said_to_have_derivative_0_in_words
     a = Value(1.0, label="a")
     text = str(explain(a * a, Value(2.0) * 1.0))
     assert text.startswith("d(a*a)/dv = 0 for v = Value(data=2.0") and "does not depend on it" in text
+
+
+def test_typeset_math_of_a_label_with_tex_characters_keeps_no_macro_inside_text():
+    latex2mathml = pytest.importorskip("latex2mathml.converter")
+    a = Value(2.0, label="a^b~c\\d$e{f}_%&#")
+    math = explain(a * 3.0, a)._repr_latex_().strip("$")
+    texts = re.findall(r"<mtext>([^<]*)</mtext>", latex2mathml.convert(math))
+    assert texts and not [t for t in texts if "\\" in t or "$" in t]  # \text{} takes no macros
