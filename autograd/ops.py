@@ -32,6 +32,7 @@ def activations() -> dict[str, Callable[..., Any]]:
     any of them by name; explain factors with deltas at the node feeding one)."""
     return {name: p.function for name, p in _value.PRIMITIVES.items() if p.activation}
 
+
 exp = _value.exp
 log = _value.log
 sqrt = _value.sqrt
