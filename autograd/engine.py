@@ -335,17 +335,23 @@ def _rules_on_values(node: Value) -> tuple[Any, Any]:
                         "registered (autograd.primitive); its derivative has no rule")
     rules = p.rules
     a = node._a
-    try:  # each rule in a context of its own: strict is the caller's again however it ends
+    try:
         if len(rules) == 1:
-            return _unit(copy_context().run(_strictly, rules[0], (a, node))), None
+            return _on_values(rules[0], a, node), None
         b = node._b
-        da = None if node._da is None else _unit(copy_context().run(_strictly, rules[0], (a, b, node)))
-        db = None if node._db is None else _unit(copy_context().run(_strictly, rules[1], (a, b, node)))
+        da = None if node._da is None else _on_values(rules[0], a, b, node)
+        db = None if node._db is None else _on_values(rules[1], a, b, node)
     except Exception as e:
         raise TypeError(f"grad(create_graph=True): the derivative rule of op {op!r} works only "
                         f"on floats ({type(e).__name__}: {e}); write it with + - * / ** and "
                         "autograd.ops' functions so that it also works on Values") from e
     return da, db
+
+
+def _on_values(rule: Callable[..., Any], *args: Any) -> Any:
+    """rule(*args) on Values, strictly (see _strictly), in a context of its own, so strict is
+    the caller's again however the rule ends; the constants 1 and -1 as _ONE, _MINUS_ONE."""
+    return _unit(copy_context().run(_strictly, rule, args))
 
 
 def _strictly(rule: Callable[..., Any], args: tuple[Any, ...]) -> Any:

@@ -12,8 +12,9 @@ sets, so a small graph no pending replay touches pays about nothing beside a lar
 
 The lock.  A replay is written into a graph holding `lock`, and the engine's passes and the
 copies read a graph holding it (locked), so none of them sees another thread's replay half
-written into what it reads.  A view that reads .data after topological_order() returns, outside
-the lock, can still see two whole replays, one in the nodes it read before, one after.
+written into what it reads.  The views (to_json, the player, draw, explain) read a graph holding
+it too.  Only the terminal stepper, which shows .data as the user moves through a pass, reads
+outside it: between two commands it may show a newer whole replay.
 """
 
 from __future__ import annotations
